@@ -1,0 +1,81 @@
+package dev.pfs.common.volume;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileVolumeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesReadBackThroughHeapDirectAndMisalignedBuffers() throws Exception {
+        try (FileVolume v = FileVolume.create(dir.resolve("v.img"), 8 << 20)) {
+            byte[] data = new byte[3 * 4096 + 512];
+            new Random(1).nextBytes(data);
+            VolumeException.await(v.write(512, ByteBuffer.wrap(data), 0, true));
+
+            ByteBuffer heap = ByteBuffer.allocate(data.length);
+            VolumeException.await(v.read(512, heap));
+            assertThat(heap.array()).isEqualTo(data);
+
+            ByteBuffer direct = ByteBuffer.allocateDirect(data.length + 1).position(1).slice();
+            VolumeException.await(v.read(512, direct));
+            byte[] back = new byte[data.length];
+            direct.flip().get(back);
+            assertThat(back).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void writeZeroesAndDiscardReadAsZeros() throws Exception {
+        try (FileVolume v = FileVolume.create(dir.resolve("v.img"), 1 << 20)) {
+            byte[] ones = new byte[65536];
+            java.util.Arrays.fill(ones, (byte) 1);
+            VolumeException.await(v.write(0, ByteBuffer.wrap(ones)));
+            VolumeException.await(v.writeZeroes(4096, 8192, 0));
+            VolumeException.await(v.discard(32768, 4096));
+            ByteBuffer back = ByteBuffer.allocate(65536);
+            VolumeException.await(v.read(0, back));
+            assertThat(back.array()[4095]).isEqualTo((byte) 1);
+            assertThat(java.util.Arrays.copyOfRange(back.array(), 4096, 12288)).containsOnly(0);
+            assertThat(java.util.Arrays.copyOfRange(back.array(), 32768, 36864)).containsOnly(0);
+            assertThat(back.array()[36864]).isEqualTo((byte) 1);
+        }
+    }
+
+    @Test
+    void resizeGrowsTheFile() throws Exception {
+        Path p = dir.resolve("v.img");
+        try (FileVolume v = FileVolume.create(p, 1 << 20)) {
+            VolumeException.await(v.resize(2 << 20));
+            assertThat(v.size()).isEqualTo(2 << 20);
+            VolumeException.await(v.write((2 << 20) - 512, ByteBuffer.allocate(512)));
+        }
+        assertThat(Files.size(p)).isEqualTo(2 << 20);
+    }
+
+    @Test
+    void requestsAfterCloseFailAsClosed() throws Exception {
+        FileVolume v = FileVolume.create(dir.resolve("v.img"), 1 << 20);
+        v.close();
+        assertThatThrownBy(() -> VolumeException.await(v.flush()))
+                .isInstanceOfSatisfying(VolumeException.class,
+                        e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.CLOSED));
+    }
+
+    @Test
+    void rejectsMisalignedWrites() throws Exception {
+        try (FileVolume v = FileVolume.create(dir.resolve("v.img"), 1 << 20)) {
+            assertThatThrownBy(() -> VolumeException.await(v.write(0, ByteBuffer.allocate(100))))
+                    .isInstanceOfSatisfying(VolumeException.class,
+                            e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.MISALIGNED));
+        }
+    }
+}
