@@ -1,0 +1,143 @@
+package dev.pfs.core;
+
+import dev.pfs.common.volume.BlockVolume;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * libpfs: a mounted pfs volume, with a POSIX-like API on integer file descriptors.
+ *
+ * <p>Paths are absolute, '/'-separated, without "." or ".." components or NUL bytes; each
+ * component is at most 255 bytes of UTF-8. Failures throw {@link PfsException} with an
+ * {@link Errno}. All methods are thread-safe. File data goes straight to the volume; metadata
+ * changes are journaled transactions (see docs/ for when each becomes durable).
+ *
+ * <p>Obtain one with {@link #mount}; format a volume with {@link #mkfs}.
+ */
+public interface Pfs extends AutoCloseable {
+
+    /** Formats {@code volume} as an empty pfs file system. Overwrites what is there. */
+    static void mkfs(BlockVolume volume, MkfsOptions options) throws PfsException {
+        dev.pfs.core.fs.FileSystems.mkfs(volume, options);
+    }
+
+    /**
+     * Mounts a formatted volume. A RW mount wins the volume through Disk Paxos or fails with
+     * {@link Errno#EBUSY} naming the holder; a RO mount never writes.
+     */
+    static Pfs mount(BlockVolume volume, MountOptions options) throws PfsException {
+        return dev.pfs.core.fs.FileSystems.mount(volume, options);
+    }
+
+    /** Reads the superblock, usage and RW holder of an unmounted (or mounted) volume. */
+    static VolumeInfo info(BlockVolume volume) throws PfsException {
+        return dev.pfs.core.fs.FileSystems.info(volume);
+    }
+
+    /** Checks a volume that is not mounted RW elsewhere; with {@code repair}, fixes what it can. */
+    static FsckReport fsck(BlockVolume volume, boolean repair) throws PfsException {
+        return dev.pfs.core.fs.FileSystems.fsck(volume, repair);
+    }
+
+    /** open(2): returns a file descriptor. {@code mode} applies when O_CREAT creates. */
+    int open(String path, int flags, int mode) throws PfsException;
+
+    /** creat(2): open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
+    default int creat(String path, int mode) throws PfsException {
+        return open(path, OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_TRUNC, mode);
+    }
+
+    /** close(2). */
+    void close(int fd) throws PfsException;
+
+    /** read(2) at the descriptor's offset; returns bytes read, 0 at end of file. */
+    int read(int fd, ByteBuffer dst) throws PfsException;
+
+    /** write(2) at the descriptor's offset (or the end with O_APPEND); returns bytes written. */
+    int write(int fd, ByteBuffer src) throws PfsException;
+
+    /** pread(2); returns bytes read, 0 at or past end of file. */
+    int pread(int fd, ByteBuffer dst, long offset) throws PfsException;
+
+    /** pwrite(2); returns bytes written. */
+    int pwrite(int fd, ByteBuffer src, long offset) throws PfsException;
+
+    /** lseek(2) with {@link OpenFlags#SEEK_SET}, SEEK_CUR or SEEK_END; returns the new offset. */
+    long lseek(int fd, long offset, int whence) throws PfsException;
+
+    /** fsync(2): the file's data and metadata are durable on return. */
+    void fsync(int fd) throws PfsException;
+
+    /** fdatasync(2): the file's data, and metadata needed to read it, are durable on return. */
+    void fdatasync(int fd) throws PfsException;
+
+    /** truncate(2). */
+    void truncate(String path, long length) throws PfsException;
+
+    /** ftruncate(2). */
+    void ftruncate(int fd, long length) throws PfsException;
+
+    /** fallocate(2) with mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE or ZERO_RANGE. */
+    void fallocate(int fd, int mode, long offset, long length) throws PfsException;
+
+    /** unlink(2). */
+    void unlink(String path) throws PfsException;
+
+    /** rename(2): atomic, replaces an existing target. */
+    void rename(String from, String to) throws PfsException;
+
+    /** link(2). */
+    void link(String existing, String newPath) throws PfsException;
+
+    /** symlink(2): creates {@code linkPath} pointing at {@code target}. */
+    void symlink(String target, String linkPath) throws PfsException;
+
+    /** readlink(2). */
+    String readlink(String path) throws PfsException;
+
+    /** stat(2), following a final symlink. */
+    PfsStat stat(String path) throws PfsException;
+
+    /** lstat(2), not following a final symlink. */
+    PfsStat lstat(String path) throws PfsException;
+
+    /** fstat(2). */
+    PfsStat fstat(int fd) throws PfsException;
+
+    /** chmod(2): permission bits only. */
+    void chmod(String path, int mode) throws PfsException;
+
+    /** chown(2); -1 leaves a field unchanged. */
+    void chown(String path, int uid, int gid) throws PfsException;
+
+    /** utimensat(2) with nanosecond times; a negative value leaves that time unchanged. */
+    void utimens(String path, long atimeNs, long mtimeNs) throws PfsException;
+
+    /** mkdir(2). */
+    void mkdir(String path, int mode) throws PfsException;
+
+    /** rmdir(2). */
+    void rmdir(String path) throws PfsException;
+
+    /** opendir(3) + readdir(3): the entries of a directory, without "." and "..". */
+    List<DirEntry> readdir(String path) throws PfsException;
+
+    /** access(2) with {@link OpenFlags#F_OK}, R_OK, W_OK, X_OK. */
+    void access(String path, int mode) throws PfsException;
+
+    /** statfs(2). */
+    PfsStatFs statfs() throws PfsException;
+
+    /** pfs_mount_growfs: grows the file system to the volume's current size. */
+    void growfs() throws PfsException;
+
+    /** @return whether this mount may write */
+    boolean isReadWrite();
+
+    /** @return the epoch this RW mount writes with (0 for a RO mount) */
+    long epoch();
+
+    /** umount: flushes, releases the RW lease, closes descriptors. The volume stays open. */
+    @Override
+    void close() throws PfsException;
+}
