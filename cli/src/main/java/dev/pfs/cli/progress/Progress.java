@@ -25,7 +25,7 @@ public final class Progress implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private long done;
     private long files;
-    private long lastDraw;
+    private long lastDraw = start - REDRAW_NANOS;
     private boolean drawn;
 
     private Progress(PrintWriter err, String label, long total, boolean tick) {
