@@ -178,7 +178,11 @@ class FileCommandsTest {
         assertThat(fails(2, "mkfs", dir.resolve("new.img").toString()).err()).contains("give --size");
         assertThat(fails(2, "mkfs", dir.resolve("odd.img").toString(), "--size", "1000").err()).contains("multiple of 512");
         assertThat(dir.resolve("new.img")).doesNotExist();
-        assertThat(fails(2, "mkfs", v, "--size", "128M").err()).contains("--force");
+        Path blank = dir.resolve("blank.img");
+        Files.write(blank, new byte[1 << 20]);
+        assertThat(fails(2, "mkfs", blank.toString(), "--size", "2M").err()).contains("--force");
+        ok("mkfs", blank.toString(), "--size", "2M", "--force", "--chunk-size", "2M");
+        assertThat(blank).hasSize(2 << 20);
     }
 
     @Test
