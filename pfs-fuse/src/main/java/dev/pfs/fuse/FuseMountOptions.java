@@ -9,8 +9,7 @@ import java.util.Set;
  *
  * <p>{@code -o} accepts only options whose meaning pfs keeps: anything else is refused with a
  * message rather than silently passed to libfuse (a typo must not change a database's
- * durability). The kernel checks permissions ({@code default_permissions}) and libfuse reports
- * pfs inode numbers ({@code use_ino}) on every mount.
+ * durability). The kernel checks permissions ({@code default_permissions}) on every mount.
  *
  * @param readOnly       mount RO (follows the RW mount's changes)
  * @param allowOther     let users other than the mounting one in (needed for a database user)
@@ -100,7 +99,6 @@ public record FuseMountOptions(boolean readOnly, boolean allowOther, double attr
         opts.add("fsname=" + fsName.replaceAll("[,\\s\\\\]", "_"));
         opts.add("subtype=pfs");
         opts.add("default_permissions");
-        opts.add("use_ino");
         opts.add("attr_timeout=" + attrTimeout);
         opts.add("entry_timeout=" + entryTimeout);
         opts.add("negative_timeout=0");

@@ -33,6 +33,7 @@ import org.cryptomator.jfuse.api.Fuse;
  * struct statvfs                                       +64  st_blocks
  *   +40 f_files  +48 f_ffree  +56 f_favail           struct fuse_file_info: +16 fh
  * struct fuse_context: +8 uid  +12 gid  +16 pid  +32 umask
+ * struct fuse_config:  +64 use_ino
  * </pre>
  */
 final class LibfuseExtras {
@@ -48,6 +49,7 @@ final class LibfuseExtras {
     private static final long CONTEXT_UID = 8;
     private static final long CONTEXT_GID = 12;
     private static final long CONTEXT_SIZE = 40;
+    private static final long CONFIG_USE_INO = 64;
 
     private static final List<String> LIBRARY_CANDIDATES = List.of(
             "/usr/lib/x86_64-linux-gnu/libfuse3.so.3", "/lib/x86_64-linux-gnu/libfuse3.so.3",
@@ -129,6 +131,19 @@ final class LibfuseExtras {
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, STAT_INO, ino);
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, STAT_BLKSIZE, blksize);
         s.set(ValueLayout.JAVA_LONG_UNALIGNED, STAT_BLOCKS, blocks);
+    }
+
+    /**
+     * Makes libfuse report pfs inode numbers in st_ino (libfuse 3 took {@code use_ino} off the
+     * command line; it is a {@code struct fuse_config} field set in init).
+     */
+    static void setUseIno(Object jfuseConfig) {
+        segmentOf(jfuseConfig).set(ValueLayout.JAVA_INT, CONFIG_USE_INO, 1);
+    }
+
+    /** Sets st_ino of the {@code struct stat} behind jfuse's Stat (readdir's d_ino). */
+    static void setStatIno(Object jfuseStat, long ino) {
+        segmentOf(jfuseStat).set(ValueLayout.JAVA_LONG_UNALIGNED, STAT_INO, ino);
     }
 
     /** Sets the inode counts of the {@code struct statvfs} behind jfuse's Statvfs. */

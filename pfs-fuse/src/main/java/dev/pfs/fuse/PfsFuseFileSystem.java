@@ -72,6 +72,7 @@ final class PfsFuseFileSystem implements FuseOperations, LibfuseExtras.ExtraOper
         conn.setMaxWrite(MAX_WRITE);
         conn.setMaxReadahead(MAX_WRITE);
         conn.setWant(conn.want() & ~FuseConnInfo.FUSE_CAP_WRITEBACK_CACHE);
+        LibfuseExtras.setUseIno(config);
         LOG.info("FUSE session: protocol {}.{}, max_write {}, writeback cache off",
                 conn.protoMajor(), conn.protoMinor(), conn.maxWrite());
     }
@@ -295,13 +296,22 @@ final class PfsFuseFileSystem implements FuseOperations, LibfuseExtras.ExtraOper
     @Override
     public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
         return call("readdir", path, () -> {
-            filler.fill(".");
-            filler.fill("..");
+            // With use_ino libfuse passes st_ino as d_ino, and glibc hides entries whose d_ino is 0.
+            PfsStat self = pfs.stat(path);
+            int slash = path.lastIndexOf('/');
+            PfsStat parent = path.equals("/") ? self : pfs.stat(slash <= 0 ? "/" : path.substring(0, slash));
+            filler.fill(".", st -> dirEntryStat(st, self.ino(), self.mode()));
+            filler.fill("..", st -> dirEntryStat(st, parent.ino(), parent.mode()));
             for (DirEntry e : pfs.readdir(path)) {
-                filler.fill(e.name());
+                filler.fill(e.name(), st -> dirEntryStat(st, e.ino(), e.type().modeBits()));
             }
             return 0;
         });
+    }
+
+    private static void dirEntryStat(Stat st, long ino, int mode) {
+        st.setMode(mode);
+        LibfuseExtras.setStatIno(st, ino);
     }
 
     @Override
