@@ -1,0 +1,127 @@
+package dev.pfs.fuse.cli;
+
+import dev.pfs.fuse.FuseMountOptions;
+import dev.pfs.fuse.MountTable;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code pfs mount <volume> <mountpoint>}: serves a volume through FUSE. */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mounts a pfs volume at a directory through FUSE, for unmodified programs.",
+                "Runs in the foreground until unmounted (pfs umount, fusermount3 -u, SIGTERM);",
+                "--daemon detaches and returns once the mount is live."},
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:unmounted cleanly (or, with --daemon, mounted)",
+                "1:the volume or mount point was refused (message says why)", "2:bad usage or option"})
+public final class MountCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "<volume>", description = "volume file or block device")
+    Path volume;
+
+    @Parameters(index = "1", paramLabel = "<mountpoint>", description = "an existing, empty directory")
+    Path mountPoint;
+
+    @Option(names = "--ro", description = "mount read-only; follows the RW mount's changes")
+    boolean readOnly;
+
+    @Option(names = "--allow-other", description = "let other users (e.g. postgres) use the mount")
+    boolean allowOther;
+
+    @Option(names = "-o", paramLabel = "opts", description = "comma-separated options: "
+            + "ro, rw, allow_other, attr_timeout=S, entry_timeout=S, max_threads=N")
+    List<String> options = new ArrayList<>();
+
+    @Option(names = "--host-id", defaultValue = "0", description = "this host's Disk Paxos slot (default ${DEFAULT-VALUE})")
+    int hostId;
+
+    @Option(names = "--daemon", description = "detach; print the pid and the log file")
+    boolean daemon;
+
+    @Option(names = "--log", paramLabel = "file", description = "log file with --daemon (default under the temp dir)")
+    Path log;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        FuseMountOptions opts;
+        try {
+            opts = FuseMountOptions.defaults(volume.toAbsolutePath().normalize().toString())
+                    .withReadOnly(readOnly).withAllowOther(allowOther)
+                    .withOptions(String.join(",", options));
+        } catch (IllegalArgumentException e) {
+            err.println("pfs mount: " + e.getMessage());
+            return 2;
+        }
+        Path mp = mountPoint.toAbsolutePath().normalize();
+        String problem = mountPointProblem(mp);
+        if (problem != null) {
+            err.println("pfs mount: " + problem);
+            return 1;
+        }
+        if (!Files.exists(volume)) {
+            err.println("pfs mount: volume " + volume + " does not exist");
+            return 1;
+        }
+        if (daemon) {
+            return Daemon.mountInBackground(childArgs(), mp, log, out, err);
+        }
+        MountProcess process;
+        try {
+            process = MountProcess.start(volume, mp, hostId, opts);
+        } catch (IOException | RuntimeException e) {
+            err.println("pfs mount: " + e.getMessage());
+            return 1;
+        }
+        MountRegistry.register(mp);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            process.stop();
+            MountRegistry.unregister(mp);
+        }, "pfs-mount-shutdown"));
+        out.printf("pfs: mounted %s at %s (%s, epoch %d, pid %d); stop with: pfs umount %s%n", volume, mp,
+                opts.readOnly() ? "ro" : "rw", process.pfs().epoch(), ProcessHandle.current().pid(), mp);
+        out.flush();
+        process.serveUntilUnmounted();
+        MountRegistry.unregister(mp);
+        return 0;
+    }
+
+    /** @return why {@code mp} cannot take a mount, or null */
+    static String mountPointProblem(Path mp) throws IOException {
+        if (!Files.isDirectory(mp)) {
+            return "mount point " + mp + " does not exist or is not a directory";
+        }
+        if (MountTable.isMountPoint(mp)) {
+            return "mount point " + mp + " is busy: " + MountTable.fsTypeAt(mp) + " is mounted there";
+        }
+        return null;
+    }
+
+    private List<String> childArgs() {
+        List<String> args = new ArrayList<>(List.of("mount", volume.toAbsolutePath().toString(),
+                mountPoint.toAbsolutePath().toString(), "--host-id", Integer.toString(hostId)));
+        if (readOnly) {
+            args.add("--ro");
+        }
+        if (allowOther) {
+            args.add("--allow-other");
+        }
+        for (String o : options) {
+            args.add("-o");
+            args.add(o);
+        }
+        return args;
+    }
+}
