@@ -1,0 +1,74 @@
+package dev.pfs.parallelraft;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Picks the committed entries a replica may apply now. Strict mode: the next index only.
+ * ParallelRaft: a committed entry {@code i} waits while an earlier index {@code j} is not applied
+ * and either (a) {@code j} is known committed and overlaps {@code i}, or (b) {@code j} is not known
+ * committed and lies within {@code i}'s look-behind buffer with ranges (from the LBB slot or the
+ * held entry) that overlap {@code i}, or (c) {@code j} is not known committed and lies outside
+ * the look-behind buffer, so its ranges are unknown.
+ */
+final class Applier {
+
+    private final Mode mode;
+    private final int lookBehind;
+
+    Applier(Mode mode, int lookBehind) {
+        this.mode = mode;
+        this.lookBehind = lookBehind;
+    }
+
+    List<Entry> collect(RaftLog log, IndexSet committed, IndexSet applied) {
+        List<Entry> out = new ArrayList<>();
+        if (mode == Mode.STRICT) {
+            for (long i = applied.prefix() + 1; committed.contains(i) && log.get(i) != null; i++) {
+                out.add(log.get(i));
+                applied.add(i);
+            }
+            return out;
+        }
+        long hi = committed.max();
+        for (long i = applied.prefix() + 1; i <= hi; i++) {
+            if (applied.contains(i) || !committed.contains(i)) {
+                continue;
+            }
+            Entry e = log.get(i);
+            if (e != null && mayApply(e, log, committed, applied)) {
+                out.add(e);
+                applied.add(i);
+            }
+        }
+        return out;
+    }
+
+    private boolean mayApply(Entry e, RaftLog log, IndexSet committed, IndexSet applied) {
+        if (e.ranges().isEmpty()) {
+            return true;
+        }
+        long i = e.index();
+        for (long j = applied.prefix() + 1; j < i; j++) {
+            if (applied.contains(j)) {
+                continue;
+            }
+            Entry held = log.get(j);
+            if (committed.contains(j) && held != null) {
+                if (LbaRange.anyOverlap(held.ranges(), e.ranges())) {
+                    return false;
+                }
+                continue;
+            }
+            if (j < i - lookBehind) {
+                return false;
+            }
+            LbbSlot slot = LogMerger.slotFor(e, j);
+            if (slot == null || LbaRange.anyOverlap(slot.ranges(), e.ranges())
+                    || (held != null && LbaRange.anyOverlap(held.ranges(), e.ranges()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
