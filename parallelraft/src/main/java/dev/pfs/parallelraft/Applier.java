@@ -31,37 +31,47 @@ final class Applier {
             return out;
         }
         long hi = committed.max();
+        long firstUnknown = Long.MAX_VALUE;
+        List<Entry> waiting = new ArrayList<>();
         for (long i = applied.prefix() + 1; i <= hi; i++) {
-            if (applied.contains(i) || !committed.contains(i)) {
+            if (applied.contains(i)) {
                 continue;
             }
             Entry e = log.get(i);
-            if (e != null && mayApply(e, log, committed, applied)) {
+            if (e == null || !committed.contains(i)) {
+                firstUnknown = Math.min(firstUnknown, i);
+                continue;
+            }
+            if (e.ranges().isEmpty()) {
                 out.add(e);
                 applied.add(i);
+                continue;
+            }
+            if (firstUnknown < i - lookBehind) {
+                break;
+            }
+            if (mayApply(e, log, committed, applied, waiting)) {
+                out.add(e);
+                applied.add(i);
+            } else {
+                waiting.add(e);
             }
         }
         return out;
     }
 
-    private boolean mayApply(Entry e, RaftLog log, IndexSet committed, IndexSet applied) {
-        if (e.ranges().isEmpty()) {
-            return true;
+    /** {@code e} is committed and no earlier unknown index lies outside its LBB: check overlaps. */
+    private boolean mayApply(Entry e, RaftLog log, IndexSet committed, IndexSet applied, List<Entry> waiting) {
+        for (Entry w : waiting) {
+            if (LbaRange.anyOverlap(w.ranges(), e.ranges())) {
+                return false;
+            }
         }
         long i = e.index();
-        for (long j = applied.prefix() + 1; j < i; j++) {
-            if (applied.contains(j)) {
-                continue;
-            }
+        for (long j = Math.max(applied.prefix() + 1, i - lookBehind); j < i; j++) {
             Entry held = log.get(j);
-            if (committed.contains(j) && held != null) {
-                if (LbaRange.anyOverlap(held.ranges(), e.ranges())) {
-                    return false;
-                }
+            if (applied.contains(j) || (held != null && committed.contains(j))) {
                 continue;
-            }
-            if (j < i - lookBehind) {
-                return false;
             }
             LbbSlot slot = LogMerger.slotFor(e, j);
             if (slot == null || LbaRange.anyOverlap(slot.ranges(), e.ranges())

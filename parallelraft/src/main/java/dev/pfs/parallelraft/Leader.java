@@ -22,7 +22,7 @@ final class Leader {
     private boolean mergeDone;
     private long mergeEnd;
     private int transferTarget;
-    /** TIMEOUT_NOW sent: take no more proposals for the rest of this term. */
+    /** TIMEOUT_NOW sent to the transfer target; proposals stay refused until the transfer times out. */
     private boolean handedOver;
     private int transferTicks;
 
@@ -59,7 +59,7 @@ final class Leader {
     }
 
     boolean acceptsProposals() {
-        return mergeDone && transferTarget == 0 && !handedOver;
+        return mergeDone && transferTarget == 0;
     }
 
     boolean transferring() {
@@ -160,12 +160,10 @@ final class Leader {
     private long[] committedFor(Progress p, long cp) {
         long[] buf = new long[16];
         int k = 0;
-        for (long x = p.acked.prefix() + 1; x <= n.committed.prefix(); x++) {
-            if (p.acked.contains(x)) {
-                buf = add(buf, k++, x);
-            }
+        for (long x = n.committed.nextAbove(cp); x > 0 && x <= p.acked.prefix(); x = n.committed.nextAbove(x)) {
+            buf = add(buf, k++, x);
         }
-        for (long x = p.acked.nextAbove(Math.max(cp, n.committed.prefix())); x > 0; x = p.acked.nextAbove(x)) {
+        for (long x = p.acked.nextAbove(cp); x > 0; x = p.acked.nextAbove(x)) {
             if (n.committed.contains(x)) {
                 buf = add(buf, k++, x);
             }
@@ -211,15 +209,18 @@ final class Leader {
             }
             news |= ackPrefix(p, m.index());
         } else {
+            long before = p.acked.prefix();
             for (long x : m.indices()) {
                 if (x <= n.log.lastIndex() && p.acked.add(x)) {
                     news = true;
                     countParallel(x);
                 }
             }
+            if (p.acked.prefix() > before) {
+                p.stalledTicks = 0;
+            }
         }
         if (news) {
-            p.stalledTicks = 0;
             maybeCommit();
         }
         maybeFinishTransfer();
@@ -233,6 +234,7 @@ final class Leader {
         }
         p.acked.addPrefix(capped);
         p.next = Math.max(p.next, p.acked.prefix() + 1);
+        p.stalledTicks = 0;
         return true;
     }
 
@@ -353,17 +355,16 @@ final class Leader {
 
     void abortTransfer() {
         transferTarget = 0;
+        handedOver = false;
     }
 
     private void maybeFinishTransfer() {
-        if (transferTarget == 0) {
+        if (transferTarget == 0 || handedOver) {
             return;
         }
         Progress p = peers.get(transferTarget);
         if (p.acked.prefix() >= n.log.lastIndex() && self.prefix() >= n.log.lastIndex()) {
             n.send(Message.of(MessageType.TIMEOUT_NOW, n.id(), transferTarget, n.term));
-            transferTarget = 0;
-            transferTicks = 0;
             handedOver = true;
         }
     }

@@ -13,7 +13,7 @@ final class Progress {
     boolean probe = true;
     /** Heard from since the last check-quorum round. */
     boolean recentActive;
-    /** Ticks since the follower last acknowledged something new while entries were outstanding. */
+    /** Ticks since the follower's acknowledged prefix last grew while entries beyond it were outstanding. */
     int stalledTicks;
     /** Merge stage: the follower's log report has arrived. */
     boolean reported;

@@ -18,6 +18,6 @@ record SimOptions(Mode mode, int nodes, long chaosMicros, int iodepth, long lbaC
                   long delayScale, double paretoAlpha, boolean naiveMerge) {
 
     static SimOptions chaos(Mode mode, int nodes) {
-        return new SimOptions(mode, nodes, 600_000, 8, 64, 4, true, 200, 1.3, false);
+        return new SimOptions(mode, nodes, 300_000, 4, 64, 4, true, 200, 1.3, false);
     }
 }

@@ -21,6 +21,12 @@ final class Simulation {
     private record Event(long time, long seq, Runnable action) {
     }
 
+    private record Dropped(Message m) {
+    }
+
+    private record Proposal(int node, long index, long term) {
+    }
+
     final long seed;
     final SimOptions opt;
     final Random rnd;
@@ -38,7 +44,7 @@ final class Simulation {
     private long nextDataId = 1;
 
     /** Client writes waiting for their entry to be applied at the node that took them. */
-    private final Map<String, long[]> pending = new HashMap<>();
+    private final Map<Proposal, long[]> pending = new HashMap<>();
     final List<Long> latencies = new ArrayList<>();
     long acked;
 
@@ -146,7 +152,7 @@ final class Simulation {
         }
         for (Entry e : rd.toApply()) {
             checker.applied(r, e);
-            long[] p = pending.remove(r.id + ":" + e.index() + ":" + e.originTerm());
+            long[] p = pending.remove(new Proposal(r.id, e.index(), e.originTerm()));
             if (p != null) {
                 acked++;
                 latencies.add(now - p[1]);
@@ -163,7 +169,7 @@ final class Simulation {
 
     private void send(Message m) {
         if (blocked[m.from()][m.to()] || rnd.nextDouble() < loss) {
-            trace.add(now, "drop " + m);
+            trace.add(now, new Dropped(m));
             return;
         }
         int copies = rnd.nextDouble() < dup ? 2 : 1;
@@ -208,14 +214,13 @@ final class Simulation {
             at(now + 2_000, this::clientWrite);
             return;
         }
-        trace.add(now, "propose " + pr.index() + "/" + pr.term() + " id " + id + " [" + start + "+" + len + ") at "
-                + l.id);
-        pending.put(l.id + ":" + pr.index() + ":" + pr.term(), new long[] {id, now});
+        trace.add(now, new Proposal(l.id, pr.index(), pr.term()));
+        pending.put(new Proposal(l.id, pr.index(), pr.term()), new long[] {id, now});
         long index = pr.index();
         long term = pr.term();
         int node = l.id;
         at(now + 300_000, () -> {
-            if (pending.remove(node + ":" + index + ":" + term) != null) {
+            if (pending.remove(new Proposal(node, index, term)) != null) {
                 clientWrite();
             }
         });
@@ -243,6 +248,10 @@ final class Simulation {
         int pick = rnd.nextInt(10);
         int a = 1 + rnd.nextInt(n);
         int b = 1 + rnd.nextInt(n);
+        SimReplica current = servingLeader();
+        if (current != null && rnd.nextBoolean()) {
+            a = current.id;
+        }
         switch (pick) {
             case 0, 1 -> {
                 if (downCount() < (n - 1) / 2 + 1 && replicas[a].up) {
@@ -281,7 +290,7 @@ final class Simulation {
                 dup = rnd.nextDouble() * 0.03;
             }
         }
-        at(now + 5_000 + rnd.nextInt(80_000), this::fault);
+        at(now + 2_000 + rnd.nextInt(40_000), this::fault);
     }
 
     private int downCount() {
