@@ -1,0 +1,371 @@
+package dev.pfs.parallelraft;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a node does while it leads a term: the merge stage (ParallelRaft), replication with
+ * pipelining and batching, counting acknowledgements into commits, heartbeats, check-quorum and
+ * leadership transfer.
+ */
+final class Leader {
+
+    private final RaftNode n;
+    private final RaftConfig cfg;
+    private final Map<Integer, Progress> peers = new HashMap<>();
+    private final IndexSet self = new IndexSet();
+    private final List<LogMerger.Report> reports = new ArrayList<>();
+    private final long mergeFrom;
+    private boolean merged;
+    private boolean mergeDone;
+    private long mergeEnd;
+    private int transferTarget;
+    /** TIMEOUT_NOW sent to the transfer target; proposals stay refused until the transfer times out. */
+    private boolean handedOver;
+    private int transferTicks;
+
+    Leader(RaftNode n) {
+        this.n = n;
+        this.cfg = n.cfg;
+        this.mergeFrom = n.committed.prefix() + 1;
+        self.addPrefix(n.committed.prefix());
+        for (int id : cfg.voters()) {
+            if (id != n.id()) {
+                Progress p = new Progress();
+                p.next = n.log.lastIndex() + 1;
+                peers.put(id, p);
+            }
+        }
+    }
+
+    void start() {
+        for (long i = self.prefix() + 1; i <= n.log.lastIndex(); i++) {
+            if (n.log.get(i) != null && !n.unstable.contains(i) && cfg.mode() == Mode.STRICT) {
+                self.add(i);
+            }
+        }
+        if (cfg.mode() == Mode.STRICT) {
+            merged = true;
+            mergeDone = true;
+            n.appendOwn(Entry.noop(n.log.lastIndex() + 1, n.term));
+            broadcastHeartbeat();
+            return;
+        }
+        reports.add(new LogMerger.Report(n.committed.prefix(), n.log.range(mergeFrom, n.log.lastIndex())));
+        askForLogs();
+        maybeMerge();
+    }
+
+    boolean acceptsProposals() {
+        return mergeDone && transferTarget == 0;
+    }
+
+    boolean transferring() {
+        return transferTarget != 0;
+    }
+
+    // ---- merge stage -------------------------------------------------------------------------
+
+    private void askForLogs() {
+        for (Map.Entry<Integer, Progress> pe : peers.entrySet()) {
+            if (!pe.getValue().reported) {
+                n.send(new Message(MessageType.MERGE_REQ, n.id(), pe.getKey(), n.term, mergeFrom, 0, List.of(), 0,
+                        null, false));
+            }
+        }
+    }
+
+    private RejectReason onMergeResp(Message m, Progress p) {
+        if (merged || p.reported || m.index() != mergeFrom) {
+            return RejectReason.DUPLICATE;
+        }
+        p.reported = true;
+        p.acked.addPrefix(m.commit());
+        p.next = m.commit() + 1;
+        p.probe = false;
+        reports.add(new LogMerger.Report(m.commit(), m.entries()));
+        maybeMerge();
+        return RejectReason.NONE;
+    }
+
+    private void maybeMerge() {
+        if (reports.size() < cfg.quorum()) {
+            return;
+        }
+        LogMerger.Result r = LogMerger.merge(n.term, mergeFrom, cfg.lookBehind(), cfg.naiveMerge(), n.log, reports);
+        reports.clear();
+        for (Entry e : r.entries()) {
+            if (!e.equals(n.log.get(e.index()))) {
+                n.store(e);
+            } else if (!n.unstable.contains(e.index())) {
+                self.add(e.index());
+            }
+        }
+        merged = true;
+        mergeEnd = r.end();
+        n.committed.addPrefix(r.base());
+        maybeCommit();
+    }
+
+    // ---- replication -------------------------------------------------------------------------
+
+    void sendAppends() {
+        if (!merged) {
+            return;
+        }
+        for (Map.Entry<Integer, Progress> pe : peers.entrySet()) {
+            Progress p = pe.getValue();
+            while (!p.probe && p.inflight < cfg.maxInflight() && p.next <= n.log.lastIndex()) {
+                if (!sendBatch(pe.getKey(), p)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    private boolean sendBatch(int to, Progress p) {
+        List<Entry> batch = new ArrayList<>();
+        long i = p.next;
+        long last = n.log.lastIndex();
+        if (cfg.mode() == Mode.STRICT) {
+            if (p.next <= n.log.firstIndex() - 1) {
+                return false;
+            }
+            for (; i <= last && batch.size() < cfg.maxBatch(); i++) {
+                batch.add(n.log.get(i));
+            }
+            n.send(new Message(MessageType.APPEND, n.id(), to, n.term, p.next - 1, n.log.termAt(p.next - 1), batch,
+                    n.committed.prefix(), null, false));
+        } else {
+            for (; i <= last && batch.size() < cfg.maxBatch(); i++) {
+                if (!p.acked.contains(i)) {
+                    batch.add(n.log.get(i));
+                }
+            }
+            if (batch.isEmpty()) {
+                p.next = i;
+                return true;
+            }
+            long cp = Math.min(n.committed.prefix(), p.acked.prefix());
+            n.send(new Message(MessageType.APPEND, n.id(), to, n.term, 0, 0, batch, cp, committedFor(p, cp), false));
+        }
+        p.next = i;
+        p.inflight++;
+        return true;
+    }
+
+    /** Committed indices above {@code cp} that this follower acknowledged: those it may mark committed. */
+    private long[] committedFor(Progress p, long cp) {
+        long[] buf = new long[16];
+        int k = 0;
+        for (long x = n.committed.nextAbove(cp); x > 0 && x <= p.acked.prefix(); x = n.committed.nextAbove(x)) {
+            buf = add(buf, k++, x);
+        }
+        for (long x = p.acked.nextAbove(cp); x > 0; x = p.acked.nextAbove(x)) {
+            if (n.committed.contains(x)) {
+                buf = add(buf, k++, x);
+            }
+        }
+        return java.util.Arrays.copyOf(buf, k);
+    }
+
+    private static long[] add(long[] buf, int k, long x) {
+        long[] b = k < buf.length ? buf : java.util.Arrays.copyOf(buf, buf.length * 2);
+        b[k] = x;
+        return b;
+    }
+
+    RejectReason onResponse(Message m) {
+        Progress p = peers.get(m.from());
+        p.recentActive = true;
+        if (m.reject() && m.type() == MessageType.HEARTBEAT_RESP) {
+            return RejectReason.NONE;
+        }
+        return switch (m.type()) {
+            case MERGE_RESP -> onMergeResp(m, p);
+            case HEARTBEAT_RESP -> {
+                ackPrefix(p, m.commit());
+                if (p.probe && merged) {
+                    p.probe = false;
+                    p.next = p.acked.prefix() + 1;
+                    p.inflight = 0;
+                }
+                yield RejectReason.NONE;
+            }
+            default -> onAppendResp(m, p);
+        };
+    }
+
+    private RejectReason onAppendResp(Message m, Progress p) {
+        p.inflight = Math.max(0, p.inflight - 1);
+        boolean news = ackPrefix(p, m.commit());
+        if (cfg.mode() == Mode.STRICT) {
+            if (m.reject()) {
+                p.next = Math.max(p.acked.prefix() + 1, Math.min(p.next, m.index() + 1));
+                p.inflight = 0;
+                return RejectReason.NONE;
+            }
+            news |= ackPrefix(p, m.index());
+        } else {
+            long before = p.acked.prefix();
+            for (long x : m.indices()) {
+                if (x <= n.log.lastIndex() && p.acked.add(x)) {
+                    news = true;
+                    countParallel(x);
+                }
+            }
+            if (p.acked.prefix() > before) {
+                p.stalledTicks = 0;
+            }
+        }
+        if (news) {
+            maybeCommit();
+        }
+        maybeFinishTransfer();
+        return news ? RejectReason.NONE : RejectReason.DUPLICATE;
+    }
+
+    private boolean ackPrefix(Progress p, long upTo) {
+        long capped = Math.min(upTo, n.log.lastIndex());
+        if (capped <= p.acked.prefix()) {
+            return false;
+        }
+        p.acked.addPrefix(capped);
+        p.next = Math.max(p.next, p.acked.prefix() + 1);
+        p.stalledTicks = 0;
+        return true;
+    }
+
+    void persisted(List<Entry> entries) {
+        for (Entry e : entries) {
+            if (n.log.get(e.index()) == e) {
+                self.add(e.index());
+                if (cfg.mode() == Mode.PARALLEL) {
+                    countParallel(e.index());
+                }
+            }
+        }
+        maybeCommit();
+    }
+
+    // ---- commit ------------------------------------------------------------------------------
+
+    private void countParallel(long x) {
+        if (!mergeDone || x <= mergeEnd || n.committed.contains(x)) {
+            return;
+        }
+        int count = self.contains(x) ? 1 : 0;
+        for (Progress p : peers.values()) {
+            if (p.acked.contains(x)) {
+                count++;
+            }
+        }
+        if (count >= cfg.quorum()) {
+            n.committed.add(x);
+        }
+    }
+
+    private void maybeCommit() {
+        if (cfg.mode() == Mode.STRICT) {
+            long[] acks = new long[peers.size() + 1];
+            int k = 0;
+            acks[k++] = self.prefix();
+            for (Progress p : peers.values()) {
+                acks[k++] = p.acked.prefix();
+            }
+            java.util.Arrays.sort(acks);
+            long q = acks[acks.length - cfg.quorum()];
+            if (q > n.committed.prefix() && n.log.termAt(q) == n.term) {
+                n.committed.addPrefix(q);
+            }
+            return;
+        }
+        if (!merged || mergeDone) {
+            return;
+        }
+        int count = self.prefix() >= mergeEnd ? 1 : 0;
+        for (Progress p : peers.values()) {
+            if (p.acked.prefix() >= mergeEnd) {
+                count++;
+            }
+        }
+        if (count >= cfg.quorum()) {
+            mergeDone = true;
+            n.committed.addPrefix(mergeEnd);
+            for (long x = mergeEnd + 1; x <= n.log.lastIndex(); x++) {
+                countParallel(x);
+            }
+        }
+    }
+
+    // ---- time --------------------------------------------------------------------------------
+
+    void tick() {
+        boolean beat = ++heartbeatElapsed >= cfg.heartbeatTicks();
+        if (beat) {
+            heartbeatElapsed = 0;
+            if (!merged) {
+                askForLogs();
+            }
+            broadcastHeartbeat();
+        }
+        for (Progress p : peers.values()) {
+            if (p.next > p.acked.prefix() + 1 && ++p.stalledTicks >= 2 * cfg.heartbeatTicks() + 2) {
+                p.stalledTicks = 0;
+                p.inflight = 0;
+                p.next = p.acked.prefix() + 1;
+            }
+        }
+        if (transferTarget != 0 && ++transferTicks >= cfg.electionTicks()) {
+            abortTransfer();
+        }
+    }
+
+    private int heartbeatElapsed;
+
+    private void broadcastHeartbeat() {
+        for (Map.Entry<Integer, Progress> pe : peers.entrySet()) {
+            Progress p = pe.getValue();
+            long cp = Math.min(n.committed.prefix(), p.acked.prefix());
+            long[] extra = cfg.mode() == Mode.PARALLEL && merged ? committedFor(p, cp) : null;
+            n.send(new Message(MessageType.HEARTBEAT, n.id(), pe.getKey(), n.term, 0, 0, List.of(), cp, extra, false));
+        }
+    }
+
+    boolean quorumActive() {
+        int active = 1;
+        for (Progress p : peers.values()) {
+            if (p.recentActive) {
+                active++;
+            }
+            p.recentActive = false;
+        }
+        return active >= cfg.quorum();
+    }
+
+    // ---- leadership transfer -----------------------------------------------------------------
+
+    void startTransfer(int target) {
+        transferTarget = target;
+        transferTicks = 0;
+        maybeFinishTransfer();
+    }
+
+    void abortTransfer() {
+        transferTarget = 0;
+        handedOver = false;
+    }
+
+    private void maybeFinishTransfer() {
+        if (transferTarget == 0 || handedOver) {
+            return;
+        }
+        Progress p = peers.get(transferTarget);
+        if (p.acked.prefix() >= n.log.lastIndex() && self.prefix() >= n.log.lastIndex()) {
+            n.send(Message.of(MessageType.TIMEOUT_NOW, n.id(), transferTarget, n.term));
+            handedOver = true;
+        }
+    }
+}

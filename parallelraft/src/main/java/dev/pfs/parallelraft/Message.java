@@ -1,0 +1,87 @@
+package dev.pfs.parallelraft;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A message between two nodes of a group. One shape for all types; the meaning of the numeric
+ * fields depends on the type:
+ * <ul>
+ *   <li>{@code index}: APPEND (strict) previous index; VOTE/PRE_VOTE last index; MERGE_REQ first
+ *       index wanted; APPEND_RESP (strict) the follower's contiguous last index.</li>
+ *   <li>{@code logTerm}: APPEND (strict) previous entry's term; VOTE/PRE_VOTE last entry term.</li>
+ *   <li>{@code commit}: from the leader, the commit prefix this follower may trust; from a
+ *       follower, its own known-committed prefix.</li>
+ *   <li>{@code indices}: APPEND/HEARTBEAT (parallel) committed indices above {@code commit};
+ *       APPEND_RESP the indices acknowledged.</li>
+ *   <li>{@code reject}: vote refused, strict append not matching, an answer to a stale message; on
+ *       VOTE/PRE_VOTE: a leadership-transfer campaign that ignores leases.</li>
+ * </ul>
+ *
+ * @param type    kind
+ * @param from    sender id
+ * @param to      receiver id
+ * @param term    sender's term (for PRE_VOTE the term it would campaign in)
+ * @param index   see above
+ * @param logTerm see above
+ * @param entries entries carried (APPEND, MERGE_RESP), else empty
+ * @param commit  see above
+ * @param indices see above
+ * @param reject  see above
+ */
+public record Message(MessageType type, int from, int to, long term, long index, long logTerm,
+                      List<Entry> entries, long commit, long[] indices, boolean reject) {
+
+    private static final long[] NONE = new long[0];
+
+    /** Normalises null collections to empty ones. */
+    public Message {
+        entries = entries == null ? List.of() : entries;
+        indices = indices == null ? NONE : indices;
+    }
+
+    /** @return a message with only the header fields set */
+    public static Message of(MessageType type, int from, int to, long term) {
+        return new Message(type, from, to, term, 0, 0, List.of(), 0, NONE, false);
+    }
+
+    /** @return this message with {@code reject} set */
+    public Message withReject() {
+        return new Message(type, from, to, term, index, logTerm, entries, commit, indices, true);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Message m && m.type == type && m.from == from && m.to == to && m.term == term
+                && m.index == index && m.logTerm == logTerm && m.entries.equals(entries) && m.commit == commit
+                && Arrays.equals(m.indices, indices) && m.reject == reject;
+    }
+
+    @Override
+    public int hashCode() {
+        return ((type.hashCode() * 31 + from) * 31 + to) * 31 + Long.hashCode(term);
+    }
+
+    /** Compact form used in traces and golden files. */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder().append(type).append(' ').append(from).append("->").append(to)
+                .append(" t").append(term);
+        if (index != 0 || logTerm != 0) {
+            b.append(" i").append(index).append('/').append(logTerm);
+        }
+        if (!entries.isEmpty()) {
+            b.append(" e").append(entries);
+        }
+        if (commit != 0) {
+            b.append(" c").append(commit);
+        }
+        if (indices.length > 0) {
+            b.append(" x").append(Arrays.toString(indices));
+        }
+        if (reject) {
+            b.append(" REJECT");
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.pfs.parallelraft;
+
+/** The leader's view of one follower's replication. */
+final class Progress {
+
+    /** Indices the follower acknowledged holding as this leader's entries (or known committed). */
+    final IndexSet acked = new IndexSet();
+    /** Next index to send. */
+    long next;
+    /** APPEND messages sent and not yet answered. */
+    int inflight;
+    /** Waiting for a heartbeat answer before sending entries (after election or a reset). */
+    boolean probe = true;
+    /** Heard from since the last check-quorum round. */
+    boolean recentActive;
+    /** Ticks since the follower's acknowledged prefix last grew while entries beyond it were outstanding. */
+    int stalledTicks;
+    /** Merge stage: the follower's log report has arrived. */
+    boolean reported;
+}

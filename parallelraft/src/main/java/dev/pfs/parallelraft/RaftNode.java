@@ -1,0 +1,542 @@
+package dev.pfs.parallelraft;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One member of a replication group as a pure state machine, after etcd raft: feed it
+ * {@link #step}, {@link #tick} and {@link #propose}; take a {@link Ready}, do what it says, and
+ * {@link #advance}. It does no I/O and reads no clock; its only randomness is seeded by the config.
+ * Not thread-safe: one thread drives a node.
+ */
+public final class RaftNode {
+
+    final RaftConfig cfg;
+    final RaftLog log = new RaftLog();
+    final IndexSet committed = new IndexSet();
+    private final IndexSet applied = new IndexSet();
+    private final MessageValidator validator;
+    private final Applier applier;
+    private final Random random;
+    private final Map<RejectReason, Long> rejections = new EnumMap<>(RejectReason.class);
+
+    long term;
+    private int votedFor;
+    int leaderId;
+    Role role = Role.FOLLOWER;
+    private Leader leader;
+    private final Set<Integer> granted = new HashSet<>();
+    private final Set<Integer> refused = new HashSet<>();
+    private int electionElapsed;
+    private int randomizedTimeout;
+    /** Strict mode: appends that arrived ahead of a gap, by previous index (in-order acknowledge). */
+    private final TreeMap<Long, Message> reorder = new TreeMap<>();
+    private long maxTerm;
+
+    /** Indices stored in memory whose current entry is not yet durable. */
+    final Set<Long> unstable = new HashSet<>();
+    final List<Message> out = new ArrayList<>();
+    private final List<Entry> toPersist = new ArrayList<>();
+    private long truncateAfter = -1;
+    private boolean hardStateDirty;
+    private boolean readyOutstanding;
+
+    /** A node that never ran. */
+    public RaftNode(RaftConfig cfg) {
+        this(cfg, HardState.EMPTY, List.of());
+    }
+
+    /**
+     * A node restarting from what it persisted.
+     *
+     * @param cfg     settings
+     * @param hard    persisted term and vote
+     * @param entries persisted entries, any order
+     */
+    public RaftNode(RaftConfig cfg, HardState hard, List<Entry> entries) {
+        this.cfg = cfg;
+        this.validator = new MessageValidator(cfg);
+        this.applier = new Applier(cfg.mode(), cfg.mode() == Mode.PARALLEL ? cfg.lookBehind() : 0);
+        this.random = new Random(cfg.randomSeed());
+        this.term = hard.term();
+        this.votedFor = hard.votedFor();
+        for (Entry e : entries) {
+            log.put(e);
+            maxTerm = Math.max(maxTerm, e.term());
+        }
+        resetElectionTimer();
+    }
+
+    /** @return this node's id */
+    public int id() {
+        return cfg.id();
+    }
+
+    /** @return current term */
+    public long term() {
+        return term;
+    }
+
+    /** @return current role */
+    public Role role() {
+        return role;
+    }
+
+    /** @return the leader this node knows in its term, or 0 */
+    public int leaderId() {
+        return leaderId;
+    }
+
+    /** @return contiguous known-committed prefix */
+    public long commitPrefix() {
+        return committed.prefix();
+    }
+
+    /** @return contiguous applied prefix */
+    public long appliedPrefix() {
+        return applied.prefix();
+    }
+
+    /** @return last index in the log */
+    public long lastIndex() {
+        return log.lastIndex();
+    }
+
+    /** @return whether a leader accepts proposals now (its merge stage is done, no transfer) */
+    public boolean readyToServe() {
+        return leader != null && leader.acceptsProposals();
+    }
+
+    /** @return how many inputs were refused, per reason */
+    public Map<RejectReason, Long> rejections() {
+        return Map.copyOf(rejections);
+    }
+
+    /** @return the entry at {@code index} in this node's log, or null */
+    public Entry entry(long index) {
+        return log.get(index);
+    }
+
+    /**
+     * Feeds one message.
+     *
+     * @return NONE when handled, else why it was refused (counted; nothing changed, though an
+     *         answer telling the sender our term may be queued)
+     */
+    public RejectReason step(Message m) {
+        RejectReason r = validator.check(m);
+        if (r == RejectReason.NONE) {
+            r = stepValid(m);
+        }
+        if (r != RejectReason.NONE) {
+            rejections.merge(r, 1L, Long::sum);
+        }
+        return r;
+    }
+
+    private RejectReason stepValid(Message m) {
+        if (m.term() > term) {
+            if (m.type() == MessageType.PRE_VOTE || (m.type() == MessageType.PRE_VOTE_RESP && !m.reject())) {
+                return m.type() == MessageType.PRE_VOTE ? onPreVote(m) : onPreVoteResp(m);
+            }
+            if (m.type() == MessageType.VOTE && inLease() && !m.reject()) {
+                return RejectReason.NONE;
+            }
+            boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
+                    || m.type() == MessageType.MERGE_REQ || m.type() == MessageType.TIMEOUT_NOW;
+            becomeFollower(m.term(), fromLeader ? m.from() : 0);
+        } else if (m.term() < term) {
+            if (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
+                    || m.type() == MessageType.MERGE_REQ || m.type() == MessageType.PRE_VOTE) {
+                send(Message.of(m.type() == MessageType.PRE_VOTE ? MessageType.PRE_VOTE_RESP
+                        : MessageType.HEARTBEAT_RESP, id(), m.from(), term).withReject());
+            }
+            return RejectReason.STALE_TERM;
+        }
+        return switch (m.type()) {
+            case PRE_VOTE -> onPreVote(m);
+            case VOTE -> onVote(m);
+            case PRE_VOTE_RESP -> onPreVoteResp(m);
+            case VOTE_RESP -> onVoteResp(m);
+            case APPEND, HEARTBEAT, MERGE_REQ, TIMEOUT_NOW -> fromLeader(m);
+            case APPEND_RESP, HEARTBEAT_RESP, MERGE_RESP ->
+                    leader != null ? leader.onResponse(m) : RejectReason.NONE;
+        };
+    }
+
+    /** Advances logical time by one tick: elections, heartbeats, retransmission, check-quorum. */
+    public void tick() {
+        electionElapsed++;
+        if (leader != null) {
+            if (electionElapsed >= cfg.electionTicks()) {
+                electionElapsed = 0;
+                if (cfg.checkQuorum() && !leader.quorumActive()) {
+                    becomeFollower(term, 0);
+                    return;
+                }
+                leader.abortTransfer();
+            }
+            leader.tick();
+        } else if (electionElapsed >= randomizedTimeout) {
+            electionElapsed = 0;
+            campaign(cfg.preVote(), false);
+        }
+    }
+
+    /**
+     * Proposes a write at the leader.
+     *
+     * @param ranges blocks written, each within the configured LBA space
+     * @param data   payload
+     * @return the index and term given, or why refused (counted)
+     */
+    public ProposeResult propose(List<LbaRange> ranges, byte[] data) {
+        RejectReason r;
+        if (leader == null || !leader.acceptsProposals()) {
+            r = leader != null && leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
+        } else if (ranges == null || ranges.isEmpty() || !validator.rangesValid(ranges)) {
+            r = RejectReason.INVALID_LBA;
+        } else {
+            long index = log.lastIndex() + 1;
+            appendOwn(new Entry(index, term, term, EntryKind.WRITE, ranges, lookBehind(index), data));
+            return new ProposeResult(RejectReason.NONE, index, term);
+        }
+        rejections.merge(r, 1L, Long::sum);
+        return new ProposeResult(r, 0, 0);
+    }
+
+    /**
+     * Asks the leader to hand leadership to {@code target}: it stops accepting proposals, brings
+     * the target up to date and tells it to campaign at once.
+     *
+     * @return false if this node is not a serving leader or the target is not another member
+     */
+    public boolean transferLeadership(int target) {
+        if (leader == null || target == id() || !cfg.voters().contains(target) || !leader.acceptsProposals()) {
+            return false;
+        }
+        leader.startTransfer(target);
+        return true;
+    }
+
+    /** Starts an election now, as if the election timer had fired (with pre-vote if configured). */
+    public void campaign() {
+        if (leader == null) {
+            campaign(cfg.preVote(), false);
+        }
+    }
+
+    /** @return the batch of work for the caller; empty when there is none */
+    public Ready ready() {
+        if (readyOutstanding) {
+            throw new IllegalStateException("node " + id() + ": ready() before advance() of the previous Ready");
+        }
+        if (leader != null) {
+            leader.sendAppends();
+        }
+        List<Entry> apply = applier.collect(log, committed, applied);
+        Ready rd = new Ready(hardStateDirty ? new HardState(term, votedFor) : null, truncateAfter,
+                List.copyOf(toPersist), List.copyOf(out), apply);
+        hardStateDirty = false;
+        truncateAfter = -1;
+        toPersist.clear();
+        out.clear();
+        readyOutstanding = !rd.isEmpty();
+        return rd;
+    }
+
+    /** Acknowledges that everything the Ready asked to persist is durable and its messages sent. */
+    public void advance(Ready rd) {
+        readyOutstanding = false;
+        for (Entry e : rd.entries()) {
+            if (log.get(e.index()) == e) {
+                unstable.remove(e.index());
+            }
+        }
+        if (leader != null) {
+            leader.persisted(rd.entries());
+        }
+    }
+
+    // ---- roles -------------------------------------------------------------------------------
+
+    private void campaign(boolean pre, boolean forced) {
+        granted.clear();
+        refused.clear();
+        granted.add(id());
+        if (pre) {
+            role = Role.PRE_CANDIDATE;
+            leaderId = 0;
+        } else {
+            term++;
+            votedFor = id();
+            hardStateDirty = true;
+            role = Role.CANDIDATE;
+            leaderId = 0;
+        }
+        resetElectionTimer();
+        if (granted.size() >= cfg.quorum()) {
+            if (pre) {
+                campaign(false, forced);
+            } else {
+                becomeLeader();
+            }
+            return;
+        }
+        for (int peer : cfg.voters()) {
+            if (peer != id()) {
+                send(new Message(pre ? MessageType.PRE_VOTE : MessageType.VOTE, id(), peer, pre ? term + 1 : term,
+                        log.lastIndex(), maxTerm, List.of(), 0, null, forced));
+            }
+        }
+    }
+
+    void becomeFollower(long newTerm, int newLeader) {
+        if (newTerm != term) {
+            term = newTerm;
+            votedFor = 0;
+            hardStateDirty = true;
+        }
+        role = Role.FOLLOWER;
+        leaderId = newLeader;
+        leader = null;
+        reorder.clear();
+        resetElectionTimer();
+    }
+
+    private void becomeLeader() {
+        role = Role.LEADER;
+        leaderId = id();
+        reorder.clear();
+        leader = new Leader(this);
+        electionElapsed = 0;
+        leader.start();
+    }
+
+    private boolean inLease() {
+        return cfg.checkQuorum() && leaderId != 0 && electionElapsed < cfg.electionTicks();
+    }
+
+    private void resetElectionTimer() {
+        electionElapsed = 0;
+        randomizedTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
+    }
+
+    // ---- elections ---------------------------------------------------------------------------
+
+    private boolean upToDate(Message m) {
+        return m.logTerm() > maxTerm || (m.logTerm() == maxTerm && m.index() >= log.lastIndex());
+    }
+
+    private RejectReason onPreVote(Message m) {
+        boolean grant = m.term() > term && !inLease() && upToDate(m);
+        send(new Message(MessageType.PRE_VOTE_RESP, id(), m.from(), grant ? m.term() : term, 0, 0, List.of(), 0,
+                null, !grant));
+        return RejectReason.NONE;
+    }
+
+    private RejectReason onVote(Message m) {
+        boolean grant = (votedFor == 0 || votedFor == m.from()) && upToDate(m) && leader == null;
+        if (grant) {
+            votedFor = m.from();
+            hardStateDirty = true;
+            electionElapsed = 0;
+        }
+        send(new Message(MessageType.VOTE_RESP, id(), m.from(), term, 0, 0, List.of(), 0, null, !grant));
+        return RejectReason.NONE;
+    }
+
+    private RejectReason onPreVoteResp(Message m) {
+        if (role != Role.PRE_CANDIDATE || m.term() != term + 1) {
+            return role == Role.PRE_CANDIDATE ? RejectReason.NONE : RejectReason.DUPLICATE;
+        }
+        return tally(m, true);
+    }
+
+    private RejectReason onVoteResp(Message m) {
+        if (role != Role.CANDIDATE) {
+            return RejectReason.DUPLICATE;
+        }
+        return tally(m, false);
+    }
+
+    private RejectReason tally(Message m, boolean pre) {
+        if (granted.contains(m.from()) || refused.contains(m.from())) {
+            return RejectReason.DUPLICATE;
+        }
+        (m.reject() ? refused : granted).add(m.from());
+        if (granted.size() >= cfg.quorum()) {
+            if (pre) {
+                campaign(false, false);
+            } else {
+                becomeLeader();
+            }
+        } else if (refused.size() >= cfg.quorum()) {
+            becomeFollower(term, 0);
+        }
+        return RejectReason.NONE;
+    }
+
+    // ---- following ---------------------------------------------------------------------------
+
+    private RejectReason fromLeader(Message m) {
+        if (leader != null) {
+            return RejectReason.MALFORMED;
+        }
+        if (role != Role.FOLLOWER || leaderId != m.from()) {
+            becomeFollower(term, m.from());
+        }
+        electionElapsed = 0;
+        return switch (m.type()) {
+            case APPEND -> cfg.mode() == Mode.PARALLEL ? appendParallel(m) : appendStrict(m);
+            case HEARTBEAT -> {
+                learnCommitted(m.commit(), m.indices());
+                send(new Message(MessageType.HEARTBEAT_RESP, id(), m.from(), term, log.lastIndex(), 0, List.of(),
+                        committed.prefix(), null, false));
+                yield RejectReason.NONE;
+            }
+            case MERGE_REQ -> {
+                send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), 0,
+                        log.range(m.index(), log.lastIndex()), committed.prefix(), null, false));
+                yield RejectReason.NONE;
+            }
+            default -> {
+                campaign(false, true);
+                yield RejectReason.NONE;
+            }
+        };
+    }
+
+    private RejectReason appendParallel(Message m) {
+        long[] acks = new long[m.entries().size()];
+        int n = 0;
+        boolean changed = false;
+        for (Entry e : m.entries()) {
+            if (e.index() > committed.prefix() && e.index() >= log.firstIndex()) {
+                Entry cur = log.get(e.index());
+                if (cur == null || cur.term() != e.term() || !cur.sameOrigin(e)) {
+                    store(e);
+                    changed = true;
+                }
+            }
+            acks[n++] = e.index();
+        }
+        changed |= learnCommitted(m.commit(), m.indices());
+        send(new Message(MessageType.APPEND_RESP, id(), m.from(), term, 0, 0, List.of(), committed.prefix(), acks,
+                false));
+        return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
+    }
+
+    private RejectReason appendStrict(Message m) {
+        if (m.index() > log.lastIndex()) {
+            if (reorder.size() < cfg.maxInflight()) {
+                reorder.put(m.index(), m);
+                return RejectReason.NONE;
+            }
+            send(appendResp(m.from(), log.lastIndex(), true));
+            return RejectReason.NONE;
+        }
+        if (m.index() >= committed.prefix() && log.termAt(m.index()) != m.logTerm()) {
+            send(appendResp(m.from(), Math.min(m.index() - 1, log.lastIndex()), true));
+            return RejectReason.NONE;
+        }
+        boolean changed = false;
+        for (Entry e : m.entries()) {
+            if (e.index() <= committed.prefix()) {
+                continue;
+            }
+            Entry cur = log.get(e.index());
+            if (cur != null && cur.term() == e.term()) {
+                continue;
+            }
+            if (cur != null) {
+                truncate(e.index() - 1);
+            }
+            store(e);
+            changed = true;
+        }
+        long lastNew = m.index() + m.entries().size();
+        if (m.commit() > committed.prefix()) {
+            committed.addPrefix(Math.min(m.commit(), lastNew));
+        }
+        send(appendResp(m.from(), lastNew, false));
+        Message next = reorder.remove(log.lastIndex());
+        reorder.headMap(log.lastIndex()).clear();
+        if (next != null) {
+            appendStrict(next);
+        }
+        return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
+    }
+
+    private Message appendResp(int to, long index, boolean reject) {
+        return new Message(MessageType.APPEND_RESP, id(), to, term, index, 0, List.of(), committed.prefix(), null,
+                reject);
+    }
+
+    /** Marks what the leader says is committed and this node holds; returns whether anything was new. */
+    private boolean learnCommitted(long prefix, long[] indices) {
+        boolean news = false;
+        long upTo = log.contiguousFrom(committed.prefix() + 1, prefix);
+        if (upTo > committed.prefix()) {
+            committed.addPrefix(upTo);
+            news = true;
+        }
+        for (long x : indices) {
+            if (log.get(x) != null) {
+                news |= committed.add(x);
+            }
+        }
+        return news;
+    }
+
+    // ---- log writes, shared with the leader ---------------------------------------------------
+
+    void store(Entry e) {
+        log.put(e);
+        toPersist.add(e);
+        unstable.add(e.index());
+        maxTerm = Math.max(maxTerm, e.term());
+    }
+
+    void appendOwn(Entry e) {
+        store(e);
+    }
+
+    private void truncate(long after) {
+        log.truncateAfter(after);
+        toPersist.removeIf(e -> e.index() > after);
+        unstable.removeIf(i -> i > after);
+        truncateAfter = truncateAfter < 0 ? after : Math.min(truncateAfter, after);
+        maxTerm = log.maxTerm();
+    }
+
+    List<LbbSlot> lookBehind(long index) {
+        if (cfg.mode() != Mode.PARALLEL) {
+            return List.of();
+        }
+        List<LbbSlot> slots = new ArrayList<>(cfg.lookBehind());
+        for (long k = Math.max(log.firstIndex(), index - cfg.lookBehind()); k < index; k++) {
+            Entry p = log.get(k);
+            if (p != null) {
+                slots.add(new LbbSlot(k, p.originTerm(), p.ranges()));
+            }
+        }
+        return slots;
+    }
+
+    void send(Message m) {
+        out.add(m);
+    }
+
+    @Override
+    public String toString() {
+        return "node " + id() + " " + role + " t" + term + " last " + log.lastIndex() + " commit " + committed
+                + " applied " + applied;
+    }
+}

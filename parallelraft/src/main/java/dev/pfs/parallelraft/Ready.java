@@ -1,0 +1,25 @@
+package dev.pfs.parallelraft;
+
+import java.util.List;
+
+/**
+ * What a node asks its caller to do, after etcd raft's {@code Ready}. The caller must, in order:
+ * persist {@link #truncateAfter} (if not negative), {@link #entries} (each written at its index,
+ * replacing what is there) and {@link #hardState} (if not null) durably; then send
+ * {@link #messages}; apply {@link #toApply} in list order; then call {@link RaftNode#advance}.
+ *
+ * @param hardState     term and vote to persist, or null if unchanged
+ * @param truncateAfter drop persisted entries above this index first; -1 for none
+ * @param entries       entries to persist
+ * @param messages      messages to send once the above is durable
+ * @param toApply       committed entries safe to apply now, in this order
+ */
+public record Ready(HardState hardState, long truncateAfter, List<Entry> entries, List<Message> messages,
+                    List<Entry> toApply) {
+
+    /** @return whether there is nothing to do */
+    public boolean isEmpty() {
+        return hardState == null && truncateAfter < 0 && entries.isEmpty() && messages.isEmpty()
+                && toApply.isEmpty();
+    }
+}

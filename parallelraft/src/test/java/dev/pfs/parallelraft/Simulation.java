@@ -1,0 +1,328 @@
+package dev.pfs.parallelraft;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Random;
+
+/**
+ * Deterministic simulation of a group on simulated time. One seed drives everything: message
+ * delay (Pareto), reordering, loss, duplication, partitions (symmetric and one-way), crashes that
+ * lose what was not persisted, restarts, leadership transfers and the client load. The checkers of
+ * {@link SimChecker} run after every event.
+ */
+final class Simulation {
+
+    static final long TICK = 1_000;
+
+    private record Event(long time, long seq, Runnable action) {
+    }
+
+    private record Dropped(Message m) {
+    }
+
+    private record Proposal(int node, long index, long term) {
+    }
+
+    final long seed;
+    final SimOptions opt;
+    final Random rnd;
+    final SimReplica[] replicas;
+    final SimTrace trace = new SimTrace(80);
+    final SimChecker checker;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(
+            (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
+    private long seq;
+    long now;
+    private boolean chaos = true;
+    private final boolean[][] blocked;
+    private double loss;
+    private double dup;
+    private long nextDataId = 1;
+
+    /** Client writes waiting for their entry to be applied at the node that took them. */
+    private final Map<Proposal, long[]> pending = new HashMap<>();
+    final List<Long> latencies = new ArrayList<>();
+    long acked;
+
+    Simulation(long seed, SimOptions opt) {
+        this.seed = seed;
+        this.opt = opt;
+        this.rnd = new Random(seed);
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 1; i <= opt.nodes(); i++) {
+            ids.add(i);
+        }
+        RaftConfig base = RaftConfig.defaults(1, ids).withMode(opt.mode()).withLbaCount(opt.lbaCount());
+        if (opt.naiveMerge()) {
+            base = base.withNaiveMerge();
+        }
+        replicas = new SimReplica[opt.nodes() + 1];
+        for (int i = 1; i <= opt.nodes(); i++) {
+            replicas[i] = new SimReplica(base.withId(i, seed * 31 + i));
+        }
+        blocked = new boolean[opt.nodes() + 1][opt.nodes() + 1];
+        checker = new SimChecker(this);
+    }
+
+    /** Runs the chaos phase, heals, runs to quiescence and checks the end state. */
+    void run() {
+        try {
+            for (int i = 1; i <= opt.nodes(); i++) {
+                int id = i;
+                at(rnd.nextInt((int) TICK), () -> tick(id));
+            }
+            for (int c = 0; c < opt.iodepth(); c++) {
+                at(rnd.nextInt(20_000) + 1, this::clientWrite);
+            }
+            if (opt.faults()) {
+                loss = rnd.nextDouble() * 0.05;
+                dup = rnd.nextDouble() * 0.03;
+                at(5_000 + rnd.nextInt(50_000), this::fault);
+            }
+            at(opt.chaosMicros(), this::heal);
+            long deadline = opt.chaosMicros() + 20_000_000;
+            while (!queue.isEmpty() && now < deadline) {
+                Event e = queue.poll();
+                now = e.time;
+                e.action.run();
+                checker.afterEvent();
+                if (!chaos && now % 50_000 < 1_000 && checker.converged()) {
+                    break;
+                }
+            }
+            if (!checker.converged()) {
+                throw new SimFailure("no convergence " + (now - opt.chaosMicros()) / 1000 + " ms after healing: "
+                        + describe());
+            }
+            checker.finalChecks();
+        } catch (SimFailure | RuntimeException f) {
+            throw new SimFailure("seed " + seed + " " + opt + ": " + f.getMessage() + "\nnodes: " + describe()
+                    + "\nlast events:\n" + trace.render());
+        }
+    }
+
+    String describe() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 1; i < replicas.length; i++) {
+            b.append("\n  ").append(replicas[i].up ? replicas[i].node : "node " + i + " down");
+        }
+        return b.toString();
+    }
+
+    void at(long time, Runnable action) {
+        queue.add(new Event(time, seq++, action));
+    }
+
+    // ---- nodes -------------------------------------------------------------------------------
+
+    private void tick(int id) {
+        SimReplica r = replicas[id];
+        if (r.up) {
+            r.node.tick();
+            pump(r);
+        }
+        at(now + TICK, () -> tick(id));
+    }
+
+    void pump(SimReplica r) {
+        if (!r.up || r.busy) {
+            return;
+        }
+        Ready rd = r.node.ready();
+        if (rd.isEmpty()) {
+            return;
+        }
+        r.busy = true;
+        int inc = r.incarnation;
+        long diskDelay = rd.entries().isEmpty() && rd.hardState() == null ? 0 : 20 + rnd.nextInt(60);
+        at(now + diskDelay, () -> persisted(r, rd, inc));
+    }
+
+    private void persisted(SimReplica r, Ready rd, int inc) {
+        if (r.incarnation != inc || !r.up) {
+            return;
+        }
+        r.persist(rd);
+        for (Message m : rd.messages()) {
+            send(m);
+        }
+        for (Entry e : rd.toApply()) {
+            checker.applied(r, e);
+            long[] p = pending.remove(new Proposal(r.id, e.index(), e.originTerm()));
+            if (p != null) {
+                acked++;
+                latencies.add(now - p[1]);
+                checker.acknowledged(p[0], e);
+                at(now + 1, this::clientWrite);
+            }
+        }
+        r.busy = false;
+        r.node.advance(rd);
+        pump(r);
+    }
+
+    // ---- network -----------------------------------------------------------------------------
+
+    private void send(Message m) {
+        if (blocked[m.from()][m.to()] || rnd.nextDouble() < loss) {
+            trace.add(now, new Dropped(m));
+            return;
+        }
+        int copies = rnd.nextDouble() < dup ? 2 : 1;
+        for (int c = 0; c < copies; c++) {
+            at(now + delay(), () -> deliver(m));
+        }
+    }
+
+    long delay() {
+        double u = 1 - rnd.nextDouble();
+        double d = opt.delayScale() / Math.pow(u, 1 / opt.paretoAlpha());
+        return (long) Math.min(d, 100_000);
+    }
+
+    private void deliver(Message m) {
+        SimReplica r = replicas[m.to()];
+        if (!r.up || blocked[m.from()][m.to()]) {
+            return;
+        }
+        trace.add(now, m);
+        r.node.step(m);
+        pump(r);
+    }
+
+    // ---- client ------------------------------------------------------------------------------
+
+    private void clientWrite() {
+        if (!chaos) {
+            return;
+        }
+        SimReplica l = servingLeader();
+        if (l == null) {
+            at(now + 2_000, this::clientWrite);
+            return;
+        }
+        long len = 1 + rnd.nextInt(opt.maxBlocks());
+        long start = (long) (rnd.nextDouble() * (opt.lbaCount() - len + 1));
+        long id = nextDataId++;
+        ProposeResult pr = l.node.propose(List.of(new LbaRange(start, len)),
+                ByteBuffer.allocate(8).putLong(id).array());
+        if (!pr.accepted()) {
+            at(now + 2_000, this::clientWrite);
+            return;
+        }
+        trace.add(now, new Proposal(l.id, pr.index(), pr.term()));
+        pending.put(new Proposal(l.id, pr.index(), pr.term()), new long[] {id, now});
+        long index = pr.index();
+        long term = pr.term();
+        int node = l.id;
+        at(now + 300_000, () -> {
+            if (pending.remove(new Proposal(node, index, term)) != null) {
+                clientWrite();
+            }
+        });
+        pump(l);
+    }
+
+    SimReplica servingLeader() {
+        SimReplica best = null;
+        for (int i = 1; i < replicas.length; i++) {
+            SimReplica r = replicas[i];
+            if (r.up && r.node.readyToServe() && (best == null || r.node.term() > best.node.term())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    // ---- faults ------------------------------------------------------------------------------
+
+    private void fault() {
+        if (!chaos) {
+            return;
+        }
+        int n = opt.nodes();
+        int pick = rnd.nextInt(10);
+        int a = 1 + rnd.nextInt(n);
+        int b = 1 + rnd.nextInt(n);
+        SimReplica current = servingLeader();
+        if (current != null && rnd.nextBoolean()) {
+            a = current.id;
+        }
+        switch (pick) {
+            case 0, 1 -> {
+                if (downCount() < (n - 1) / 2 + 1 && replicas[a].up) {
+                    trace.add(now, "CRASH " + a);
+                    replicas[a].crash();
+                }
+            }
+            case 2, 3 -> restartAll();
+            case 4 -> {
+                trace.add(now, "PARTITION {" + a + "} | rest");
+                for (int x = 1; x <= n; x++) {
+                    if (x != a) {
+                        blocked[a][x] = true;
+                        blocked[x][a] = true;
+                    }
+                }
+            }
+            case 5 -> {
+                trace.add(now, "ONE-WAY " + a + " -/-> " + b);
+                blocked[a][b] = a != b;
+            }
+            case 6, 7 -> {
+                trace.add(now, "HEAL network");
+                clearBlocks();
+            }
+            case 8 -> {
+                SimReplica l = servingLeader();
+                if (l != null && a != l.id) {
+                    trace.add(now, "TRANSFER " + l.id + " -> " + a);
+                    l.node.transferLeadership(a);
+                    pump(l);
+                }
+            }
+            default -> {
+                loss = rnd.nextDouble() * 0.05;
+                dup = rnd.nextDouble() * 0.03;
+            }
+        }
+        at(now + 2_000 + rnd.nextInt(40_000), this::fault);
+    }
+
+    private int downCount() {
+        int d = 0;
+        for (int i = 1; i < replicas.length; i++) {
+            d += replicas[i].up ? 0 : 1;
+        }
+        return d;
+    }
+
+    private void restartAll() {
+        for (int i = 1; i < replicas.length; i++) {
+            if (!replicas[i].up) {
+                trace.add(now, "RESTART " + i);
+                replicas[i].restart();
+                pump(replicas[i]);
+            }
+        }
+    }
+
+    private void clearBlocks() {
+        for (boolean[] row : blocked) {
+            java.util.Arrays.fill(row, false);
+        }
+    }
+
+    private void heal() {
+        trace.add(now, "HEAL all, stop load");
+        chaos = false;
+        loss = 0;
+        dup = 0;
+        clearBlocks();
+        restartAll();
+    }
+}
