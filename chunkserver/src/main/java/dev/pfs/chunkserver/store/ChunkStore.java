@@ -38,18 +38,17 @@ public final class ChunkStore implements AutoCloseable {
      *
      * @param maxBatchBytes      largest WAL frame a group commit writes
      * @param checkpointFraction checkpoint when this fraction of the WAL is used
-     * @param maxChunks          most chunks the store holds (sizes the checkpoint slots)
      * @param observer           receives WAL and checkpoint events
      */
-    public record Options(int maxBatchBytes, double checkpointFraction, int maxChunks, StoreObserver observer) {
-        /** @return the defaults: 4 MB frames, checkpoint at half the WAL, 4096 chunks */
+    public record Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer) {
+        /** @return the defaults: 4 MB frames, checkpoint at half the WAL */
         public static Options defaults() {
-            return new Options(4 << 20, 0.5, 4096, StoreObserver.NONE);
+            return new Options(4 << 20, 0.5, StoreObserver.NONE);
         }
 
         /** @return these options with another observer */
         public Options withObserver(StoreObserver o) {
-            return new Options(maxBatchBytes, checkpointFraction, maxChunks, o);
+            return new Options(maxBatchBytes, checkpointFraction, o);
         }
     }
 
@@ -120,7 +119,10 @@ public final class ChunkStore implements AutoCloseable {
         if (best == null) {
             throw new IOException("no valid checkpoint in the meta volume (" + String.join("; ", why) + ")");
         }
-        StoreState state = new StoreState(blocks, options.maxChunks());
+        // The slots were sized at format for a number of chunks; that number is the limit.
+        long fixed = CheckpointDescriptor.slotLength(blocks, 0);
+        int maxChunks = (int) Math.min(Integer.MAX_VALUE, (slotLength - fixed) / CheckpointDescriptor.CHUNK_ENTRY_LENGTH);
+        StoreState state = new StoreState(blocks, maxChunks);
         String bad = CheckpointCodec.decode(best, state);
         if (bad != null) {
             throw new IOException("checkpoint " + bestSequence + " is inconsistent: " + bad);

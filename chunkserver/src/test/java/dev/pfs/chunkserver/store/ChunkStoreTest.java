@@ -38,7 +38,7 @@ class ChunkStoreTest {
     }
 
     private ChunkStore open() throws Exception {
-        return ChunkStore.open(data, wal, meta, new ChunkStore.Options(1 << 20, 0.5, 16, StoreObserver.NONE));
+        return ChunkStore.open(data, wal, meta, new ChunkStore.Options(1 << 20, 0.5, StoreObserver.NONE));
     }
 
     private ChunkStore reopen() throws Exception {

@@ -46,7 +46,7 @@ class StoreFaultTest {
         FaultyVolume data = FaultyVolume.create(40L * ChunkStore.BLOCK_SIZE, seed * 3 + 1);
         FaultyVolume wal = FaultyVolume.create(300 * 1024 + 512L * rnd.nextInt(256), seed * 3 + 2);
         FaultyVolume meta = FaultyVolume.create(ChunkStore.metaVolumeSize(data.size(), 8), seed * 3 + 3);
-        ChunkStore.Options options = new ChunkStore.Options(32 * 1024, 0.5, 8, StoreObserver.NONE);
+        ChunkStore.Options options = new ChunkStore.Options(32 * 1024, 0.5, StoreObserver.NONE);
         ChunkStore.format(data, meta, 8);
         SectorModel model = new SectorModel();
         ChunkStore store = ChunkStore.open(data, wal, meta, options);
