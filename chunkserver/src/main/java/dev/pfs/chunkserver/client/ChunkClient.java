@@ -1,0 +1,211 @@
+package dev.pfs.chunkserver.client;
+
+import dev.pfs.chunkserver.net.ChunkFrameDecoder;
+import dev.pfs.chunkserver.net.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.net.ChunkFrameEncoder;
+import dev.pfs.chunkserver.net.ChunkMessage;
+import dev.pfs.chunkserver.net.ChunkMessageDecoder;
+import dev.pfs.chunkserver.net.ChunkOp;
+import dev.pfs.chunkserver.net.Transport;
+import dev.pfs.chunkserver.store.ChunkInfo;
+import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.store.ChunkStoreException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An asynchronous client of one chunkserver over one connection: any number of requests in
+ * flight, matched to replies by request id whatever order they come back in. Failures
+ * complete futures with a {@link ChunkStoreException} carrying the server's status and reason;
+ * a lost connection fails everything in flight with {@link ChunkStatus#IO_ERROR}.
+ */
+public final class ChunkClient implements AutoCloseable {
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final Map<Long, CompletableFuture<ChunkMessage>> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final InetSocketAddress server;
+
+    private ChunkClient(EventLoopGroup group, InetSocketAddress server) throws IOException {
+        this.group = group;
+        this.server = server;
+        try {
+            this.channel = new Bootstrap().group(group).channel(Transport.clientChannel())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline().addLast(new ChunkFrameDecoder(), new ChunkMessageDecoder(), new ReplyHandler());
+                        }
+                    })
+                    .connect(server).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("interrupted while connecting to chunkserver " + server, e);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("cannot connect to chunkserver " + server + ": " + e.getMessage(), e);
+        }
+        channel.closeFuture().addListener(f -> failAll("connection to chunkserver " + server + " closed"));
+    }
+
+    /** Connects to the chunkserver at {@code server}. */
+    public static ChunkClient connect(InetSocketAddress server) throws IOException {
+        return new ChunkClient(Transport.group(1, "pfs-chunk-client"), server);
+    }
+
+    private final class ReplyHandler extends SimpleChannelInboundHandler<ChunkMessage> {
+        ReplyHandler() {
+            super(ChunkMessage.class, false);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ChunkMessage m) {
+            CompletableFuture<ChunkMessage> f = pending.remove(m.requestId());
+            if (f == null) {
+                m.release();
+                return;
+            }
+            if (m.malformed() != null) {
+                m.release();
+                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                        "chunkserver " + server + " sent a bad reply: " + m.malformed()));
+            } else if (m.status() != ChunkStatus.OK) {
+                String why = m.payload().toString(StandardCharsets.UTF_8);
+                m.release();
+                f.completeExceptionally(new ChunkStoreException(m.status(), "chunkserver " + server + ": " + why));
+            } else {
+                f.complete(m);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    private void failAll(String why) {
+        for (Long id : pending.keySet()) {
+            CompletableFuture<ChunkMessage> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, why));
+            }
+        }
+    }
+
+    private CompletableFuture<ChunkMessage> send(ChunkOp op, long chunkId, long epoch, long offset, long length,
+                                                 int flags, ByteBuf payload) {
+        long id = nextId.getAndIncrement();
+        CompletableFuture<ChunkMessage> f = new CompletableFuture<>();
+        pending.put(id, f);
+        ByteBuf frame = ChunkFrameEncoder.encode(channel.alloc(), op, false, id, chunkId, epoch, offset, length,
+                flags, ChunkStatus.OK, payload);
+        channel.writeAndFlush(frame).addListener(w -> {
+            if (!w.isSuccess()) {
+                pending.remove(id);
+                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                        "cannot send to chunkserver " + server + ": " + w.cause()));
+            }
+        });
+        return f;
+    }
+
+    private static CompletableFuture<Void> done(CompletableFuture<ChunkMessage> f) {
+        return f.thenAccept(ChunkMessage::release);
+    }
+
+    /** Reads {@code dst.remaining()} bytes (at most 1 MB) at {@code offset}, filling dst and advancing it. */
+    public CompletableFuture<Void> read(long chunkId, long offset, ByteBuffer dst) {
+        return send(ChunkOp.READ, chunkId, 0, offset, dst.remaining(), 0, Unpooled.EMPTY_BUFFER).thenAccept(m -> {
+            try {
+                if (m.payload().readableBytes() != dst.remaining()) {
+                    throw new IllegalStateException("chunkserver " + server + " returned "
+                            + m.payload().readableBytes() + " bytes for a read of " + dst.remaining());
+                }
+                m.payload().readBytes(dst);
+            } finally {
+                m.release();
+            }
+        });
+    }
+
+    /**
+     * Writes {@code src} (at most 1 MB) at {@code offset} with the writer's epoch. The buffer
+     * is sent without a copy and must stay untouched until the future completes.
+     */
+    public CompletableFuture<Void> write(long chunkId, long epoch, long offset, ByteBuffer src, boolean fua) {
+        int length = src.remaining();
+        return done(send(ChunkOp.WRITE, chunkId, epoch, offset, length, fua ? ChunkFrameDescriptor.FLAG_FUA : 0,
+                Unpooled.wrappedBuffer(src.duplicate())));
+    }
+
+    /** Barrier: completes when every write acknowledged before it is durable. */
+    public CompletableFuture<Void> flush() {
+        return done(send(ChunkOp.FLUSH, 0, 0, 0, 0, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Frees a range; it reads as zeros afterwards. */
+    public CompletableFuture<Void> discard(long chunkId, long epoch, long offset, long length) {
+        return done(send(ChunkOp.DISCARD, chunkId, epoch, offset, length, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Makes a range read as zeros. */
+    public CompletableFuture<Void> writeZeroes(long chunkId, long epoch, long offset, long length) {
+        return done(send(ChunkOp.WRITE_ZEROES, chunkId, epoch, offset, length, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Creates a chunk of {@code size} bytes (0: the server's default). */
+    public CompletableFuture<Void> create(long chunkId, long size) {
+        return done(send(ChunkOp.CREATE, chunkId, 0, 0, size, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Deletes a chunk. */
+    public CompletableFuture<Void> delete(long chunkId, long epoch) {
+        return done(send(ChunkOp.DELETE, chunkId, epoch, 0, 0, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Reports a chunk's size, highest epoch and allocated bytes. */
+    public CompletableFuture<ChunkInfo> stat(long chunkId) {
+        return send(ChunkOp.STAT, chunkId, 0, 0, 0, 0, Unpooled.EMPTY_BUFFER).thenApply(m -> {
+            try {
+                ByteBuf p = m.payload();
+                return new ChunkInfo(chunkId, p.getLong(p.readerIndex()), p.getLong(p.readerIndex() + 8),
+                        p.getLong(p.readerIndex() + 16));
+            } finally {
+                m.release();
+            }
+        });
+    }
+
+    /** @return the server's address */
+    public InetSocketAddress server() {
+        return server;
+    }
+
+    /** Closes the connection; requests in flight fail. */
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,190 @@
+package dev.pfs.chunkserver.disk;
+
+import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.common.volume.FileVolume;
+import dev.pfs.nativeio.LinuxIo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A chunkserver's data directory: the identity stamp, the data file (sparse, the blocks), the
+ * meta file (checkpoint slots) and the WAL file, which may sit in a separate directory on a
+ * faster device and then carries a copy of the stamp. An empty or missing directory is
+ * formatted; a directory with a stamp is checked; anything else is refused.
+ */
+public final class DataDir implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DataDir.class);
+    static final String STAMP = "STAMP";
+    static final String DATA = "chunks.data";
+    static final String META = "chunks.meta";
+    static final String WAL = "chunks.wal";
+
+    /**
+     * Sizes chosen at format.
+     *
+     * @param capacityBytes data file size: the most chunk data this disk holds
+     * @param walBytes      WAL file size
+     * @param maxChunks     most chunks on this disk
+     */
+    public record Layout(long capacityBytes, long walBytes, int maxChunks) {
+    }
+
+    private final DiskStamp stamp;
+    private final FileVolume data;
+    private final FileVolume wal;
+    private final FileVolume meta;
+
+    private DataDir(DiskStamp stamp, FileVolume data, FileVolume wal, FileVolume meta) {
+        this.stamp = stamp;
+        this.data = data;
+        this.wal = wal;
+        this.meta = meta;
+    }
+
+    /**
+     * Opens {@code dir}, formatting it first if it is empty or missing.
+     *
+     * @param walDir    where the WAL lives, or null for {@code dir}
+     * @param clusterId the expected cluster, or null to accept the stamp's (format: "pfs")
+     * @param serverId  the expected server, or null to accept the stamp's (format: 1)
+     * @throws DataDirException with a message for the operator when the directory is foreign,
+     *                          belongs elsewhere, or is damaged
+     */
+    public static DataDir openOrFormat(Path dir, Path walDir, String clusterId, Long serverId, Layout layout)
+            throws IOException {
+        Path logDir = walDir == null ? dir : walDir;
+        if (!Files.exists(dir.resolve(STAMP))) {
+            if (Files.exists(dir) && !isEmpty(dir)) {
+                throw new DataDirException("data directory " + dir + " is not empty and has no " + STAMP
+                        + ": not a pfs chunkserver directory (or its format did not finish); refusing to touch it");
+            }
+            if (walDir != null && Files.exists(walDir) && !isEmpty(walDir)) {
+                throw new DataDirException("WAL directory " + walDir + " is not empty; a new data directory needs an"
+                        + " empty WAL directory");
+            }
+            format(dir, logDir, new DiskStamp(clusterId == null ? "pfs" : clusterId,
+                    serverId == null ? 1 : serverId, UUID.randomUUID()), layout);
+        }
+        DiskStamp stamp = readStamp(dir);
+        if (!Files.exists(logDir.resolve(STAMP))) {
+            throw new DataDirException("WAL directory " + logDir + " has no " + STAMP + ": it is not the WAL of "
+                    + dir + " (disk " + stamp.diskId() + ")");
+        }
+        DiskStamp walStamp = readStamp(logDir);
+        if (!walStamp.equals(stamp)) {
+            throw new DataDirException("WAL directory " + logDir + " belongs to disk " + walStamp.diskId()
+                    + ", not to " + dir + " (disk " + stamp.diskId() + ")");
+        }
+        if (clusterId != null && !clusterId.equals(stamp.clusterId())) {
+            throw new DataDirException("data directory " + dir + " belongs to cluster '" + stamp.clusterId()
+                    + "', not '" + clusterId + "'");
+        }
+        if (serverId != null && serverId != stamp.serverId()) {
+            throw new DataDirException("data directory " + dir + " belongs to server " + stamp.serverId()
+                    + ", not " + serverId);
+        }
+        for (Path p : new Path[] {dir.resolve(DATA), dir.resolve(META), logDir.resolve(WAL)}) {
+            if (!Files.isRegularFile(p)) {
+                throw new DataDirException("data directory " + dir + " is damaged: " + p + " is missing");
+            }
+        }
+        return new DataDir(stamp, FileVolume.open(dir.resolve(DATA)), FileVolume.open(logDir.resolve(WAL)),
+                FileVolume.open(dir.resolve(META)));
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new DataDirException(dir + " exists and is not a directory");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static void format(Path dir, Path logDir, DiskStamp stamp, Layout layout) throws IOException {
+        Files.createDirectories(dir);
+        Files.createDirectories(logDir);
+        long capacity = layout.capacityBytes() / ChunkStore.BLOCK_SIZE * ChunkStore.BLOCK_SIZE;
+        try (FileVolume data = FileVolume.create(dir.resolve(DATA), capacity);
+             FileVolume meta = FileVolume.create(dir.resolve(META), ChunkStore.metaVolumeSize(capacity, layout.maxChunks()))) {
+            ChunkStore.format(data, meta, layout.maxChunks());
+        }
+        preallocate(logDir.resolve(WAL), layout.walBytes() / 512 * 512);
+        writeStamp(logDir, stamp);
+        if (!logDir.equals(dir)) {
+            writeStamp(dir, stamp);
+        }
+        LOG.info("formatted {} (WAL in {}): cluster '{}', server {}, disk {}, {} bytes of blocks, {} bytes of WAL",
+                dir, logDir, stamp.clusterId(), stamp.serverId(), stamp.diskId(), capacity, layout.walBytes());
+    }
+
+    /** The WAL file gets all its space at format, so that logging never fails for lack of it. */
+    private static void preallocate(Path file, long size) throws IOException {
+        int fd = LinuxIo.open(file.toString(), LinuxIo.O_RDWR | LinuxIo.O_CREAT | LinuxIo.O_EXCL, 0644);
+        try {
+            LinuxIo.fallocate(fd, 0, 0, size);
+            LinuxIo.fsync(fd);
+        } finally {
+            LinuxIo.close(fd);
+        }
+    }
+
+    private static void writeStamp(Path dir, DiskStamp stamp) throws IOException {
+        Path tmp = dir.resolve(STAMP + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ch.write(stamp.encode());
+            ch.force(true);
+        }
+        Files.move(tmp, dir.resolve(STAMP), StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    private static DiskStamp readStamp(Path dir) throws IOException {
+        byte[] bytes = Files.readAllBytes(dir.resolve(STAMP));
+        try {
+            return DiskStamp.decode(ByteBuffer.wrap(bytes));
+        } catch (IllegalArgumentException e) {
+            throw new DataDirException(dir.resolve(STAMP) + ": " + e.getMessage() + "; refusing to start");
+        }
+    }
+
+    /** @return this disk's identity */
+    public DiskStamp stamp() {
+        return stamp;
+    }
+
+    /** Opens the chunk store on this disk, recovering it. */
+    public ChunkStore openStore(ChunkStore.Options options) throws IOException {
+        return ChunkStore.open(data, wal, meta, options);
+    }
+
+    /** @return whether the data file is read and written with O_DIRECT */
+    public boolean isDirect() {
+        return data.isDirect();
+    }
+
+    @Override
+    public void close() {
+        data.close();
+        wal.close();
+        meta.close();
+    }
+
+    @Override
+    public String toString() {
+        return "DataDir[" + Objects.toString(stamp) + "]";
+    }
+}

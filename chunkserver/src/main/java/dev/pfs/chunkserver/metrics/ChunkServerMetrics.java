@@ -1,0 +1,70 @@
+package dev.pfs.chunkserver.metrics;
+
+import dev.pfs.chunkserver.store.StoreObserver;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+
+/**
+ * The chunkserver's Prometheus metrics: requests by op and status, bytes moved, request
+ * latency, WAL syncs and group-commit sizes, checkpoints, and rejected frames.
+ */
+public final class ChunkServerMetrics implements StoreObserver {
+    private final Counter requests;
+    private final Counter bytes;
+    private final Histogram latency;
+    private final Counter walSyncs;
+    private final Histogram groupCommitRecords;
+    private final Histogram walSyncSeconds;
+    private final Counter checkpoints;
+    private final Counter frameErrors;
+
+    /** Registers the metrics in {@code registry}. */
+    public ChunkServerMetrics(PrometheusRegistry registry) {
+        requests = Counter.builder().name("pfs_chunkserver_requests_total")
+                .help("Data-path requests by op and status").labelNames("op", "status").register(registry);
+        bytes = Counter.builder().name("pfs_chunkserver_bytes_total")
+                .help("Payload bytes read and written").labelNames("op").register(registry);
+        latency = Histogram.builder().name("pfs_chunkserver_request_seconds")
+                .help("Request latency from decode to reply").labelNames("op")
+                .classicExponentialUpperBounds(0.00002, 2, 18).register(registry);
+        walSyncs = Counter.builder().name("pfs_chunkserver_wal_syncs_total")
+                .help("WAL frames written and synced (one per group commit)").register(registry);
+        groupCommitRecords = Histogram.builder().name("pfs_chunkserver_group_commit_records")
+                .help("Changes made durable by one WAL sync")
+                .classicExponentialUpperBounds(1, 2, 10).register(registry);
+        walSyncSeconds = Histogram.builder().name("pfs_chunkserver_wal_sync_seconds")
+                .help("Time to write and sync one WAL frame")
+                .classicExponentialUpperBounds(0.00002, 2, 18).register(registry);
+        checkpoints = Counter.builder().name("pfs_chunkserver_checkpoints_total")
+                .help("Checkpoints written (each reclaims the WAL)").register(registry);
+        frameErrors = Counter.builder().name("pfs_chunkserver_frame_errors_total")
+                .help("Frames rejected: malformed, oversized, or unframeable").labelNames("kind").register(registry);
+    }
+
+    /** Counts one answered request. */
+    public void request(String op, String status, long payloadBytes, long nanos) {
+        requests.labelValues(op, status).inc();
+        if (payloadBytes > 0) {
+            bytes.labelValues(op).inc(payloadBytes);
+        }
+        latency.labelValues(op).observe(nanos / 1e9);
+    }
+
+    /** Counts a rejected frame of some {@code kind}. */
+    public void frameError(String kind) {
+        frameErrors.labelValues(kind).inc();
+    }
+
+    @Override
+    public void walSynced(int records, int bytesWritten, long nanos) {
+        walSyncs.inc();
+        groupCommitRecords.observe(records);
+        walSyncSeconds.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void checkpointed(long nanos) {
+        checkpoints.inc();
+    }
+}

@@ -1,0 +1,103 @@
+package dev.pfs.chunkserver.net;
+
+import io.netty.buffer.ByteBuf;
+import java.util.zip.CRC32C;
+
+/**
+ * Layout of a data-path frame, the same for requests and replies (a reply sets bit 7 of the
+ * op and carries a status). Big-endian (network order).
+ *
+ * <pre>
+ *  0               8               16              24              32
+ *  +---------------+---------------+-------+-------+---------------+
+ *  | frame length  | magic "PF"    |version|  op   |               |
+ *  +---------------+---------------+-------+-------+               |
+ *  |                    request id (i64)                           |
+ *  |                    chunk id (i64)                             |
+ *  |                    writer epoch (i64)                         |
+ *  |                    offset (i64)                               |
+ *  |                    length (i64)                               |
+ *  +---------------+---------------+-------------------------------+
+ *  | flags (u16)   | status (u16)  | crc32c (u32)                  |
+ *  +---------------+---------------+-------------------------------+ 56
+ *  | payload (WRITE data, READ reply data, STAT reply, error text) |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * The frame length counts the whole frame, header included. {@code length} is the byte count
+ * the op is about (bytes to read, the write's payload, the range to zero, the size of a chunk
+ * to create). The CRC32C covers the header with the CRC field zero, and the payload.
+ */
+public final class ChunkFrameDescriptor {
+    /** "PF". */
+    public static final short MAGIC = 0x5046;
+    /** The protocol version this code speaks. */
+    public static final byte VERSION = 1;
+    /** Bytes in the fixed header. */
+    public static final int HEADER_LENGTH = 56;
+    /** Largest payload a frame may carry. */
+    public static final int MAX_PAYLOAD = 1 << 20;
+    /** Largest frame. */
+    public static final int MAX_FRAME = HEADER_LENGTH + MAX_PAYLOAD;
+    /** The op bit that marks a reply. */
+    public static final int REPLY_BIT = 0x80;
+    /** Flag: force unit access. */
+    public static final int FLAG_FUA = 1;
+
+    public static final int FRAME_LENGTH_OFFSET = 0;
+    public static final int MAGIC_OFFSET = 4;
+    public static final int VERSION_OFFSET = 6;
+    public static final int OP_OFFSET = 7;
+    public static final int REQUEST_ID_OFFSET = 8;
+    public static final int CHUNK_ID_OFFSET = 16;
+    public static final int EPOCH_OFFSET = 24;
+    public static final int OFFSET_OFFSET = 32;
+    public static final int LENGTH_OFFSET = 40;
+    public static final int FLAGS_OFFSET = 48;
+    public static final int STATUS_OFFSET = 50;
+    public static final int CRC_OFFSET = 52;
+
+    private ChunkFrameDescriptor() {
+    }
+
+    /** @return the CRC32C of the frame at {@code buf}'s reader index, CRC field taken as zero */
+    public static int computeCrc(ByteBuf buf) {
+        int start = buf.readerIndex();
+        CRC32C crc = new CRC32C();
+        crc.update(buf.nioBuffer(start, CRC_OFFSET));
+        crc.update(new byte[4]);
+        int rest = buf.readableBytes() - HEADER_LENGTH;
+        for (java.nio.ByteBuffer part : buf.nioBuffers(start + HEADER_LENGTH, rest)) {
+            crc.update(part);
+        }
+        return (int) crc.getValue();
+    }
+
+    /**
+     * Checks one whole frame (reader index to writer index).
+     *
+     * @return null if well formed, else why not
+     */
+    public static String check(ByteBuf frame) {
+        int start = frame.readerIndex();
+        if (frame.readableBytes() < HEADER_LENGTH) {
+            return "frame of " + frame.readableBytes() + " bytes is shorter than the header";
+        }
+        if (frame.getInt(start + FRAME_LENGTH_OFFSET) != frame.readableBytes()) {
+            return "frame length field " + frame.getInt(start + FRAME_LENGTH_OFFSET) + " != " + frame.readableBytes();
+        }
+        if (frame.getShort(start + MAGIC_OFFSET) != MAGIC) {
+            return String.format("bad magic 0x%04x", frame.getShort(start + MAGIC_OFFSET));
+        }
+        if (frame.getByte(start + VERSION_OFFSET) != VERSION) {
+            return "unsupported version " + frame.getByte(start + VERSION_OFFSET);
+        }
+        if (ChunkOp.of(frame.getByte(start + OP_OFFSET) & ~REPLY_BIT) == null) {
+            return "unknown op " + (frame.getByte(start + OP_OFFSET) & 0xff);
+        }
+        if (computeCrc(frame) != frame.getInt(start + CRC_OFFSET)) {
+            return "CRC32C mismatch";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,42 @@
+package dev.pfs.chunkserver.net;
+
+/** The operations of the data path. */
+public enum ChunkOp {
+    /** Read {@code length} bytes at {@code offset}. */
+    READ(1),
+    /** Write the payload at {@code offset}; durable when acknowledged. */
+    WRITE(2),
+    /** Barrier: every write acknowledged before it is durable. */
+    FLUSH(3),
+    /** The range is no longer needed; reads as zeros afterwards. */
+    DISCARD(4),
+    /** The range reads as zeros. */
+    WRITE_ZEROES(5),
+    /** Create a chunk of {@code length} bytes (0: the server's default chunk size). */
+    CREATE(6),
+    /** Delete a chunk. */
+    DELETE(7),
+    /** Report a chunk's size, epoch and allocation. */
+    STAT(8);
+
+    private final int code;
+
+    ChunkOp(int code) {
+        this.code = code;
+    }
+
+    /** @return the wire code */
+    public int code() {
+        return code;
+    }
+
+    /** @return the op with this wire code, or null */
+    public static ChunkOp of(int code) {
+        for (ChunkOp op : values()) {
+            if (op.code == code) {
+                return op;
+            }
+        }
+        return null;
+    }
+}

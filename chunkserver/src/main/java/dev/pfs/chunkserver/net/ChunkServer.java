@@ -1,0 +1,75 @@
+package dev.pfs.chunkserver.net;
+
+import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
+import dev.pfs.chunkserver.store.ChunkStore;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data-path server: one event loop per core, each connection pinned to one loop, the
+ * pipeline frame decoder → message decoder → handler. The loops share nothing but the store's
+ * request queue; disk work runs on the store's threads.
+ */
+public final class ChunkServer implements AutoCloseable {
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel channel;
+
+    private ChunkServer(EventLoopGroup boss, EventLoopGroup workers, Channel channel) {
+        this.boss = boss;
+        this.workers = workers;
+        this.channel = channel;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @param ioThreads event loops (0: one per core)
+     */
+    public static ChunkServer start(InetSocketAddress listen, ChunkStore store, long defaultChunkSize,
+                                    ChunkServerMetrics metrics, int ioThreads) throws InterruptedException {
+        int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup boss = Transport.group(1, "pfs-cs-accept");
+        EventLoopGroup workers = Transport.group(threads, "pfs-cs-io");
+        try {
+            Channel ch = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(4 << 20, 16 << 20))
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            c.pipeline().addLast("frame", new ChunkFrameDecoder())
+                                    .addLast("message", new ChunkMessageDecoder())
+                                    .addLast("handler", new ChunkServerHandler(store, defaultChunkSize, metrics));
+                        }
+                    })
+                    .bind(listen).sync().channel();
+            return new ChunkServer(boss, workers, ch);
+        } catch (InterruptedException | RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    /** @return the bound address (the real port when started on port 0) */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    /** Stops accepting, closes connections and stops the event loops. */
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,46 @@
+package dev.pfs.chunkserver.store;
+
+/** The outcome of a chunk request; the same codes travel on the wire. */
+public enum ChunkStatus {
+    /** Done. */
+    OK(0),
+    /** The request could not be parsed. */
+    MALFORMED(1),
+    /** The writer's epoch is older than one the chunk has seen: the writer is fenced off. */
+    STALE_EPOCH(2),
+    /** No free blocks (or chunk slots) are left. */
+    NO_SPACE(3),
+    /** The range is not inside the chunk. */
+    OUT_OF_RANGE(4),
+    /** An offset or length is not a multiple of 512 B. */
+    MISALIGNED(5),
+    /** No chunk with this id exists. */
+    UNKNOWN_CHUNK(6),
+    /** The disk failed; the store refuses changes until it restarts and recovers. */
+    IO_ERROR(7),
+    /** A chunk with this id exists already. */
+    EXISTS(8),
+    /** The store is shutting down. */
+    CLOSED(9);
+
+    private final int code;
+
+    ChunkStatus(int code) {
+        this.code = code;
+    }
+
+    /** @return the wire code */
+    public int code() {
+        return code;
+    }
+
+    /** @return the status with this wire code, or null */
+    public static ChunkStatus of(int code) {
+        for (ChunkStatus s : values()) {
+            if (s.code == code) {
+                return s;
+            }
+        }
+        return null;
+    }
+}

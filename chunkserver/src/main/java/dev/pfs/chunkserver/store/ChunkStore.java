@@ -1,0 +1,277 @@
+package dev.pfs.chunkserver.store;
+
+import dev.pfs.chunkserver.wal.WalScanner;
+import dev.pfs.chunkserver.wal.WalWriter;
+import dev.pfs.common.volume.BlockVolume;
+import dev.pfs.common.volume.VolumeException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The chunk store of one disk: chunks cut into 64 KB blocks allocated on first write, every
+ * change logged durably in a write-ahead log before it touches the data blocks.
+ *
+ * <p>It works over three {@link BlockVolume}s: the data blocks, the WAL (which may live on a
+ * faster device), and a small meta volume with two checkpoint slots. Every request is handed
+ * to one agent thread that owns the metadata; callers on any thread get a future. A change is
+ * acknowledged once its WAL frame is synced and its data written, so every acknowledged
+ * change is durable (FUA is implied; FLUSH is a barrier). After a disk failure the store
+ * refuses everything with {@link ChunkStatus#IO_ERROR} until it is reopened, which recovers.
+ */
+public final class ChunkStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkStore.class);
+
+    /** The allocation unit: data blocks are this big. */
+    public static final int BLOCK_SIZE = StoreState.BLOCK_SIZE;
+
+    /**
+     * Tuning.
+     *
+     * @param maxBatchBytes      largest WAL frame a group commit writes
+     * @param checkpointFraction checkpoint when this fraction of the WAL is used
+     * @param observer           receives WAL and checkpoint events
+     */
+    public record Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer) {
+        /** @return the defaults: 4 MB frames, checkpoint at half the WAL */
+        public static Options defaults() {
+            return new Options(4 << 20, 0.5, StoreObserver.NONE);
+        }
+
+        /** @return these options with another observer */
+        public Options withObserver(StoreObserver o) {
+            return new Options(maxBatchBytes, checkpointFraction, o);
+        }
+    }
+
+    private final StoreAgent agent;
+    private final BlockingQueue<StoreRequest> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private ChunkStore(StoreAgent agent) {
+        this.agent = agent;
+        this.thread = Thread.ofPlatform().name("pfs-chunk-store").daemon().start(this::run);
+    }
+
+    /** @return the meta volume size needed for a data volume of {@code dataSize} bytes */
+    public static long metaVolumeSize(long dataSize, int maxChunks) {
+        return 2 * CheckpointDescriptor.slotLength(blocks(dataSize), maxChunks);
+    }
+
+    private static int blocks(long dataSize) {
+        return (int) Math.min(Integer.MAX_VALUE - 64, dataSize / BLOCK_SIZE);
+    }
+
+    /**
+     * Writes an empty store's first checkpoint. The data volume must read as zeros (a new
+     * sparse file) and the WAL must hold no frames.
+     */
+    public static void format(BlockVolume data, BlockVolume meta, int maxChunks) throws IOException {
+        long slotLength = meta.size() / 2 / 512 * 512;
+        if (slotLength < CheckpointDescriptor.slotLength(blocks(data.size()), maxChunks)) {
+            throw new IOException("meta volume of " + meta.size() + " bytes is too small; it needs "
+                    + metaVolumeSize(data.size(), maxChunks));
+        }
+        StoreState empty = new StoreState(blocks(data.size()), maxChunks);
+        ByteBuffer slot = Arena.ofAuto().allocate(512 + CheckpointDescriptor.slotLength(empty.bitmap.blocks(), 0), 512)
+                .asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        CheckpointCodec.encode(empty, 1, 1, 1, slot);
+        int used = CheckpointDescriptor.HEADER_LENGTH + slot.getInt(CheckpointDescriptor.BODY_LENGTH_OFFSET);
+        slot.limit((used + 511) / 512 * 512);
+        VolumeException.await(meta.write(slotLength, slot, BlockVolume.NO_EPOCH, true));
+    }
+
+    /**
+     * Opens a formatted store: loads the newer valid checkpoint, replays the WAL after it
+     * (cutting a torn tail), applies the replayed changes, and checkpoints, so the WAL starts
+     * empty.
+     *
+     * @throws IOException if no valid checkpoint exists or the disk fails
+     */
+    public static ChunkStore open(BlockVolume data, BlockVolume wal, BlockVolume meta, Options options)
+            throws IOException {
+        int blocks = blocks(data.size());
+        long slotLength = meta.size() / 2 / 512 * 512;
+        ByteBuffer best = null;
+        long bestSequence = -1;
+        List<String> why = new ArrayList<>();
+        for (int s = 0; s < 2; s++) {
+            ByteBuffer slot = Arena.ofAuto().allocate(slotLength, 512).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            VolumeException.await(meta.read(s * slotLength, slot));
+            slot.clear();
+            String bad = CheckpointDescriptor.check(slot, blocks);
+            if (bad != null) {
+                why.add("slot " + s + ": " + bad);
+            } else if (slot.getLong(CheckpointDescriptor.SEQUENCE_OFFSET) > bestSequence) {
+                best = slot;
+                bestSequence = slot.getLong(CheckpointDescriptor.SEQUENCE_OFFSET);
+            }
+        }
+        if (best == null) {
+            throw new IOException("no valid checkpoint in the meta volume (" + String.join("; ", why) + ")");
+        }
+        // The slots were sized at format for a number of chunks; that number is the limit.
+        long fixed = CheckpointDescriptor.slotLength(blocks, 0);
+        int maxChunks = (int) Math.min(Integer.MAX_VALUE, (slotLength - fixed) / CheckpointDescriptor.CHUNK_ENTRY_LENGTH);
+        StoreState state = new StoreState(blocks, maxChunks);
+        String bad = CheckpointCodec.decode(best, state);
+        if (bad != null) {
+            throw new IOException("checkpoint " + bestSequence + " is inconsistent: " + bad);
+        }
+        DataApplier applier = new DataApplier(data);
+        List<CompletableFuture<Void>> replayed = new ArrayList<>();
+        long[] nextIndex = {best.getLong(CheckpointDescriptor.NEXT_INDEX_OFFSET)};
+        WalScanner.Result scan = WalScanner.scan(wal, best.getLong(CheckpointDescriptor.NEXT_FRAME_OFFSET), r -> {
+            replayed.add(applier.apply(state.apply(r)));
+            nextIndex[0] = Math.max(nextIndex[0], r.index() + 1);
+        });
+        for (CompletableFuture<Void> f : replayed) {
+            VolumeException.await(f);
+        }
+        LOG.info("recovered checkpoint {} and {} WAL records in {} frames; log ends at {} ({})", bestSequence,
+                scan.records(), scan.frames(), scan.endPosition(), scan.stopReason());
+        WalWriter writer = new WalWriter(wal, scan.endPosition(), scan.nextSequence());
+        StoreAgent agent = new StoreAgent(state, writer, data, meta, applier, options, nextIndex[0],
+                bestSequence, slotLength);
+        agent.checkpoint();
+        if (agent.failure() != null) {
+            throw new IOException("recovery checkpoint failed: " + agent.failure());
+        }
+        return new ChunkStore(agent);
+    }
+
+    private void run() {
+        List<StoreRequest> drained = new ArrayList<>();
+        while (true) {
+            try {
+                drained.add(queue.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            queue.drainTo(drained);
+            agent.doWork(drained);
+            for (StoreRequest r : drained) {
+                if (r instanceof StoreRequest.Stop) {
+                    failRemaining();
+                    return;
+                }
+            }
+            drained.clear();
+        }
+    }
+
+    private void failRemaining() {
+        List<StoreRequest> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (StoreRequest r : rest) {
+            r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.CLOSED, "chunk store closed"));
+        }
+    }
+
+    private <T> CompletableFuture<T> submit(StoreRequest r, CompletableFuture<T> f) {
+        if (closed) {
+            f.completeExceptionally(new ChunkStoreException(ChunkStatus.CLOSED, "chunk store closed"));
+        } else {
+            queue.add(r);
+        }
+        return f;
+    }
+
+    /** Reads chunk bytes at {@code offset} into {@code dst} from its position to its limit. */
+    public CompletableFuture<Void> read(long chunkId, long offset, ByteBuffer dst) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Read(chunkId, offset, dst, f), f);
+    }
+
+    /**
+     * Writes {@code src} (position to limit) at {@code offset}; durable on completion. The
+     * buffer must stay untouched until then.
+     */
+    public CompletableFuture<Void> write(long chunkId, long epoch, long offset, ByteBuffer src) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Write(chunkId, epoch, offset, src, f), f);
+    }
+
+    /** Makes a range read as zeros, freeing the whole blocks in it; durable on completion. */
+    public CompletableFuture<Void> writeZeroes(long chunkId, long epoch, long offset, long length) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Zero(chunkId, epoch, offset, length, f), f);
+    }
+
+    /** Creates an empty chunk of {@code size} bytes (a multiple of {@link #BLOCK_SIZE}). */
+    public CompletableFuture<Void> create(long chunkId, long size) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Create(chunkId, size, f), f);
+    }
+
+    /** Deletes a chunk and frees its blocks. */
+    public CompletableFuture<Void> delete(long chunkId, long epoch) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Delete(chunkId, epoch, f), f);
+    }
+
+    /** Reports a chunk's size, epoch and allocation. */
+    public CompletableFuture<ChunkInfo> stat(long chunkId) {
+        CompletableFuture<ChunkInfo> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Stat(chunkId, f), f);
+    }
+
+    /** Completes when every write submitted before it is durable. */
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Flush(f), f);
+    }
+
+    /** @return why the store refuses requests, or null while healthy */
+    public String failure() {
+        return agent.failure();
+    }
+
+    /** @return bytes of heap held by the block maps and the bitmap */
+    public long metadataBytes() {
+        return agent.metadataBytes();
+    }
+
+    /** @return {used, total} data blocks */
+    public long[] blockUsage() {
+        return agent.blockUsage();
+    }
+
+    /**
+     * @return bytes of heap the map and the bitmap need for one fully written chunk of
+     *         {@code chunkSize} bytes (the bitmap counted for the blocks that chunk uses)
+     */
+    public static long metadataBytesPerChunk(long chunkSize) {
+        ChunkBlockMap map = new ChunkBlockMap(chunkSize / BLOCK_SIZE);
+        for (int b = 0; b < chunkSize / BLOCK_SIZE; b += 4096) {
+            map.set(b, b);
+        }
+        return map.memoryBytes() + chunkSize / BLOCK_SIZE / 8;
+    }
+
+    /** Finishes queued requests, writes a final checkpoint and stops the agent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        CompletableFuture<Void> stopped = new CompletableFuture<>();
+        queue.add(new StoreRequest.Stop(stopped));
+        stopped.handle((v, t) -> null).join();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.pfs.chunkserver.store;
+
+import dev.pfs.common.volume.BlockVolume;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Does the data-volume I/O of logged changes. Writes to one data block run in log order (each
+ * waits for the one before it on the same block); writes to different blocks run in
+ * parallel. Tracks every I/O in flight so a checkpoint can wait for all of it.
+ */
+final class DataApplier {
+    private final BlockVolume data;
+    private final ConcurrentHashMap<Integer, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
+    private final Set<CompletableFuture<Void>> inflight = ConcurrentHashMap.newKeySet();
+
+    DataApplier(BlockVolume data) {
+        this.data = data;
+    }
+
+    /** @return a future done when every op is on the data volume (not yet synced) */
+    CompletableFuture<Void> apply(List<DataOp> ops) {
+        if (ops.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        if (ops.size() == 1) {
+            return submit(ops.getFirst());
+        }
+        CompletableFuture<?>[] all = new CompletableFuture<?>[ops.size()];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = submit(ops.get(i));
+        }
+        return CompletableFuture.allOf(all);
+    }
+
+    private CompletableFuture<Void> submit(DataOp op) {
+        CompletableFuture<Void> result = tails.compute(op.dataBlock(), (block, previous) -> previous == null
+                ? start(op)
+                : previous.handle((v, t) -> null).thenCompose(v -> start(op)));
+        track(result);
+        result.whenComplete((v, t) -> tails.remove(op.dataBlock(), result));
+        return result;
+    }
+
+    private CompletableFuture<Void> start(DataOp op) {
+        return op.src() == null
+                ? data.writeZeroes(op.dataOffset(), op.length(), BlockVolume.NO_EPOCH)
+                : data.write(op.dataOffset(), op.src().duplicate(), BlockVolume.NO_EPOCH, false);
+    }
+
+    /** Reads a data range into {@code dst} (position to limit). */
+    CompletableFuture<Void> read(long dataOffset, ByteBuffer dst) {
+        CompletableFuture<Void> f = data.read(dataOffset, dst);
+        track(f);
+        return f;
+    }
+
+    private void track(CompletableFuture<Void> f) {
+        inflight.add(f);
+        f.whenComplete((v, t) -> inflight.remove(f));
+    }
+
+    /** Waits until no I/O is in flight; failures are the issuers' to report. */
+    void drain() {
+        CompletableFuture.allOf(inflight.toArray(new CompletableFuture<?>[0])).handle((v, t) -> null).join();
+    }
+}

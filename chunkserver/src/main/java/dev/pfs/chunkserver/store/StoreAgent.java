@@ -1,0 +1,292 @@
+package dev.pfs.chunkserver.store;
+
+import dev.pfs.chunkserver.wal.WalRecord;
+import dev.pfs.chunkserver.wal.WalRecordType;
+import dev.pfs.chunkserver.wal.WalWriter;
+import dev.pfs.common.volume.BlockVolume;
+import dev.pfs.common.volume.VolumeException;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that owns the store's metadata. Each {@link #doWork} takes the requests that
+ * queued up, checks them, logs every change in one WAL frame (group commit: all changes that
+ * arrived while the previous sync ran share the next one), then starts their data writes and
+ * acknowledges each when its data is on the data volume. When the WAL fills past its
+ * threshold it checkpoints the metadata and starts the WAL over.
+ */
+final class StoreAgent {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreAgent.class);
+
+    private record Change(WalRecord record, List<DataOp> ops, CompletableFuture<Void> future) {
+    }
+
+    private final StoreState state;
+    private final WalWriter wal;
+    private final BlockVolume data;
+    private final BlockVolume meta;
+    private final DataApplier applier;
+    private final StoreObserver observer;
+    private final long checkpointThreshold;
+    private final int maxBatchBytes;
+    private final long slotLength;
+    private final List<Change> batch = new ArrayList<>();
+    private final List<CompletableFuture<Void>> flushes = new ArrayList<>();
+    private int batchBytes;
+    private long nextIndex;
+    private long checkpointSequence;
+    private volatile String failure;
+
+    StoreAgent(StoreState state, WalWriter wal, BlockVolume data, BlockVolume meta, DataApplier applier,
+               ChunkStore.Options options, long nextIndex, long checkpointSequence, long slotLength) {
+        this.state = state;
+        this.wal = wal;
+        this.data = data;
+        this.meta = meta;
+        this.applier = applier;
+        this.observer = options.observer();
+        this.checkpointThreshold = (long) (options.checkpointFraction() * wal.room());
+        this.maxBatchBytes = options.maxBatchBytes();
+        this.nextIndex = nextIndex;
+        this.checkpointSequence = checkpointSequence;
+        this.slotLength = slotLength;
+    }
+
+    /** @return why the store stopped accepting changes, or null while it is healthy */
+    String failure() {
+        return failure;
+    }
+
+    /** Handles a batch of requests; returns how many. */
+    int doWork(List<StoreRequest> requests) {
+        for (StoreRequest r : requests) {
+            if (failure != null && !(r instanceof StoreRequest.Stop)) {
+                r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                        "store failed and refuses requests until restarted: " + failure));
+                continue;
+            }
+            try {
+                handle(r);
+            } catch (ChunkStoreException e) {
+                r.future().completeExceptionally(e);
+            }
+        }
+        commit();
+        if (failure == null && wal.used() > checkpointThreshold) {
+            checkpoint();
+        }
+        return requests.size();
+    }
+
+    private void handle(StoreRequest request) throws ChunkStoreException {
+        switch (request) {
+            case StoreRequest.Read r -> read(r);
+            case StoreRequest.Write w -> {
+                Chunk c = state.checkRange(w.chunkId(), w.offset(), w.src().remaining(), w.epoch(), true);
+                int needed = state.blocksToAllocate(c, w.offset(), w.src().remaining());
+                makeRoom(needed, WalRecord.of(WalRecordType.WRITE, 0, 0, 0, 0).encodedLength()
+                        + needed * 8 + w.src().remaining());
+                int[] allocs = state.allocate(c, w.offset(), w.src().remaining(), needed);
+                log(new WalRecord(WalRecordType.WRITE, 0, 0, w.chunkId(), w.epoch(), w.offset(),
+                        w.src().remaining(), allocs, w.src()), w.future());
+            }
+            case StoreRequest.Zero z -> {
+                state.checkRange(z.chunkId(), z.offset(), z.length(), z.epoch(), true);
+                makeRoom(0, 64);
+                log(WalRecord.of(WalRecordType.ZERO, z.chunkId(), z.epoch(), z.offset(), z.length()), z.future());
+            }
+            case StoreRequest.Create c -> {
+                if (c.size() <= 0 || c.size() % StoreState.BLOCK_SIZE != 0) {
+                    throw new ChunkStoreException(ChunkStatus.MISALIGNED, "chunk size " + c.size()
+                            + " must be a positive multiple of " + StoreState.BLOCK_SIZE);
+                }
+                if (state.chunks.containsKey(c.chunkId())) {
+                    throw new ChunkStoreException(ChunkStatus.EXISTS, "chunk " + c.chunkId() + " exists");
+                }
+                if (state.chunks.size() >= state.maxChunks) {
+                    throw new ChunkStoreException(ChunkStatus.NO_SPACE, "this store holds at most "
+                            + state.maxChunks + " chunks");
+                }
+                makeRoom(0, 64);
+                log(WalRecord.of(WalRecordType.CREATE, c.chunkId(), 0, 0, c.size()), c.future());
+            }
+            case StoreRequest.Delete d -> {
+                Chunk c = state.chunk(d.chunkId());
+                if (d.epoch() < c.epoch) {
+                    throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + d.chunkId()
+                            + ": stale epoch " + d.epoch() + " < " + c.epoch);
+                }
+                makeRoom(0, 64);
+                log(WalRecord.of(WalRecordType.DELETE, d.chunkId(), d.epoch(), 0, 0), d.future());
+            }
+            case StoreRequest.Stat s -> {
+                Chunk c = state.chunk(s.chunkId());
+                s.future().complete(new ChunkInfo(c.id, c.size, c.epoch,
+                        (long) c.map.mapped() * StoreState.BLOCK_SIZE));
+            }
+            case StoreRequest.Flush f -> flushes.add(f.future());
+            case StoreRequest.Stop s -> {
+                commit();
+                if (failure == null) {
+                    checkpoint();
+                }
+                flushes.add(s.future());
+            }
+        }
+    }
+
+    private void read(StoreRequest.Read r) throws ChunkStoreException {
+        ByteBuffer dst = r.dst();
+        Chunk c = state.checkRange(r.chunkId(), r.offset(), dst.remaining(), 0, false);
+        List<CompletableFuture<Void>> parts = new ArrayList<>(2);
+        int base = dst.position();
+        state.forEachSegment(c, r.offset(), dst.remaining(), (dataBlock, dataOffset, from, length) -> {
+            ByteBuffer part = dst.duplicate();
+            part.limit(base + (int) (from + length)).position(base + (int) from);
+            if (dataBlock < 0) {
+                while (part.hasRemaining()) {
+                    part.put((byte) 0);
+                }
+            } else {
+                parts.add(applier.read(dataOffset, part.slice()));
+            }
+        });
+        CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> {
+            if (t == null) {
+                r.future().complete(null);
+            } else {
+                r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                        "chunk " + r.chunkId() + ": read failed: " + VolumeException.unwrap(t).getMessage(), t));
+            }
+        });
+    }
+
+    /** Ensures the record fits in the current frame and the WAL, and that blocks are free. */
+    private void makeRoom(int blocksNeeded, int recordBytes) throws ChunkStoreException {
+        if (WalWriter.frameLength(recordBytes) > wal.capacity() / 2) {
+            throw new ChunkStoreException(ChunkStatus.OUT_OF_RANGE, "a change of " + recordBytes
+                    + " bytes is larger than half the WAL (" + wal.capacity() + " bytes) allows");
+        }
+        if (batchBytes + recordBytes > maxBatchBytes
+                || WalWriter.frameLength(batchBytes + recordBytes) > wal.room()) {
+            commit();
+        }
+        boolean lowOnBlocks = blocksNeeded > state.bitmap.free() && !state.quarantine.isEmpty();
+        if (failure == null && (WalWriter.frameLength(recordBytes) > wal.room() || lowOnBlocks)) {
+            checkpoint();
+        }
+    }
+
+    private void log(WalRecord record, CompletableFuture<Void> future) {
+        WalRecord stamped = record.withSlot(nextIndex++, 0);
+        List<DataOp> ops = state.apply(stamped);
+        batch.add(new Change(stamped, ops, future));
+        batchBytes += stamped.encodedLength();
+    }
+
+    /** Makes the batch durable in one WAL frame, then applies and acknowledges it. */
+    void commit() {
+        if (!batch.isEmpty() && failure == null) {
+            List<WalRecord> records = new ArrayList<>(batch.size());
+            for (Change c : batch) {
+                records.add(c.record);
+            }
+            long start = System.nanoTime();
+            try {
+                wal.append(records, new int[records.size()]);
+                observer.walSynced(records.size(), batchBytes, System.nanoTime() - start);
+                for (Change c : batch) {
+                    applier.apply(c.ops).whenComplete((v, t) -> acknowledge(c, t));
+                }
+            } catch (VolumeException e) {
+                fail("WAL write failed: " + e.getMessage(), e);
+            }
+        }
+        for (Change c : batch) {
+            if (!c.future.isDone() && failure != null) {
+                c.future.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure));
+            }
+        }
+        batch.clear();
+        batchBytes = 0;
+        for (CompletableFuture<Void> f : flushes) {
+            if (failure == null) {
+                f.complete(null);
+            } else {
+                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure));
+            }
+        }
+        flushes.clear();
+    }
+
+    private void acknowledge(Change c, Throwable t) {
+        if (t == null) {
+            c.future.complete(null);
+            return;
+        }
+        fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
+        c.future.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure, t));
+    }
+
+    private void fail(String why, Throwable t) {
+        if (failure == null) {
+            failure = why;
+            LOG.error("chunk store failed, refusing requests until restart: {}", why, t);
+        }
+    }
+
+    /**
+     * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, zeroes and frees
+     * quarantined blocks, syncs the data volume, writes the metadata to the older slot, and only
+     * then starts the WAL over.
+     */
+    void checkpoint() {
+        commit();
+        if (failure != null) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            applier.drain();
+            List<CompletableFuture<Void>> zeroing = new ArrayList<>();
+            for (int block : state.quarantine) {
+                zeroing.add(data.writeZeroes((long) block << StoreState.BLOCK_SHIFT, StoreState.BLOCK_SIZE,
+                        BlockVolume.NO_EPOCH));
+            }
+            VolumeException.await(CompletableFuture.allOf(zeroing.toArray(new CompletableFuture<?>[0])));
+            VolumeException.await(data.flush());
+            state.releaseQuarantine();
+            long sequence = checkpointSequence + 1;
+            ByteBuffer slot = Arena.ofAuto().allocate(slotLength, 512).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            CheckpointCodec.encode(state, sequence, wal.nextSequence(), nextIndex, slot);
+            int used = CheckpointDescriptor.HEADER_LENGTH + slot.getInt(CheckpointDescriptor.BODY_LENGTH_OFFSET);
+            slot.limit((used + 511) / 512 * 512);
+            VolumeException.await(meta.write((sequence % 2) * slotLength, slot, BlockVolume.NO_EPOCH, true));
+            checkpointSequence = sequence;
+            wal.reset();
+            observer.checkpointed(System.nanoTime() - start);
+        } catch (VolumeException e) {
+            fail("checkpoint failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return bytes of heap the block maps and the bitmap hold */
+    long metadataBytes() {
+        long bytes = state.bitmap.memoryBytes();
+        for (Chunk c : state.chunks.values()) {
+            bytes += c.map.memoryBytes();
+        }
+        return bytes;
+    }
+
+    /** @return used and total data blocks */
+    long[] blockUsage() {
+        return new long[] {state.bitmap.used(), state.bitmap.blocks()};
+    }
+}

@@ -1,0 +1,34 @@
+package dev.pfs.chunkserver.wal;
+
+/** What a WAL record changes. */
+public enum WalRecordType {
+    /** Data written into a chunk range, with the blocks it allocated. */
+    WRITE(1),
+    /** A chunk range that reads as zeros from now on; whole blocks are freed. */
+    ZERO(2),
+    /** A chunk created with a size (the record's length). */
+    CREATE(3),
+    /** A chunk deleted with all its blocks. */
+    DELETE(4);
+
+    private final byte code;
+
+    WalRecordType(int code) {
+        this.code = (byte) code;
+    }
+
+    /** @return the on-disk code */
+    public byte code() {
+        return code;
+    }
+
+    /** @return the type with this code, or null */
+    public static WalRecordType of(byte code) {
+        for (WalRecordType t : values()) {
+            if (t.code == code) {
+                return t;
+            }
+        }
+        return null;
+    }
+}
