@@ -39,6 +39,8 @@ final class AcquireAgent {
     private int learnedHost;
 
     private long instance;
+    /** The epoch our block writes carry: the newest one recorded in the leader record. */
+    private long fenceEpoch;
     private long ballot;
     private DiskBlock own;
     private int ownTarget;
@@ -186,6 +188,7 @@ final class AcquireAgent {
             }
         }
         instance = next;
+        fenceEpoch = leader.epoch();
         ballot = nextBallot(maxMbal);
         BlockView mine = s.block(me);
         DiskBlock cur = mine.newest();
@@ -210,7 +213,15 @@ final class AcquireAgent {
         }
         DiskBlock b = new DiskBlock(me, ownNextSeq, own.instance(), own.mbal(), own.bal(), own.inpHost(),
                 own.inpEpoch());
-        region.writeBlock(ownTarget, b);
+        try {
+            region.writeBlock(ownTarget, b, fenceEpoch);
+        } catch (PaxosException e) {
+            if (e.reason() != PaxosException.Reason.LOST) {
+                throw e;
+            }
+            // Fenced: a holder newer than the leader record we surveyed has written. Look again.
+            return backoff();
+        }
         ownTarget ^= 1;
         ownNextSeq++;
         readHost = 0;
@@ -232,8 +243,7 @@ final class AcquireAgent {
             throw corruptBlock(readHost, v);
         }
         if (b.instance() > instance || (b.instance() == instance && b.mbal() > ballot)) {
-            backoffUntil = election.now() + election.backoffNanos();
-            return to(State.BACKOFF);
+            return backoff();
         }
         if (state == State.PHASE1_READ && b.instance() == instance && b.bal() > bestBal) {
             bestBal = b.bal();
@@ -300,6 +310,11 @@ final class AcquireAgent {
     /** Two watches (the holder, then a winner that died before writing the leader record) and rounds. */
     private long maxWaitNanos() {
         return 4 * Math.max(election.leaseNanos(), watchLength);
+    }
+
+    private int backoff() {
+        backoffUntil = election.now() + election.backoffNanos();
+        return to(State.BACKOFF);
     }
 
     private int to(State next) {

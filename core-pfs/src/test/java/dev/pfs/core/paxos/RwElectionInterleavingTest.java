@@ -25,24 +25,35 @@ class RwElectionInterleavingTest {
     @Test
     @Timeout(60)
     void atMostOneWinnerPerEpochUnderSeededInterleavingsCrashesAndPowerLoss() {
+        playSeeds(false, 200);
+    }
+
+    @Test
+    @Timeout(60)
+    void theSameHoldsOnAVolumeThatFencesStaleEpochsLikeAChunkServer() {
+        playSeeds(true, 100);
+    }
+
+    private static void playSeeds(boolean fencing, long defaultCount) {
         long only = Long.getLong("paxos.seed", -1);
         long first = only >= 0 ? only : 0;
-        long count = only >= 0 ? 1 : Long.getLong("paxos.seeds", 200);
+        long count = only >= 0 ? 1 : Long.getLong("paxos.seeds", defaultCount);
         int powerCuts = 0;
         int takeovers = 0;
         for (long seed = first; seed < first + count; seed++) {
-            Run run = new Run(seed);
+            Run run = new Run(seed, fencing);
             try {
                 run.play();
             } catch (Throwable t) {
-                throw new AssertionError("seed " + seed + " failed (replay: -Dpaxos.seed=" + seed + "); grants "
+                throw new AssertionError("seed " + seed + (fencing ? " on a fencing volume" : "") + " failed (replay: -Dpaxos.seed="
+                        + seed + "); grants "
                         + run.winners + "; last events " + run.trace, t);
             }
             powerCuts += run.powerCut ? 1 : 0;
             takeovers += run.winners.size();
         }
-        System.out.printf("paxos interleaving: %d seeds, %d epochs granted, %d power cuts%n", count, takeovers,
-                powerCuts);
+        System.out.printf("paxos interleaving%s: %d seeds, %d epochs granted, %d power cuts%n",
+                fencing ? " (fencing volume)" : "", count, takeovers, powerCuts);
         assertThat(takeovers).isGreaterThan((int) count * 2);
     }
 
@@ -129,11 +140,12 @@ class RwElectionInterleavingTest {
         long lastGranted;
         boolean powerCut;
 
-        Run(long seed) {
+        Run(long seed, boolean fencing) {
             this.seed = seed;
             this.rnd = new Random(seed);
             int n = 2 + rnd.nextInt(3);
             this.world = new SimWorld(n + rnd.nextInt(2), seed);
+            world.fencing = fencing;
             for (int id = 1; id <= n; id++) {
                 hosts.add(new Host(id));
             }

@@ -139,6 +139,27 @@ class RwElectionTest {
     }
 
     @Test
+    void onAFencingVolumeATakeoverWorksAndTheDeposedHoldersWritesAreRefused() throws Exception {
+        world.fencing = true;
+        AtomicLong slowClock = new AtomicLong(world.now());
+        RwElection one = world.election(1, slowClock);
+        assertThat(one.acquire()).isEqualTo(1);
+        RwElection two = world.election(2);
+        assertThat(two.acquire()).isEqualTo(2);
+
+        // Host 1 has not noticed (its clock stood still): a journal write at its epoch is refused.
+        ByteBuffer journal = ByteBuffer.allocate(4096);
+        assertThatThrownBy(() -> VolumeException.await(world.view().write(0, journal, 1, true)))
+                .isInstanceOfSatisfying(VolumeException.class,
+                        e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.STALE_EPOCH));
+        assertThat(one.holdsLease()).isTrue();
+        assertThatThrownBy(one::renew).isInstanceOfSatisfying(PaxosException.class,
+                e -> assertThat(e.reason()).isEqualTo(PaxosException.Reason.LOST));
+        two.renew();
+        assertThat(two.readLeader().holder()).isEqualTo("host 2 (epoch 2)");
+    }
+
+    @Test
     void acquireOnAnUnformattedRegionFailsAsCorrupt() {
         SimWorld blank = new SimWorld(4, 2);
         assertThatThrownBy(() -> blank.election(1).acquire()).isInstanceOfSatisfying(PaxosException.class, e -> {

@@ -19,6 +19,9 @@ final class SimWorld {
     static final long LEASE_NANOS = LEASE.toNanos();
 
     final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    /** The newest epoch a fencing volume accepted; kept across power cuts like a ChunkServer's. */
+    final AtomicLong fence = new AtomicLong();
+    boolean fencing;
     final List<Runnable> background = new ArrayList<>();
     final int maxHosts;
     final long seed;
@@ -35,14 +38,19 @@ final class SimWorld {
         return this;
     }
 
+    /** @return the volume as the hosts see it: fencing stale epochs if {@link #fencing} */
+    BlockVolume view() {
+        return fencing ? new FencingVolume(volume, fence) : volume;
+    }
+
     RwElection election(int hostId) {
-        return new RwElection(volume, OFFSET, maxHosts, hostId, LEASE, clock::get, this::pause,
+        return new RwElection(view(), OFFSET, maxHosts, hostId, LEASE, clock::get, this::pause,
                 new Random(seed * 1_000 + hostId));
     }
 
     /** An election of a host whose clock is {@code clock} rather than the world's. */
     RwElection election(int hostId, AtomicLong ownClock) {
-        return new RwElection(volume, OFFSET, maxHosts, hostId, LEASE, ownClock::get, this::pause,
+        return new RwElection(view(), OFFSET, maxHosts, hostId, LEASE, ownClock::get, this::pause,
                 new Random(seed * 1_000 + hostId));
     }
 
