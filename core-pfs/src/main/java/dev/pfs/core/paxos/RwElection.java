@@ -173,7 +173,19 @@ public final class RwElection {
      * @throws PaxosException CORRUPT if neither copy is valid, IO
      */
     public LeaderRecord readLeader() throws PaxosException {
-        PaxosRegion.LeaderView v = region.readLeader();
+        return newestLeader(region.readLeader());
+    }
+
+    /**
+     * Reads the leader record of a volume without being a host of it (RO mounts, {@code pfs info}).
+     *
+     * @throws PaxosException CORRUPT if neither copy is valid, IO
+     */
+    public static LeaderRecord readLeader(BlockVolume volume, long regionOffset, int maxHosts) throws PaxosException {
+        return newestLeader(new PaxosRegion(volume, regionOffset, maxHosts).readLeader());
+    }
+
+    private static LeaderRecord newestLeader(PaxosRegion.LeaderView v) throws PaxosException {
         if (v.newest() == null) {
             throw PaxosException.corrupt("the leader record of the paxos region is unreadable (" + v.problem() + ")");
         }
