@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("system")
 class RwElectionProcessTest {
     private static final int CONTENDERS = 4;
-    private static final long LEASE_MILLIS = 1500;
+    private static final long LEASE_MILLIS = 2000;
     private static final long OFFSET = 16 * BlockVolume.SECTOR_SIZE;
     private static final Duration DEADLINE = Duration.ofSeconds(25);
 
