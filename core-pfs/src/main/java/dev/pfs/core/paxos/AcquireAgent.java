@@ -130,7 +130,7 @@ final class AcquireAgent {
             firstEpoch = leader.epoch();
         } else if (leader.held() && leader.epoch() > firstEpoch && !ownLapsedWin(leader)) {
             // Someone won while we tried: a fresh win means a live lease.
-            throw PaxosException.held(leader.hostId(), leader.epoch());
+            throw PaxosException.held(leader.hostId(), leader.epoch(), me);
         }
         if (judgedDead != null && judgedDead.sameBytes(s.leader())) {
             return prepare(s, leader);
@@ -167,8 +167,8 @@ final class AcquireAgent {
             if (l != null && !l.held() && l.epoch() >= learnedEpoch) {
                 return to(State.SURVEY);
             }
-            throw l != null && l.held() ? PaxosException.held(l.hostId(), l.epoch())
-                    : PaxosException.held(learnedHost, learnedEpoch);
+            throw l != null && l.held() ? PaxosException.held(l.hostId(), l.epoch(), me)
+                    : PaxosException.held(learnedHost, learnedEpoch, me);
         }
         return 1;
     }
@@ -279,7 +279,7 @@ final class AcquireAgent {
                     + v.problem() + "): the journal anchor is lost; the volume needs repair");
         }
         if (prev.epoch() > instance) {
-            throw PaxosException.held(prev.hostId(), prev.epoch());
+            throw PaxosException.held(prev.hostId(), prev.epoch(), me);
         }
         leaderToWrite = new LeaderRecord(instance, me, prev.heartbeat() + 1, prev.journalAnchor(), false,
                 election.leaseNanos(), v.nextSeq());
@@ -325,10 +325,10 @@ final class AcquireAgent {
     private PaxosException giveUp() {
         LeaderRecord l = watched == null ? null : watched.newest();
         if (learnedEpoch > 0 && (l == null || learnedEpoch > l.epoch())) {
-            return PaxosException.held(learnedHost, learnedEpoch);
+            return PaxosException.held(learnedHost, learnedEpoch, me);
         }
         if (l != null && l.held()) {
-            return PaxosException.held(l.hostId(), l.epoch());
+            return PaxosException.held(l.hostId(), l.epoch(), me);
         }
         return PaxosException.io("host " + me + " could not win the volume within "
                 + maxWaitNanos() / 1_000_000 + " ms: other hosts keep contending", null);

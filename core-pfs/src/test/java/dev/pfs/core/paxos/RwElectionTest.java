@@ -55,6 +55,17 @@ class RwElectionTest {
     }
 
     @Test
+    void aSecondLiveProcessWithTheSameHostIdIsToldSo() throws Exception {
+        RwElection one = world.election(1);
+        one.acquire();
+        world.keep(one);
+
+        assertThatThrownBy(() -> world.election(1).acquire()).isInstanceOfSatisfying(PaxosException.class,
+                e -> assertThat(e.reason()).isEqualTo(PaxosException.Reason.HELD))
+                .hasMessageContaining("another live process uses host id 1");
+    }
+
+    @Test
     void deadHoldersLeaseRunsOutAndAnotherWinsWithAHigherEpoch() throws Exception {
         RwElection one = world.election(1);
         assertThat(one.acquire()).isEqualTo(1);
