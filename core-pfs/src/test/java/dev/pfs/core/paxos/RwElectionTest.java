@@ -84,6 +84,19 @@ class RwElectionTest {
     }
 
     @Test
+    void aHolderWithASlowClockStopsBeforeAContenderWithAFastClockTakesOver() throws Exception {
+        world.clockRate(1, 0.95);
+        world.clockRate(2, 1.05);
+        RwElection slow = world.election(1);
+        slow.acquire();
+        RwElection fast = world.election(2);
+        world.background.add(() -> assertThat(fast.holdsLease() && slow.holdsLease()).isFalse());
+
+        assertThat(fast.acquire()).isEqualTo(2);
+        assertThat(slow.holdsLease()).isFalse();
+    }
+
+    @Test
     void holderStopsHoldingBeforeAContenderMayDecideItIsDead() throws Exception {
         RwElection one = world.election(1);
         one.acquire();
