@@ -74,7 +74,7 @@ class CrashTest {
         clock.freeze();
         Pfs fs = FileSystems.mount(v, LEASE, new FileSystems.MountHooks(clock, false, () -> { }));
         Random r = new Random(seed);
-        v.powerLossAtWrite(1 + r.nextInt(160));
+        v.powerLossAtWrite(1 + r.nextInt(300));
         try {
             for (int op = 0; op < 45 && !v.isDead(); op++) {
                 step(fs, r);
@@ -140,6 +140,23 @@ class CrashTest {
             fs.fsync(fd);
             fs.close(fd);
             done(p, data);
+        } else if (kind == 3 && r.nextInt(4) == 0) {
+            // A burst of small transactions: fills half the journal, so checkpoints happen mid-run.
+            String base = "/burst" + r.nextInt(1000);
+            if (model.containsKey(base)) {
+                return;
+            }
+            uncertain.add(base);
+            fs.mkdir(base, 0700);
+            uncertain.remove(base);
+            model.put(base, null);
+            for (int i = 0; i < 80; i++) {
+                String p = base + "/" + i;
+                uncertain.add(p);
+                fs.mkdir(p, 0700);
+                uncertain.remove(p);
+                model.put(p, null);
+            }
         } else if (kind == 3) {
             String p = newName(r);
             if (model.containsKey(p)) {
