@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -48,6 +50,15 @@ class CrashTest {
      * real time while it waits out the old lease and stands still once it won.
      */
     private static final MountOptions LEASE = new MountOptions(true, 0, Duration.ofMillis(50), Duration.ofMillis(50));
+
+    private static final AtomicInteger SEEDS = new AtomicInteger();
+    private static final AtomicInteger CUT_MID_RUN = new AtomicInteger();
+
+    @AfterAll
+    static void summary() {
+        System.out.printf("crash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
+                SEEDS.get(), CUT_MID_RUN.get());
+    }
 
     @TestFactory
     Stream<DynamicTest> everyFsyncedFileSurvivesPowerLoss() {
@@ -82,6 +93,7 @@ class CrashTest {
         } catch (PfsException e) {
             assertThat(v.isDead()).as("seed %d: only the power cut may fail an operation: %s", seed, e).isTrue();
         }
+        boolean cutMidRun = v.isDead();
         v.powerLoss();
         FaultyVolume after = v.restart();
         try (Pfs again = remount(after)) {
@@ -89,6 +101,10 @@ class CrashTest {
         }
         FsckReport report = Pfs.fsck(after, false);
         assertThat(report.problems()).as("seed %d: fsck after remount", seed).isEmpty();
+        SEEDS.incrementAndGet();
+        if (cutMidRun) {
+            CUT_MID_RUN.incrementAndGet();
+        }
     }
 
     /**
