@@ -42,6 +42,12 @@ import org.junit.jupiter.api.TestFactory;
  */
 class CrashTest {
     private static final long VOLUME = 24L << 20;
+    /**
+     * The crashed mount's lease, which the remount waits out. The mounts run no renewal thread
+     * (so a seed replays exactly): the first one's clock stands still, the remount's runs in
+     * real time while it waits out the old lease and stands still once it won.
+     */
+    private static final MountOptions LEASE = new MountOptions(true, 0, Duration.ofMillis(50), Duration.ofMillis(50));
 
     @TestFactory
     Stream<DynamicTest> everyFsyncedFileSurvivesPowerLoss() {
@@ -64,7 +70,9 @@ class CrashTest {
         uncertainVersions.clear();
         FaultyVolume v = FaultyVolume.create(VOLUME, seed);
         Pfs.mkfs(v, new MkfsOptions(8L << 20, 4));
-        Pfs fs = Pfs.mount(v, MountOptions.readWrite(0));
+        TestClock clock = new TestClock();
+        clock.freeze();
+        Pfs fs = FileSystems.mount(v, LEASE, new FileSystems.MountHooks(clock, false, () -> { }));
         Random r = new Random(seed);
         v.powerLossAtWrite(1 + r.nextInt(220));
         try {
@@ -76,7 +84,8 @@ class CrashTest {
         }
         v.powerLoss();
         FaultyVolume after = v.restart();
-        try (Pfs again = Pfs.mount(after, MountOptions.readWrite(0))) {
+        TestClock real = new TestClock();
+        try (Pfs again = FileSystems.mount(after, LEASE, new FileSystems.MountHooks(real, false, real::freeze))) {
             verify(again, seed);
         }
         FsckReport report = Pfs.fsck(after, false);
