@@ -123,6 +123,13 @@ class FileCommandsTest {
         ok("rm", "-f", v + ":/target");
         assertThat(fails(1, "rm", "-r", v + ":/").err()).contains("root");
         assertThat(ok("ls", v + ":").out()).isEqualTo("a\n");
+    }
+
+    @Test
+    void movingADirectoryToAnotherParentKeepsLinkCountsRight() {
+        ok("mkdir", "-p", v + ":/a/b");
+        ok("mv", v + ":/a/b", v + ":/moved");
+        assertThat(ok("ls", "-l", v + ":/").out()).containsPattern("(?m)^drwxr-xr-x 2 0 0 0 \\S+ \\S+ a$");
         assertThat(ok("fsck", v).out()).contains("clean");
     }
 
