@@ -213,6 +213,56 @@ class FileCommandsTest {
         ok("mkdir", v + ":/x");
     }
 
+    /** Copies a file named {@code name} in and flips a bit of every copy of the name on the volume. */
+    private void corruptTheDirentOf(String name) throws IOException {
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "hi\n");
+        ok("cp", victim.toString(), v + ":/" + name);
+        byte[] image = Files.readAllBytes(vol);
+        byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int flipped = 0;
+        for (int i = 0; i + bytes.length <= image.length; i++) {
+            if (java.util.Arrays.equals(image, i, i + bytes.length, bytes, 0, bytes.length)) {
+                image[i] ^= 0x20;
+                flipped++;
+            }
+        }
+        assertThat(flipped).as("the name is on the volume").isPositive();
+        Files.write(vol, image);
+    }
+
+    @Test
+    void fsckReportsACorruptDirentAndRepairListsItsFixes() throws IOException {
+        corruptTheDirentOf("zzvictimzz");
+        assertThat(fails(4, "fsck", v).out()).contains("problem: ", "checksum mismatch", "problem(s) found");
+        assertThat(fails(5, "ls", v + ":/").err()).contains("not a usable pfs volume", "checksum mismatch");
+        assertThat(fails(4, "fsck", "--repair", v).out()).contains("repaired: ", "run fsck again");
+    }
+
+    @Test
+    void repairLeavesAVolumeThatChecksClean() throws IOException {
+        corruptTheDirentOf("zzvictimzz");
+        fails(4, "fsck", "--repair", v);
+        assertThat(ok("fsck", v).out()).contains("clean");
+        ok("ls", v + ":/");
+    }
+
+    @Test
+    void aFullVolumeFailsTheCopyWithEnospcAndStaysConsistent() throws IOException {
+        Path small = dir.resolve("small.img");
+        String s = small.toString();
+        ok("mkfs", s, "--size", "8M", "--chunk-size", "8M");
+        byte[] big = new byte[16 << 20];
+        new Random(3).nextBytes(big);
+        Path file = dir.resolve("big.bin");
+        Files.write(file, big);
+        assertThat(fails(1, "cp", file.toString(), s + ":/big").err()).contains(s + ":/big").contains("ENOSPC");
+        assertThat(ok("fsck", s).out()).contains("clean");
+        ok("rm", s + ":/big");
+        ok("cp", hostTree().resolve("hello.txt").toString(), s + ":/hello");
+        assertThat(ok("cat", s + ":/hello").out()).isEqualTo("hello pfs\n");
+    }
+
     @Test
     void progressBarIsDrawnOnlyOnATerminal() throws IOException {
         Path src = hostTree();
