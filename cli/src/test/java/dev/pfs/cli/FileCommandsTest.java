@@ -28,7 +28,7 @@ class FileCommandsTest {
     void formatVolume() {
         vol = dir.resolve("v.img");
         v = vol.toString();
-        CliRunner.Result r = run("mkfs", v, "--size", "64M", "--chunk-size", "16M");
+        CliRunner.Result r = run("mkfs", v, "--size", "32M", "--chunk-size", "16M");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("formatted");
     }
@@ -62,7 +62,7 @@ class FileCommandsTest {
     @Test
     void infoShowsSuperblockUsageAndNoHolder() {
         CliRunner.Result r = ok("info", v);
-        assertThat(r.out()).contains("uuid:", "size:", "64.0 MiB", "chunks:", "inodes:", "rw holder:", "epoch:");
+        assertThat(r.out()).contains("uuid:", "size:", "32.0 MiB", "chunks:", "inodes:", "rw holder:", "epoch:");
     }
 
     @Test
@@ -137,7 +137,7 @@ class FileCommandsTest {
     void mvStaysWithinOneVolume() {
         ok("mkdir", v + ":/a");
         Path other = dir.resolve("w.img");
-        ok("mkfs", other.toString(), "--size", "64M", "--chunk-size", "16M");
+        ok("mkfs", other.toString(), "--size", "32M", "--chunk-size", "16M");
         assertThat(fails(2, "mv", v + ":/a", other + ":/a").err()).contains("within one volume");
         assertThat(fails(1, "mv", v + ":/a", v + ":/a/b").err()).contains("into itself");
     }
@@ -157,6 +157,8 @@ class FileCommandsTest {
         assertThat(fails(2, "ls", v).err()).contains("not a volume path");
         assertThat(fails(2, "stat", v + ":/a/../b").err()).contains("'..'");
         assertThat(fails(2, "mkfs", v, "--size", "lots").err()).contains("'lots' is not a size");
+        assertThat(fails(2, "ls", "--host-id", "-1", v + ":/").err()).contains("must be 0 or more");
+        assertThat(fails(5, "ls", "--host-id", "40", v + ":/").err()).contains("host id 40");
     }
 
     @Test
@@ -195,8 +197,8 @@ class FileCommandsTest {
 
     @Test
     void growfsGrowsTheFileAndTheFileSystem() {
-        ok("growfs", v, "--size", "128M");
-        assertThat(ok("info", v).out()).contains("128.0 MiB");
+        ok("growfs", v, "--size", "64M");
+        assertThat(ok("info", v).out()).contains("64.0 MiB");
         assertThat(fails(2, "growfs", v, "--size", "32M").err()).contains("shrink");
         assertThat(ok("fsck", v).out()).contains("clean");
     }
@@ -235,7 +237,7 @@ class FileCommandsTest {
     void fsckReportsACorruptDirentAndRepairListsItsFixes() throws IOException {
         corruptTheDirentOf("zzvictimzz");
         assertThat(fails(4, "fsck", v).out()).contains("problem: ", "checksum mismatch", "problem(s) found");
-        assertThat(fails(5, "ls", v + ":/").err()).contains("not a usable pfs volume", "checksum mismatch");
+        assertThat(fails(5, "ls", v + ":/").err()).contains(v + ": EIO: ", "checksum mismatch");
         assertThat(fails(4, "fsck", "--repair", v).out()).contains("repaired: ", "run fsck again");
     }
 
@@ -252,7 +254,7 @@ class FileCommandsTest {
         Path small = dir.resolve("small.img");
         String s = small.toString();
         ok("mkfs", s, "--size", "8M", "--chunk-size", "8M");
-        byte[] big = new byte[16 << 20];
+        byte[] big = new byte[9 << 20];
         new Random(3).nextBytes(big);
         Path file = dir.resolve("big.bin");
         Files.write(file, big);
