@@ -303,7 +303,7 @@ public final class MetaStore {
     public void apply(MetaType type, long id, byte[] image) {
         boolean free = MetaSlotDescriptor.isFree(image);
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        dirtySectors.add(new Txn.Key(type, id / type.slotsPerSector() * type.slotsPerSector()));
+        markDirty(type, id);
         switch (type) {
             case INODE -> {
                 if (free) {
@@ -360,6 +360,11 @@ public final class MetaStore {
             }
             default -> throw new IllegalArgumentException(type.name());
         }
+    }
+
+    /** Notes that slot {@code id}'s sector must be written in place at the next checkpoint. */
+    void markDirty(MetaType type, long id) {
+        dirtySectors.add(new Txn.Key(type, id / type.slotsPerSector() * type.slotsPerSector()));
     }
 
     /** @return the sectors changed since the last call (each as type and first slot id), clearing the set */
