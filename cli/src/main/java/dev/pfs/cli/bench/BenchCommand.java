@@ -26,8 +26,9 @@ import picocli.CommandLine.Option;
  *   <li>1 MB sequential writes into a new file, one fdatasync at the end, like fio with
  *       {@code rw=write bs=1m end_fsync=1}.</li>
  * </ul>
- * The two targets take turns in rounds so that drift of a shared machine hits both alike. The
- * last line of output is {@code latency_ratio=.. p99_ratio=.. throughput_ratio=..} (pfs/plain).
+ * The two targets take turns in rounds, each round starting with the other one, so that drift
+ * of a shared machine hits both alike. The last line of output is
+ * {@code latency_ratio=.. p99_ratio=.. throughput_ratio=..} (pfs/plain).
  */
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
         description = "Benchmark libpfs on a FileVolume against a plain O_DIRECT file in DIR (same disk).")
@@ -62,8 +63,9 @@ public final class BenchCommand extends BaseCommand {
         if (!Files.isDirectory(dir)) {
             throw Failures.usage("--dir " + dir + " is not a directory");
         }
-        if (ops < rounds || rounds < 1 || fileSize % LARGE != 0 || seqSize % ((long) LARGE * rounds) != 0) {
-            throw Failures.usage("need --ops >= --rounds >= 1, --file-size a multiple of 1M, --seq-size a multiple of rounds x 1M");
+        long seqPerRound = rounds < 1 ? 0 : seqSize / rounds / LARGE * LARGE;
+        if (ops < rounds || rounds < 1 || fileSize % LARGE != 0 || seqPerRound == 0) {
+            throw Failures.usage("need --ops >= --rounds >= 1, --file-size a multiple of 1M, --seq-size at least rounds x 1M");
         }
         PrintWriter out = out();
         long volumeSize = fileSize + seqSize + Math.max(fileSize / 4, 256L << 20);
@@ -85,14 +87,16 @@ public final class BenchCommand extends BaseCommand {
             long[] seqNanos = new long[2];
             SplittableRandom random = new SplittableRandom(seed);
             for (int round = 0; round < rounds; round++) {
-                for (int i = 0; i < targets.size(); i++) {
+                for (int k = 0; k < targets.size(); k++) {
+                    int i = (k + round) % targets.size();
                     randomWrites(targets.get(i), small, ops / rounds, random.split(), lat[i]);
                 }
-                for (int i = 0; i < targets.size(); i++) {
-                    seqNanos[i] += sequentialWrite(targets.get(i), large, "seq-" + round, seqSize / rounds);
+                for (int k = 0; k < targets.size(); k++) {
+                    int i = (k + round) % targets.size();
+                    seqNanos[i] += sequentialWrite(targets.get(i), large, "seq-" + round, seqPerRound);
                 }
             }
-            report(out, targets, lat, seqNanos);
+            report(out, targets, lat, seqNanos, seqPerRound * rounds);
         }
         return ExitStatus.OK;
     }
@@ -145,14 +149,15 @@ public final class BenchCommand extends BaseCommand {
         return System.nanoTime() - start;
     }
 
-    private void report(PrintWriter out, List<WriteTarget> targets, Latencies[] lat, long[] seqNanos) {
+    private static void report(PrintWriter out, List<WriteTarget> targets, Latencies[] lat, long[] seqNanos,
+                               long seqBytes) {
         double[] p50 = new double[2];
         double[] p99 = new double[2];
         double[] mbps = new double[2];
         for (int i = 0; i < 2; i++) {
             p50[i] = lat[i].percentile(50) / 1e3;
             p99[i] = lat[i].percentile(99) / 1e3;
-            mbps[i] = seqSize / (double) (1 << 20) / (seqNanos[i] / 1e9);
+            mbps[i] = seqBytes / (double) (1 << 20) / (seqNanos[i] / 1e9);
         }
         out.printf("%n%-34s %14s %14s %8s%n", "test", targets.get(0).name(), targets.get(1).name(), "pfs/plain");
         row(out, "4K randwrite+fdatasync p50 (us)", p50);

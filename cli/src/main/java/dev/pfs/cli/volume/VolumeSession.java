@@ -73,7 +73,7 @@ public final class VolumeSession implements AutoCloseable {
         if (e.errno() == Errno.EBUSY) {
             return new CliException(ExitStatus.BUSY, file + ": volume busy: " + e.getMessage(), e);
         }
-        return new CliException(ExitStatus.BAD_VOLUME, file + ": not a usable pfs volume: " + e.getMessage(), e);
+        return new CliException(ExitStatus.BAD_VOLUME, file + ": " + e.getMessage(), e);
     }
 
     /** @return the mounted file system */

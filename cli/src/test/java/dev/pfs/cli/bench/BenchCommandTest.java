@@ -32,12 +32,12 @@ class BenchCommandTest {
     }
 
     @Test
-    void refusesSizesThatDoNotDivide() {
+    void refusesASequentialSizeBelowOneMegabytePerRound() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = PfsCommand.execute(new CliContext(out, err, false), "bench", "--dir", dir.toString(),
-                "--seq-size", "5M", "--rounds", "3");
+                "--seq-size", "2M", "--rounds", "3");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("multiple of rounds");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("at least rounds x 1M");
     }
 }
