@@ -37,8 +37,24 @@ public final class FileSystems {
                 new ChunkDescriptor(sb).chunks(), sb.chunkSize());
     }
 
+    /**
+     * How a mount keeps time and whether it runs its background thread; tests inject a clock
+     * and drive the lease themselves so that a seed replays exactly.
+     *
+     * @param clock      monotonic nanoseconds for the lease
+     * @param background whether to run lease renewal (RW) or journal following (RO) on a thread
+     * @param acquired   told when a RW mount won its lease, before it reads or writes anything
+     */
+    record MountHooks(LongSupplier clock, boolean background, Runnable acquired) {
+        static final MountHooks DEFAULT = new MountHooks(System::nanoTime, true, () -> { });
+    }
+
     /** See {@link Pfs#mount}. */
     public static Pfs mount(BlockVolume volume, MountOptions options) throws PfsException {
+        return mount(volume, options, MountHooks.DEFAULT);
+    }
+
+    static Pfs mount(BlockVolume volume, MountOptions options, MountHooks hooks) throws PfsException {
         if (options.lease().isNegative() || options.lease().isZero() || options.roPollPeriod().isNegative()
                 || options.roPollPeriod().isZero()) {
             throw new PfsException(Errno.EINVAL, "lease and RO poll period must be positive");
@@ -48,20 +64,18 @@ public final class FileSystems {
             throw new PfsException(Errno.EINVAL, "host id " + options.hostId() + " is outside 0.."
                     + (sb.maxHosts() - 1) + " (the volume's paxos file has " + sb.maxHosts() + " slots)");
         }
-        return options.readWrite() ? mountReadWrite(volume, sb, options) : mountReadOnly(volume, options);
-    }
-
-    private static Pfs mountReadWrite(BlockVolume volume, Superblock sb, MountOptions options) throws PfsException {
-        return mountReadWrite(volume, sb, options, null);
+        return options.readWrite() ? mountReadWrite(volume, sb, options, hooks, null)
+                : mountReadOnly(volume, options, hooks);
     }
 
     /**
      * Mounts RW; with {@code problems}, corrupt metaobjects are dropped and a corrupt journal
      * record ends replay instead of failing the mount (fsck --repair), each reported there.
      */
-    static PfsMount mountReadWrite(BlockVolume volume, Superblock sb, MountOptions options,
+    static PfsMount mountReadWrite(BlockVolume volume, Superblock sb, MountOptions options, MountHooks hooks,
                                    java.util.function.Consumer<String> problems) throws PfsException {
-        VolumeLease lease = Leases.acquire(volume, sb, options);
+        VolumeLease lease = Leases.acquire(volume, sb, options.hostId(), options.lease(), hooks.clock());
+        hooks.acquired().run();
         try {
             VolumeLoader.Loaded l = VolumeLoader.load(volume, problems);
             LongSupplier epoch = lease::epoch;
@@ -74,6 +88,7 @@ public final class FileSystems {
                 }
             });
             FsState fs = new FsState(l.store(), committer, new DataPath(l.store(), volume, epoch), true);
+            fs.lease = lease;
             MountSupport support = new MountSupport(volume, lease, l.superblock());
             synchronized (fs) {
                 committer.checkpoint();
@@ -82,8 +97,10 @@ public final class FileSystems {
             LOG.info("mounted pfs volume {} read-write as host {} with epoch {} ({} journal records replayed)",
                     sb.uuid(), options.hostId(), lease.epoch(), l.replayed());
             PfsMount m = new PfsMount(fs, support);
-            Duration period = options.lease().dividedBy(5);
-            support.startBackground("pfs-lease-" + options.hostId(), period, () -> renew(fs, lease));
+            if (hooks.background()) {
+                Duration period = options.lease().dividedBy(20);
+                support.startBackground("pfs-lease-" + options.hostId(), period, () -> renew(fs, lease));
+            }
             return m;
         } catch (PfsException | RuntimeException e) {
             lease.release();
@@ -105,13 +122,16 @@ public final class FileSystems {
         }
     }
 
-    private static Pfs mountReadOnly(BlockVolume volume, MountOptions options) throws PfsException {
+    private static Pfs mountReadOnly(BlockVolume volume, MountOptions options, MountHooks hooks)
+            throws PfsException {
         VolumeLoader.Loaded l = VolumeLoader.load(volume, null);
         l.store().takeDirtySectors();
         FsState fs = new FsState(l.store(), null, new DataPath(l.store(), volume, () -> BlockVolume.NO_EPOCH), false);
         MountSupport support = new MountSupport(volume, null, l.superblock());
         RoFollowerAgent follower = new RoFollowerAgent(fs, support, l.reader());
-        support.startBackground("pfs-ro-follow-" + options.hostId(), options.roPollPeriod(), follower::doWork);
+        if (hooks.background()) {
+            support.startBackground("pfs-ro-follow-" + options.hostId(), options.roPollPeriod(), follower::doWork);
+        }
         LOG.info("mounted pfs volume {} read-only as host {}", l.superblock().uuid(), options.hostId());
         return new PfsMount(fs, support);
     }

@@ -28,7 +28,7 @@ final class Formatter {
      * zero-filling a newly allocated block costs little next to the write that allocates it.
      */
     static final int BLOCK_SIZE = 64 << 10;
-    static final long MIN_JOURNAL = 2L << 20;
+    static final long MIN_JOURNAL = 1L << 20;
     static final long MAX_JOURNAL = 64L << 20;
 
     private Formatter() {

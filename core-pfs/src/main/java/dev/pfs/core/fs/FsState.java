@@ -34,6 +34,7 @@ final class FsState {
     final Map<Long, Integer> openCount = new HashMap<>();
     final Set<Long> writeErrors = new HashSet<>();
     String fenced;
+    dev.pfs.core.lease.VolumeLease lease;
 
     FsState(MetaStore store, MetaCommitter committer, DataPath data, boolean readWrite) {
         this.committer = committer;
@@ -58,6 +59,9 @@ final class FsState {
         if (!readWrite) {
             throw new PfsException(Errno.EROFS, what + ": the volume is mounted read-only");
         }
+        if (fenced == null && lease != null && !lease.valid()) {
+            fenced = "this host's RW lease ran out (epoch " + lease.epoch() + ")";
+        }
         if (fenced != null) {
             throw new PfsException(Errno.EROFS, what + ": " + fenced);
         }
@@ -69,6 +73,10 @@ final class FsState {
 
     /** Commits pending changes; a failed commit marks the files whose answered writes it undid. */
     void commit() throws PfsException {
+        if (lease != null && !lease.valid()) {
+            committer.txn().rollback();
+            checkWritable("commit");
+        }
         try {
             committer.commit();
         } catch (MetaCommitter.FailedCommit e) {

@@ -54,7 +54,7 @@ final class Fsck {
         List<String> repaired = new ArrayList<>();
         MountOptions o = MountOptions.readWrite(0);
         PfsMount m = FileSystems.mountReadWrite(volume, VolumeLoader.readSuperblock(volume), o,
-                p -> repaired.add("dropped: " + p));
+                FileSystems.MountHooks.DEFAULT, p -> repaired.add("dropped: " + p));
         try {
             FsState fs = m.state();
             synchronized (fs) {

@@ -152,18 +152,24 @@ final class NameOps {
     }
 
     void rename(String from, String to) throws PfsException {
-        PathWalker.Parent src = existing(from);
+        PathWalker.Parent src = fs.walker.parent(from);
         PathWalker.Parent dst;
         try {
             dst = fs.walker.parent(to);
         } catch (PfsException e) {
             throw e.errno() == Errno.EBUSY ? new PfsException(Errno.EBUSY, "cannot replace '/'") : e;
         }
+        if (src.inode() == null) {
+            throw new PfsException(Errno.ENOENT, "no such file or directory: " + from);
+        }
         Inode moving = src.inode();
         if (moving.isDir() && isAncestor(moving.ino, dst.dir().ino)) {
             throw new PfsException(Errno.EINVAL, "cannot move " + from + " into itself (" + to + ")");
         }
         Inode target = dst.inode();
+        if (target != null && target.isDir() && isAncestor(target.ino, src.dir().ino)) {
+            throw new PfsException(Errno.ENOTEMPTY, "directory not empty: " + to + " holds " + from);
+        }
         if (target != null) {
             if (target.ino == moving.ino) {
                 return;
@@ -223,10 +229,10 @@ final class NameOps {
 
     void link(String existing, String newPath) throws PfsException {
         Inode i = fs.walker.resolve(existing, false);
+        PathWalker.Parent p = parentForCreate(newPath);
         if (i.isDir()) {
             throw new PfsException(Errno.EPERM, "cannot hard-link a directory: " + existing);
         }
-        PathWalker.Parent p = parentForCreate(newPath);
         if (store().freeDirents() == 0) {
             throw new PfsException(Errno.ENOSPC, "no free direntry for " + newPath);
         }

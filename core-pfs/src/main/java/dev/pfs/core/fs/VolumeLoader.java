@@ -64,6 +64,7 @@ final class VolumeLoader {
                 loadArea(volume, store, g, c, t, problems);
             }
         }
+        store.takeDirtySectors();
         JournalReader reader = new JournalReader(volume, sb.journalOffset(), sb.journalSize(), h);
         int n;
         try {

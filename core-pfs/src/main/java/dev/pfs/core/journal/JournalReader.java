@@ -73,8 +73,12 @@ public final class JournalReader {
      */
     ByteBuffer next() throws PfsException {
         Found f = readAt(position, nextSeq);
-        if (f.record == null && f.damaged == null && position != 0) {
-            f = readAt(0, nextSeq);
+        if (f.record == null && position != 0) {
+            // The writer starts a record at 0 when it does not fit before the end of the area.
+            Found wrapped = readAt(0, nextSeq);
+            if (wrapped.record != null || f.damaged == null) {
+                f = wrapped;
+            }
         }
         if (f.damaged != null) {
             long after = f.at + JournalDescriptor.paddedLength(f.damagedLength);
