@@ -10,6 +10,7 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -359,6 +360,13 @@ public final class MetaStore {
                 }
             }
             default -> throw new IllegalArgumentException(type.name());
+        }
+    }
+
+    /** Notes that committed changes to {@code keys} must be written in place by the next checkpoint. */
+    public void markCommitted(List<Txn.Key> keys) {
+        for (Txn.Key k : keys) {
+            dirtySectors.add(new Txn.Key(k.type(), k.id() / k.type().slotsPerSector() * k.type().slotsPerSector()));
         }
     }
 
