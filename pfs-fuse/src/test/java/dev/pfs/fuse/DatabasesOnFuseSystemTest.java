@@ -45,7 +45,19 @@ class DatabasesOnFuseSystemTest {
         runScript("pg-crash.sh");
     }
 
-    private void runScript(String script, String... env) throws IOException, InterruptedException {
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void mariadbSysbenchAndCheckTable() throws Exception {
+        runScript("mariadb-sysbench.sh");
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void stressNgFioVerifyAndReadOnlyMount() throws Exception {
+        runScript("stress.sh");
+    }
+
+    private void runScript(String script) throws IOException, InterruptedException {
         Path volume = tmp.resolve("volume.img");
         try (FileVolume v = FileVolume.create(volume, VOLUME_SIZE)) {
             Pfs.mkfs(v, new MkfsOptions(CHUNK_SIZE, MkfsOptions.DEFAULT_MAX_HOSTS));
@@ -53,9 +65,6 @@ class DatabasesOnFuseSystemTest {
         ProcessBuilder pb = new ProcessBuilder("bash", SCRIPTS.resolve(script).toString()).redirectErrorStream(true);
         pb.environment().put("VOLUME", volume.toString());
         pb.environment().put("PFS", pfsCommand());
-        for (int i = 0; i + 1 < env.length; i += 2) {
-            pb.environment().put(env[i], env[i + 1]);
-        }
         Process p = pb.start();
         List<String> lines = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
