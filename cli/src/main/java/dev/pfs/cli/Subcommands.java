@@ -13,6 +13,9 @@ import dev.pfs.cli.files.MkdirCommand;
 import dev.pfs.cli.files.MvCommand;
 import dev.pfs.cli.files.RmCommand;
 import dev.pfs.cli.files.StatCommand;
+import dev.pfs.fuse.cli.ClusterCommand;
+import dev.pfs.fuse.cli.MountCommand;
+import dev.pfs.fuse.cli.UmountCommand;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -44,6 +47,9 @@ final class Subcommands {
                 MvCommand::new,
                 GrowfsCommand::new,
                 FsckCommand::new,
+                MountCommand::new,
+                UmountCommand::new,
+                ClusterCommand::new,
                 CompletionCommand::new,
                 BenchCommand::new);
     }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code pfs cluster down}: stops what {@code cluster up} started under the same --dir. */
 @Command(name = "down", mixinStandardHelpOptions = true,
-        description = "Unmounts and stops everything 'pfs cluster up' started under --dir; keeps the volume.")
+        description = "Unmount and stop what 'pfs cluster up' started under --dir; keeps the volume.")
 public final class ClusterDownCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

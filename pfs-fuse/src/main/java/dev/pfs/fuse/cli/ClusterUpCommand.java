@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code pfs cluster up}: volume file, mkfs, background mount; prints how to use and stop it. */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = {"Creates a volume under --dir (first time only: file + mkfs), mounts it at",
-                "--mountpoint in the background, and records what it started for 'cluster down'."})
+        description = {"Create a volume under --dir (first time: file + mkfs), mount it in the background.",
+                "Records what it started in <dir>/cluster.properties for 'cluster down'."})
 public final class ClusterUpCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

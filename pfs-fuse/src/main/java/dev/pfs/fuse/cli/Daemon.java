@@ -35,7 +35,8 @@ final class Daemon {
         Process child = Launcher.startDetached(mountArgs, logFile);
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            if ("fuse.pfs".equals(MountTable.fsTypeAt(mp))) {
+            if ("fuse.pfs".equals(MountTable.fsTypeAt(mp))
+                    && MountRegistry.lookup(mp).orElse(-1) == child.pid()) {
                 return child.pid();
             }
             if (!child.isAlive()) {

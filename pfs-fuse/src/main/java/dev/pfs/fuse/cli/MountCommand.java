@@ -1,5 +1,6 @@
 package dev.pfs.fuse.cli;
 
+import dev.pfs.core.PfsException;
 import dev.pfs.fuse.FuseMountOptions;
 import dev.pfs.fuse.MountTable;
 import java.io.IOException;
@@ -17,12 +18,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code pfs mount <volume> <mountpoint>}: serves a volume through FUSE. */
 @Command(name = "mount", mixinStandardHelpOptions = true,
-        description = {"Mounts a pfs volume at a directory through FUSE, for unmodified programs.",
+        description = {"Mount VOLUME at MOUNTPOINT through FUSE, for unmodified programs.",
                 "Runs in the foreground until unmounted (pfs umount, fusermount3 -u, SIGTERM);",
                 "--daemon detaches and returns once the mount is live."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:unmounted cleanly (or, with --daemon, mounted)",
-                "1:the volume or mount point was refused (message says why)", "2:bad usage or option"})
+                "1:the mount point or FUSE refused (message says why)", "2:bad usage or option",
+                "3:another host holds the volume read-write", "5:no usable volume"})
 public final class MountCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -73,7 +75,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (!Files.exists(volume)) {
             err.println("pfs mount: volume " + volume + " does not exist");
-            return 1;
+            return 5;
         }
         if (daemon) {
             return Daemon.mountInBackground(childArgs(), mp, log, out, err);
@@ -83,7 +85,7 @@ public final class MountCommand implements Callable<Integer> {
             process = MountProcess.start(volume, mp, hostId, opts);
         } catch (IOException | RuntimeException e) {
             err.println("pfs mount: " + e.getMessage());
-            return 1;
+            return exitCode(e);
         }
         MountRegistry.register(mp);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -96,6 +98,18 @@ public final class MountCommand implements Callable<Integer> {
         process.serveUntilUnmounted();
         MountRegistry.unregister(mp);
         return 0;
+    }
+
+    /** The pfs command's exit codes: 3 volume busy (held RW elsewhere), 5 not a usable volume. */
+    private static int exitCode(Exception e) {
+        if (e.getCause() instanceof PfsException pe) {
+            return switch (pe.errno()) {
+                case EBUSY -> 3;
+                case EINVAL, EIO, ENOENT, EROFS -> 5;
+                default -> 1;
+            };
+        }
+        return 1;
     }
 
     /** @return why {@code mp} cannot take a mount, or null */

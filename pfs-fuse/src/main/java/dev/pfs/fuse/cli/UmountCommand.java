@@ -10,8 +10,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code pfs umount <mountpoint>}: unmounts and waits for the mount process to flush and exit. */
 @Command(name = "umount", mixinStandardHelpOptions = true,
-        description = {"Unmounts a pfs FUSE mount and waits until its process has flushed",
-                "the volume and released it."},
+        description = {"Unmount a pfs mount; waits until its process flushed and released the volume."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:unmounted", "1:not a pfs mount, busy, or the process did not stop in time"})
 public final class UmountCommand implements Callable<Integer> {
