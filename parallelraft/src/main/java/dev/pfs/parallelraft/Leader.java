@@ -78,15 +78,17 @@ final class Leader {
     }
 
     private RejectReason onMergeResp(Message m, Progress p) {
-        if (merged || p.reported || m.index() != mergeFrom) {
+        if (p.reported || m.index() != mergeFrom) {
             return RejectReason.DUPLICATE;
         }
         p.reported = true;
         p.acked.addPrefix(m.commit());
         p.next = m.commit() + 1;
         p.probe = false;
-        reports.add(new LogMerger.Report(m.commit(), m.entries()));
-        maybeMerge();
+        if (!merged) {
+            reports.add(new LogMerger.Report(m.commit(), m.entries()));
+            maybeMerge();
+        }
         return RejectReason.NONE;
     }
 

@@ -80,7 +80,7 @@ public record Message(MessageType type, int from, int to, long term, long index,
             b.append(" x").append(Arrays.toString(indices));
         }
         if (reject) {
-            b.append(" REJECT");
+            b.append(type == MessageType.VOTE || type == MessageType.PRE_VOTE ? " TRANSFER" : " REJECT");
         }
         return b.toString();
     }

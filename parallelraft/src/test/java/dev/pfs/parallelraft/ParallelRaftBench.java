@@ -1,0 +1,65 @@
+package dev.pfs.parallelraft;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * ParallelRaft vs strict Raft in the deterministic simulation: a 3-node group, random 4 KB
+ * writes over a 10 GB LBA space, Pareto per-message delay, no faults, iodepth 1, 8 and 32. Prints
+ * a table and, last, {@code iodepth32_throughput_ratio=.. iodepth32_p99_ratio=..}. Simulated time,
+ * so the figures are the protocol's, not this machine's. Run by {@code scripts/bench/parallelraft-vs-raft}.
+ */
+public final class ParallelRaftBench {
+
+    private static final double ALPHA = Double.parseDouble(System.getProperty("alpha", "1.5"));
+
+    private ParallelRaftBench() {
+    }
+
+    private record Result(double throughput, double p50, double p99) {
+    }
+
+    /**
+     * @param args optional: simulated seconds per run (default 2), seed (default 42); the system
+     *             property {@code alpha} sets the Pareto tail index (default 1.5)
+     */
+    public static void main(String[] args) {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
+        long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
+        System.out.printf("3 nodes, 4 KB random writes over 10 GB, Pareto delay (median ~%d us, alpha %.2f), "
+                + "%.1f simulated s per run, seed %d%n", 63, ALPHA, seconds, seed);
+        System.out.printf("%-8s %-9s %12s %10s %10s%n", "iodepth", "mode", "writes/s", "p50 us", "p99 us");
+        Result strict32 = null;
+        Result parallel32 = null;
+        for (int depth : new int[] {1, 8, 32}) {
+            for (Mode mode : Mode.values()) {
+                Result r = run(mode, depth, seconds, seed);
+                System.out.printf("%-8d %-9s %12.0f %10.0f %10.0f%n", depth, mode, r.throughput, r.p50, r.p99);
+                if (depth == 32) {
+                    if (mode == Mode.STRICT) {
+                        strict32 = r;
+                    } else {
+                        parallel32 = r;
+                    }
+                }
+            }
+        }
+        System.out.printf("iodepth32_throughput_ratio=%.2f iodepth32_p99_ratio=%.2f%n",
+                parallel32.throughput / strict32.throughput, parallel32.p99 / strict32.p99);
+    }
+
+    private static Result run(Mode mode, int depth, double seconds, long seed) {
+        long blocks = 10L * 1024 * 1024 * 1024 / 4096;
+        SimOptions opt = new SimOptions(mode, 3, (long) (seconds * 1_000_000), depth, blocks, 1, false, 40, ALPHA, false);
+        Simulation sim = new Simulation(seed, opt);
+        sim.run();
+        List<Long> lat = new ArrayList<>(sim.latencies);
+        Collections.sort(lat);
+        return new Result(sim.acked / seconds, pct(lat, 0.50), pct(lat, 0.99));
+    }
+
+    private static double pct(List<Long> sorted, double q) {
+        return sorted.isEmpty() ? 0 : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
+    }
+}

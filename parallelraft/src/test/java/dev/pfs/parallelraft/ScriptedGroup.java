@@ -1,0 +1,161 @@
+package dev.pfs.parallelraft;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * A group driven by hand: the test decides which message is delivered, dropped, which node
+ * ticks, crashes or restarts. Every delivered message is recorded for golden traces.
+ */
+final class ScriptedGroup {
+
+    final Map<Integer, RaftNode> nodes = new HashMap<>();
+    final Map<Integer, RaftConfig> configs = new HashMap<>();
+    final Map<Integer, HardState> hard = new HashMap<>();
+    final Map<Integer, TreeMap<Long, Entry>> disks = new HashMap<>();
+    final Map<Integer, List<Entry>> applied = new HashMap<>();
+    final List<Message> inflight = new ArrayList<>();
+    final List<String> trace = new ArrayList<>();
+    final Set<Integer> down = new HashSet<>();
+
+    ScriptedGroup(Mode mode, int size, UnaryOperator<RaftConfig> tweak) {
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 1; i <= size; i++) {
+            ids.add(i);
+        }
+        for (int i = 1; i <= size; i++) {
+            RaftConfig c = new RaftConfig(i, ids, mode, 2, 10, 2, 16, 16, false, false, 1024, i, false);
+            c = tweak.apply(c);
+            configs.put(i, c);
+            nodes.put(i, new RaftNode(c));
+            hard.put(i, HardState.EMPTY);
+            disks.put(i, new TreeMap<>());
+            applied.put(i, new ArrayList<>());
+        }
+    }
+
+    RaftNode node(int id) {
+        return nodes.get(id);
+    }
+
+    /** Runs every node's Ready cycle until none has work. */
+    void pumpAll() {
+        for (int id : nodes.keySet()) {
+            pump(id);
+        }
+    }
+
+    void pump(int id) {
+        if (down.contains(id)) {
+            return;
+        }
+        RaftNode n = nodes.get(id);
+        for (Ready rd = n.ready(); !rd.isEmpty(); rd = n.ready()) {
+            TreeMap<Long, Entry> disk = disks.get(id);
+            if (rd.truncateAfter() >= 0) {
+                disk.tailMap(rd.truncateAfter(), false).clear();
+            }
+            for (Entry e : rd.entries()) {
+                disk.put(e.index(), e);
+            }
+            if (rd.hardState() != null) {
+                hard.put(id, rd.hardState());
+            }
+            inflight.addAll(rd.messages());
+            applied.get(id).addAll(rd.toApply());
+            n.advance(rd);
+        }
+    }
+
+    /** Delivers, in send order, every in-flight message matching {@code which} (also those it causes). */
+    int deliver(Predicate<Message> which) {
+        int count = 0;
+        for (Message m = take(which); m != null; m = take(which)) {
+            if (down.contains(m.to())) {
+                continue;
+            }
+            trace.add(m.toString());
+            nodes.get(m.to()).step(m);
+            pump(m.to());
+            count++;
+        }
+        return count;
+    }
+
+    /** Drops every in-flight message matching {@code which}. */
+    int drop(Predicate<Message> which) {
+        int before = inflight.size();
+        inflight.removeIf(which);
+        return before - inflight.size();
+    }
+
+    private Message take(Predicate<Message> which) {
+        for (Iterator<Message> it = inflight.iterator(); it.hasNext();) {
+            Message m = it.next();
+            if (which.test(m)) {
+                it.remove();
+                return m;
+            }
+        }
+        return null;
+    }
+
+    void tick(int id, int times) {
+        for (int i = 0; i < times && !down.contains(id); i++) {
+            nodes.get(id).tick();
+        }
+        pump(id);
+    }
+
+    void campaign(int id) {
+        trace.add("campaign " + id);
+        nodes.get(id).campaign();
+        pump(id);
+    }
+
+    ProposeResult propose(int id, long start, long length, byte[] data) {
+        ProposeResult r = nodes.get(id).propose(List.of(new LbaRange(start, length)), data);
+        trace.add("propose " + id + " " + start + "+" + length + " -> " + r.reason() + " " + r.index() + "/"
+                + r.term());
+        pump(id);
+        return r;
+    }
+
+    void crash(int id) {
+        trace.add("crash " + id);
+        down.add(id);
+        inflight.removeIf(m -> m.from() == id || m.to() == id);
+    }
+
+    void restart(int id) {
+        trace.add("restart " + id);
+        down.remove(id);
+        nodes.put(id, new RaftNode(configs.get(id), hard.get(id), new ArrayList<>(disks.get(id).values())));
+        applied.get(id).clear();
+        pump(id);
+    }
+
+    static Predicate<Message> to(int id) {
+        return m -> m.to() == id;
+    }
+
+    static Predicate<Message> from(int id) {
+        return m -> m.from() == id;
+    }
+
+    static Predicate<Message> link(int from, int to) {
+        return m -> m.from() == from && m.to() == to;
+    }
+
+    static Predicate<Message> any() {
+        return m -> true;
+    }
+}
