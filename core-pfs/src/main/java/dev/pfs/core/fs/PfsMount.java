@@ -1,0 +1,257 @@
+package dev.pfs.core.fs;
+
+import dev.pfs.common.volume.BlockVolume;
+import dev.pfs.core.DirEntry;
+import dev.pfs.core.Errno;
+import dev.pfs.core.Pfs;
+import dev.pfs.core.PfsException;
+import dev.pfs.core.PfsStat;
+import dev.pfs.core.PfsStatFs;
+import dev.pfs.core.layout.MetaSlotDescriptor;
+import dev.pfs.core.layout.MetaType;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A mounted volume: every {@link Pfs} call takes the mount's lock, checks the mount is open,
+ * and runs one of {@link FileOps} or {@link NameOps}.
+ */
+final class PfsMount implements Pfs {
+    /** Work a mount runs in the background (lease renewal, RO journal tailing), stopped at umount. */
+    interface Background {
+        void stop();
+    }
+
+    private final FsState fs;
+    private final FileOps files;
+    private final NameOps names;
+    private final MountSupport support;
+    private boolean closed;
+
+    PfsMount(FsState fs, MountSupport support) {
+        this.fs = fs;
+        this.names = new NameOps(fs);
+        this.files = new FileOps(fs, names);
+        this.support = support;
+    }
+
+    /** The mount's lock and state, for its background work. */
+    FsState state() {
+        return fs;
+    }
+
+    private void open() throws PfsException {
+        if (closed) {
+            throw new PfsException(Errno.EBADF, "the file system was unmounted");
+        }
+    }
+
+    /** A call that returns a value. */
+    private interface Call<T> {
+        T run() throws PfsException;
+    }
+
+    /** A call that returns nothing. */
+    private interface VoidCall {
+        void run() throws PfsException;
+    }
+
+    private <T> T call(Call<T> c) throws PfsException {
+        synchronized (fs) {
+            open();
+            return c.run();
+        }
+    }
+
+    private void run(VoidCall c) throws PfsException {
+        synchronized (fs) {
+            open();
+            c.run();
+        }
+    }
+
+    @Override
+    public int open(String path, int flags, int mode) throws PfsException {
+        return call(() -> files.open(path, flags, mode));
+    }
+
+    @Override
+    public void close(int fd) throws PfsException {
+        run(() -> files.close(fd));
+    }
+
+    @Override
+    public int read(int fd, ByteBuffer dst) throws PfsException {
+        return call(() -> files.read(fd, dst, 0, true));
+    }
+
+    @Override
+    public int write(int fd, ByteBuffer src) throws PfsException {
+        return call(() -> files.write(fd, src, 0, true));
+    }
+
+    @Override
+    public int pread(int fd, ByteBuffer dst, long offset) throws PfsException {
+        return call(() -> files.read(fd, dst, offset, false));
+    }
+
+    @Override
+    public int pwrite(int fd, ByteBuffer src, long offset) throws PfsException {
+        return call(() -> files.write(fd, src, offset, false));
+    }
+
+    @Override
+    public long lseek(int fd, long offset, int whence) throws PfsException {
+        return call(() -> files.lseek(fd, offset, whence));
+    }
+
+    @Override
+    public void fsync(int fd) throws PfsException {
+        run(() -> files.sync(fd, true));
+    }
+
+    @Override
+    public void fdatasync(int fd) throws PfsException {
+        run(() -> files.sync(fd, false));
+    }
+
+    @Override
+    public void truncate(String path, long length) throws PfsException {
+        run(() -> names.truncate(path, length));
+    }
+
+    @Override
+    public void ftruncate(int fd, long length) throws PfsException {
+        run(() -> files.ftruncate(fd, length));
+    }
+
+    @Override
+    public void fallocate(int fd, int mode, long offset, long length) throws PfsException {
+        run(() -> files.fallocate(fd, mode, offset, length));
+    }
+
+    @Override
+    public void unlink(String path) throws PfsException {
+        run(() -> names.unlink(path));
+    }
+
+    @Override
+    public void rename(String from, String to) throws PfsException {
+        run(() -> names.rename(from, to));
+    }
+
+    @Override
+    public void link(String existing, String newPath) throws PfsException {
+        run(() -> names.link(existing, newPath));
+    }
+
+    @Override
+    public void symlink(String target, String linkPath) throws PfsException {
+        run(() -> names.symlink(target, linkPath));
+    }
+
+    @Override
+    public String readlink(String path) throws PfsException {
+        return call(() -> names.readlink(path));
+    }
+
+    @Override
+    public PfsStat stat(String path) throws PfsException {
+        return call(() -> names.stat(path, true));
+    }
+
+    @Override
+    public PfsStat lstat(String path) throws PfsException {
+        return call(() -> names.stat(path, false));
+    }
+
+    @Override
+    public PfsStat fstat(int fd) throws PfsException {
+        return call(() -> files.fstat(fd));
+    }
+
+    @Override
+    public void chmod(String path, int mode) throws PfsException {
+        run(() -> names.chmod(path, mode));
+    }
+
+    @Override
+    public void chown(String path, int uid, int gid) throws PfsException {
+        run(() -> names.chown(path, uid, gid));
+    }
+
+    @Override
+    public void utimens(String path, long atimeNs, long mtimeNs) throws PfsException {
+        run(() -> names.utimens(path, atimeNs, mtimeNs));
+    }
+
+    @Override
+    public void mkdir(String path, int mode) throws PfsException {
+        run(() -> names.mkdir(path, mode));
+    }
+
+    @Override
+    public void rmdir(String path) throws PfsException {
+        run(() -> names.rmdir(path));
+    }
+
+    @Override
+    public List<DirEntry> readdir(String path) throws PfsException {
+        return call(() -> names.readdir(path));
+    }
+
+    @Override
+    public void access(String path, int mode) throws PfsException {
+        run(() -> names.access(path, mode));
+    }
+
+    @Override
+    public PfsStatFs statfs() throws PfsException {
+        return call(() -> new PfsStatFs(fs.data.blockSize(), fs.store.totalBlocks(), fs.store.freeBlocks(),
+                fs.store.slots(MetaType.INODE), fs.store.slots(MetaType.INODE) - fs.store.usedInodes(),
+                MetaSlotDescriptor.NAME_MAX));
+    }
+
+    @Override
+    public void growfs() throws PfsException {
+        run(() -> {
+            fs.checkWritable("growfs");
+            support.growfs(fs);
+        });
+    }
+
+    @Override
+    public boolean isReadWrite() {
+        return fs.readWrite;
+    }
+
+    @Override
+    public long epoch() {
+        return support.epoch();
+    }
+
+    @Override
+    public void close() throws PfsException {
+        support.stopBackground();
+        synchronized (fs) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                files.closeAll();
+                if (fs.readWrite && fs.fenced == null) {
+                    fs.commit();
+                    fs.committer.checkpoint();
+                }
+            } finally {
+                support.release();
+            }
+        }
+    }
+
+    /** @return the volume this mount is on */
+    BlockVolume volume() {
+        return support.volume();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.pfs.core.layout;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/**
+ * The slots of a 4 KB metaobject sector. A sector holds 32 inodes, 8 direntries or 128 block
+ * tags; every slot size divides 512, so a slot never straddles an atomic sector and a torn
+ * sector write leaves each slot either old or new. An all-zero slot is free; a used slot
+ * starts with its type's magic and ends with a CRC32C of the rest. Little-endian.
+ *
+ * <pre>
+ * inode (128 B):    0 magic "INOD" | 4 mode | 8 nlink | 12 uid | 16 gid | 20 zero
+ *                   24 size u64 | 32 atime | 40 mtime | 48 ctime (ns) | 56..123 zero | 124 crc
+ * direntry (512 B): 0 magic "DENT" | 4 name length | 8 parent ino u64 | 16 child ino u64
+ *                   24 name (UTF-8, up to 255 B) | ... zero | 508 crc
+ * block tag (32 B): 0 magic "BTAG" | 4 flags (1 = unwritten, reads as zeros)
+ *                   8 owner ino u64 | 16 file block index u64 | 24 zero | 28 crc
+ * </pre>
+ */
+public final class MetaSlotDescriptor {
+    /** Magic of a used inode slot. */
+    public static final int INODE_MAGIC = 0x444f4e49;
+    /** Magic of a used direntry slot. */
+    public static final int DIRENT_MAGIC = 0x544e4544;
+    /** Magic of a used block tag slot. */
+    public static final int TAG_MAGIC = 0x47415442;
+
+    public static final int INODE_MODE = 4;
+    public static final int INODE_NLINK = 8;
+    public static final int INODE_UID = 12;
+    public static final int INODE_GID = 16;
+    public static final int INODE_SIZE = 24;
+    public static final int INODE_ATIME = 32;
+    public static final int INODE_MTIME = 40;
+    public static final int INODE_CTIME = 48;
+
+    public static final int DIRENT_NAME_LENGTH = 4;
+    public static final int DIRENT_PARENT = 8;
+    public static final int DIRENT_CHILD = 16;
+    public static final int DIRENT_NAME = 24;
+    /** Longest name a direntry holds. */
+    public static final int NAME_MAX = 255;
+
+    public static final int TAG_FLAGS = 4;
+    public static final int TAG_OWNER = 8;
+    public static final int TAG_INDEX = 16;
+    /** Tag flag: the block is allocated (fallocate) but never written; it reads as zeros. */
+    public static final int TAG_UNWRITTEN = 1;
+
+    private MetaSlotDescriptor() {
+    }
+
+    /** @return a zeroed little-endian slot buffer of {@code type} with its magic set */
+    public static ByteBuffer newSlot(MetaType type) {
+        ByteBuffer b = ByteBuffer.wrap(new byte[type.slotSize()]).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, magic(type));
+        return b;
+    }
+
+    /** Writes the CRC of a slot built with {@link #newSlot}. */
+    public static byte[] seal(ByteBuffer slot) {
+        byte[] a = slot.array();
+        slot.putInt(a.length - 4, crc(a));
+        return a;
+    }
+
+    /** @return whether the slot image is all zero (free) */
+    public static boolean isFree(byte[] slot) {
+        for (byte x : slot) {
+            if (x != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Checks a used slot.
+     *
+     * @return null when valid, else what is wrong
+     */
+    public static String check(MetaType type, byte[] slot) {
+        ByteBuffer b = ByteBuffer.wrap(slot).order(ByteOrder.LITTLE_ENDIAN);
+        if (slot.length != type.slotSize()) {
+            return "slot of " + slot.length + " bytes";
+        }
+        if (b.getInt(0) != magic(type)) {
+            return "bad magic " + Integer.toHexString(b.getInt(0));
+        }
+        if (b.getInt(slot.length - 4) != crc(slot)) {
+            return "checksum mismatch";
+        }
+        if (type == MetaType.DIRENT) {
+            int len = b.getInt(DIRENT_NAME_LENGTH);
+            if (len <= 0 || len > NAME_MAX) {
+                return "name length " + len;
+            }
+        }
+        return null;
+    }
+
+    private static int magic(MetaType type) {
+        return switch (type) {
+            case INODE -> INODE_MAGIC;
+            case DIRENT -> DIRENT_MAGIC;
+            case TAG -> TAG_MAGIC;
+        };
+    }
+
+    private static int crc(byte[] slot) {
+        CRC32C c = new CRC32C();
+        c.update(slot, 0, slot.length - 4);
+        return (int) c.getValue();
+    }
+}
