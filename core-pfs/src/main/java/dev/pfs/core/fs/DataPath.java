@@ -27,6 +27,9 @@ final class DataPath {
     private final BlockVolume volume;
     private final LongSupplier epoch;
     private final int blockSize;
+    private static final byte[] ZEROS = new byte[64 << 10];
+    private ByteBuffer writeScratch;
+    private ByteBuffer readScratch;
 
     DataPath(MetaStore store, BlockVolume volume, LongSupplier epoch) {
         this.store = store;
@@ -61,7 +64,7 @@ final class DataPath {
             }
             long phys = geo().blockOffset(tag) + in;
             // Extend over following blocks that lie right after this one on the volume.
-            while (pos + len < end) {
+            while (pos + len < end && len < (8 << 20)) {
                 long nt = store.tagOf(ino.ino, bi + 1);
                 if (nt < 0 || store.unwritten(nt) || geo().blockOffset(nt) != phys + len) {
                     break;
@@ -83,7 +86,7 @@ final class DataPath {
                 ByteBuffer slice = dst.slice(dst.position(), len);
                 VolumeException.await(volume.read(phys, slice));
             } else {
-                ByteBuffer tmp = ByteBuffer.allocateDirect((int) (stop - start));
+                ByteBuffer tmp = readScratch((int) (stop - start));
                 VolumeException.await(volume.read(start, tmp));
                 dst.put(dst.position(), tmp, (int) (phys - start), len);
             }
@@ -172,7 +175,13 @@ final class DataPath {
             if (aligned && src.isDirect()) {
                 buf = src.slice(src.position() + first.srcOff, first.len);
             } else {
-                buf = ByteBuffer.allocateDirect(length);
+                buf = writeScratch(length);
+                for (Piece p : run) {
+                    if (p.whole) {
+                        zeroFill(buf, (int) (p.regionStart - start), (int) (p.phys - p.regionStart));
+                        zeroFill(buf, (int) (p.phys + p.len - start), (int) (p.regionEnd - p.phys - p.len));
+                    }
+                }
                 if (!first.whole && first.phys != first.regionStart) {
                     readInto(buf, 0, start);
                 }
@@ -183,9 +192,40 @@ final class DataPath {
                     buf.put((int) (p.phys - start), src, src.position() + p.srcOff, p.len);
                 }
             }
-            VolumeException.await(volume.write(start, buf.clear(), epoch.getAsLong(), false));
+            VolumeException.await(volume.write(start, buf, epoch.getAsLong(), false));
         } catch (VolumeException e) {
             throw Errors.of(e, "writing file data");
+        }
+    }
+
+    /**
+     * @return a reused direct buffer of {@code length} bytes aligned for O_DIRECT (the mount's
+     *     lock serialises its users), with unspecified contents
+     */
+    private ByteBuffer writeScratch(int length) {
+        if (writeScratch == null || writeScratch.capacity() < length) {
+            writeScratch = alignedBuffer(Math.max(length, blockSize));
+        }
+        return writeScratch.clear().limit(length);
+    }
+
+    private ByteBuffer readScratch(int length) {
+        if (readScratch == null || readScratch.capacity() < length) {
+            readScratch = alignedBuffer(Math.max(length, blockSize));
+        }
+        return readScratch.clear().limit(length);
+    }
+
+    private static ByteBuffer alignedBuffer(int length) {
+        int rounded = (length + 4095) / 4096 * 4096;
+        return ByteBuffer.allocateDirect(rounded + 4096).alignedSlice(4096).limit(length);
+    }
+
+    private static void zeroFill(ByteBuffer buf, int at, int length) {
+        for (int done = 0; done < length; ) {
+            int n = Math.min(ZEROS.length, length - done);
+            buf.put(at + done, ZEROS, 0, n);
+            done += n;
         }
     }
 

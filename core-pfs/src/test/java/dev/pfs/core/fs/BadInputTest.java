@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Timeout;
 class BadInputTest {
     private static final long SIZE = 32L << 20;
     private static final MountOptions SHORT_LEASE =
-            new MountOptions(true, 0, Duration.ofMillis(300), Duration.ofMillis(20));
+            new MountOptions(true, 0, Duration.ofSeconds(1), Duration.ofMillis(20));
 
     private static FaultyVolume formatted() throws PfsException {
         FaultyVolume v = FaultyVolume.create(SIZE, 7);
@@ -151,7 +151,7 @@ class BadInputTest {
         long firstEpoch;
         try (Pfs first = Pfs.mount(v, SHORT_LEASE)) {
             firstEpoch = first.epoch();
-            MountOptions other = new MountOptions(true, 2, Duration.ofMillis(300), Duration.ofMillis(20));
+            MountOptions other = new MountOptions(true, 2, Duration.ofSeconds(1), Duration.ofMillis(20));
             assertThatThrownBy(() -> Pfs.mount(v, other)).isInstanceOf(PfsException.class)
                     .hasMessageContaining("host 0")
                     .satisfies(e -> assertThat(((PfsException) e).errno()).isEqualTo(Errno.EBUSY));
@@ -161,7 +161,7 @@ class BadInputTest {
                 assertThat(ro.stat("/still-writable").nlink()).isEqualTo(2);
             }
         }
-        try (Pfs next = Pfs.mount(v, new MountOptions(true, 2, Duration.ofMillis(300), Duration.ofMillis(20)))) {
+        try (Pfs next = Pfs.mount(v, new MountOptions(true, 2, Duration.ofSeconds(1), Duration.ofMillis(20)))) {
             assertThat(next.epoch()).isGreaterThan(firstEpoch);
             assertThat(next.stat("/still-writable").nlink()).isEqualTo(2);
         }
