@@ -93,7 +93,11 @@ public final class DataDir implements AutoCloseable {
             throw new DataDirException("data directory " + dir + " belongs to server " + stamp.serverId()
                     + ", not " + serverId);
         }
-        for (Path p : new Path[] {dir.resolve(DATA), dir.resolve(META), logDir.resolve(WAL)}) {
+        if (!Files.isRegularFile(logDir.resolve(WAL))) {
+            throw new DataDirException("no WAL file " + logDir.resolve(WAL) + "; if disk " + stamp.diskId()
+                    + " was formatted with --wal-dir, start it with the same --wal-dir");
+        }
+        for (Path p : new Path[] {dir.resolve(DATA), dir.resolve(META)}) {
             if (!Files.isRegularFile(p)) {
                 throw new DataDirException("data directory " + dir + " is damaged: " + p + " is missing");
             }

@@ -92,8 +92,8 @@ public final class ChunkFrameDescriptor {
         if (frame.getByte(start + VERSION_OFFSET) != VERSION) {
             return "unsupported version " + frame.getByte(start + VERSION_OFFSET);
         }
-        if (ChunkOp.of(frame.getByte(start + OP_OFFSET) & ~REPLY_BIT) == null) {
-            return "unknown op " + (frame.getByte(start + OP_OFFSET) & 0xff);
+        if (ChunkOp.of(frame.getUnsignedByte(start + OP_OFFSET) & ~REPLY_BIT) == null) {
+            return "unknown op " + frame.getUnsignedByte(start + OP_OFFSET);
         }
         if (computeCrc(frame) != frame.getInt(start + CRC_OFFSET)) {
             return "CRC32C mismatch";

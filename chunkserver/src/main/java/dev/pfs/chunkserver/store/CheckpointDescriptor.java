@@ -59,6 +59,12 @@ public final class CheckpointDescriptor {
         return (raw + 511) / 512 * 512;
     }
 
+    /** @return how many chunks a slot of {@code slotLength} bytes can describe with {@code blocks} data blocks */
+    public static int maxChunks(long slotLength, int blocks) {
+        long fixed = HEADER_LENGTH + 8L * ((blocks + 63) / 64) + (long) MAPPING_LENGTH * blocks;
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (slotLength - fixed) / CHUNK_ENTRY_LENGTH));
+    }
+
     /** @return the CRC32C of a checkpoint at the start of {@code buf}, CRC field taken as zero */
     public static int computeCrc(ByteBuffer buf, int bodyLength) {
         CRC32C crc = new CRC32C();

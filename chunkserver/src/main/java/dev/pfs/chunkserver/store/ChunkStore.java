@@ -120,8 +120,7 @@ public final class ChunkStore implements AutoCloseable {
             throw new IOException("no valid checkpoint in the meta volume (" + String.join("; ", why) + ")");
         }
         // The slots were sized at format for a number of chunks; that number is the limit.
-        long fixed = CheckpointDescriptor.slotLength(blocks, 0);
-        int maxChunks = (int) Math.min(Integer.MAX_VALUE, (slotLength - fixed) / CheckpointDescriptor.CHUNK_ENTRY_LENGTH);
+        int maxChunks = CheckpointDescriptor.maxChunks(slotLength, blocks);
         StoreState state = new StoreState(blocks, maxChunks);
         String bad = CheckpointCodec.decode(best, state);
         if (bad != null) {

@@ -118,7 +118,7 @@ final class StoreAgent {
             }
             case StoreRequest.Delete d -> {
                 Chunk c = state.chunk(d.chunkId());
-                if (d.epoch() < c.epoch) {
+                if (StoreState.isStale(d.epoch(), c)) {
                     throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + d.chunkId()
                             + ": stale epoch " + d.epoch() + " < " + c.epoch);
                 }

@@ -51,11 +51,20 @@ final class StoreState {
             throw new ChunkStoreException(ChunkStatus.OUT_OF_RANGE, "chunk " + chunkId + ": range [" + offset
                     + ", " + (offset + length) + ") is outside its " + c.size + " bytes");
         }
-        if (write && epoch < c.epoch) {
+        if (write && isStale(epoch, c)) {
             throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + chunkId + ": stale epoch "
                     + epoch + " < " + c.epoch);
         }
         return c;
+    }
+
+    /**
+     * @return whether a write at {@code epoch} is fenced off: it is older than one the chunk has
+     *         seen. {@link BlockVolume#NO_EPOCH} marks a writer outside fencing (Disk Paxos
+     *         contenders before they win, local tools) and is never stale.
+     */
+    static boolean isStale(long epoch, Chunk c) {
+        return epoch != BlockVolume.NO_EPOCH && epoch < c.epoch;
     }
 
     /** @return how many blocks a write of this range must allocate */

@@ -1,0 +1,124 @@
+package dev.pfs.chunkserver.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.pfs.chunkserver.disk.DataDir;
+import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
+import dev.pfs.chunkserver.net.ChunkServer;
+import dev.pfs.chunkserver.net.Transport;
+import dev.pfs.chunkserver.store.ChunkStore;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running chunkserver: the data directory and its store, the data-path server, and the
+ * metrics / health HTTP endpoint. {@link #close()} shuts down in the safe order: stop taking
+ * requests, finish the store with a checkpoint, release the disk.
+ */
+public final class ChunkServerDaemon implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ChunkServerDaemon.class);
+
+    private final DataDir dir;
+    private final ChunkStore store;
+    private final ChunkServer server;
+    private final HTTPServer http;
+
+    private ChunkServerDaemon(DataDir dir, ChunkStore store, ChunkServer server, HTTPServer http) {
+        this.dir = dir;
+        this.store = store;
+        this.server = server;
+        this.http = http;
+    }
+
+    /** Opens (or formats) the data directory, recovers the store and starts serving. */
+    public static ChunkServerDaemon start(ChunkServerConfig config) throws IOException, InterruptedException {
+        LOG.info("config data_dir={} wal_dir={} listen={} metrics={} chunk_size={} capacity={} wal_size={} "
+                        + "max_chunks={} io_threads={} transport={}", config.dataDir(),
+                config.walDir() == null ? config.dataDir() : config.walDir(), config.listen(), config.metrics(),
+                config.chunkSize(), config.layout().capacityBytes(), config.layout().walBytes(),
+                config.layout().maxChunks(), config.ioThreads(), Transport.isEpoll() ? "epoll" : "nio");
+        PrometheusRegistry registry = new PrometheusRegistry();
+        ChunkServerMetrics metrics = new ChunkServerMetrics(registry);
+        DataDir dir = DataDir.openOrFormat(config.dataDir(), config.walDir(), config.clusterId(), config.serverId(),
+                config.layout());
+        ChunkStore store = null;
+        ChunkServer server = null;
+        try {
+            if (!dir.isDirect()) {
+                LOG.warn("data file is not opened with O_DIRECT (file system refused it); durability still rests on fdatasync");
+            }
+            store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics));
+            server = ChunkServer.start(config.listen(), store, config.chunkSize(), metrics, config.ioThreads());
+            HTTPServer http = null;
+            if (config.metrics() != null) {
+                ChunkStore s = store;
+                http = HTTPServer.builder().inetAddress(config.metrics().getAddress()).port(config.metrics().getPort())
+                        .registry(registry).registerHealthHandler(false)
+                        .defaultHandler(exchange -> health(exchange, s)).buildAndStart();
+            }
+            LOG.info("serving cluster={} server={} disk={} listen={}", dir.stamp().clusterId(), dir.stamp().serverId(),
+                    dir.stamp().diskId(), server.address());
+            return new ChunkServerDaemon(dir, store, server, http);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (store != null) {
+                store.close();
+            }
+            dir.close();
+            throw e;
+        }
+    }
+
+    private static void health(HttpExchange exchange, ChunkStore store) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            int code;
+            String body;
+            if (!path.equals("/health")) {
+                code = 404;
+                body = "try /metrics or /health\n";
+            } else if (store.failure() == null) {
+                code = 200;
+                body = "ok\n";
+            } else {
+                code = 503;
+                body = "failed: " + store.failure() + "\n";
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+            exchange.sendResponseHeaders(code, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** @return the data-path address */
+    public InetSocketAddress address() {
+        return server.address();
+    }
+
+    /** @return the metrics address, or null */
+    public InetSocketAddress metricsAddress() {
+        return http == null ? null : new InetSocketAddress(server.address().getAddress(), http.getPort());
+    }
+
+    @Override
+    public void close() {
+        LOG.info("shutting down: closing connections, checkpointing the store");
+        server.close();
+        store.close();
+        dir.close();
+        if (http != null) {
+            http.close();
+        }
+        LOG.info("stopped");
+    }
+}

@@ -1,0 +1,87 @@
+package dev.pfs.chunkserver.system;
+
+import dev.pfs.chunkserver.cli.ChunkServerCommand;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A chunkserver in its own JVM, started like the daemon, stopped gently or with kill -9. */
+public final class ChunkServerProcess implements AutoCloseable {
+    private final Process process;
+    private final InetSocketAddress address;
+
+    private ChunkServerProcess(Process process, InetSocketAddress address) {
+        this.process = process;
+        this.address = address;
+    }
+
+    /** Starts a chunkserver on {@code dataDir} with these extra options and waits until it serves. */
+    public static ChunkServerProcess start(Path dataDir, String... options) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), ChunkServerCommand.class.getName(),
+                "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--metrics", "none",
+                "--io-threads", "1"));
+        cmd.addAll(List.of(options));
+        Process p = new ProcessBuilder(cmd).redirectError(new File(dataDir + ".log")).start();
+        CompletableFuture<InetSocketAddress> ready = CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith("chunkserver ready listen=")) {
+                        String hostPort = line.substring("chunkserver ready listen=".length()).split(" ")[0];
+                        int colon = hostPort.lastIndexOf(':');
+                        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+                    }
+                }
+                return null;
+            } catch (IOException e) {
+                return null;
+            }
+        });
+        try {
+            InetSocketAddress a = ready.get(60, TimeUnit.SECONDS);
+            if (a == null) {
+                throw new IOException("chunkserver exited with " + p.waitFor() + " before serving; see " + dataDir + ".log");
+            }
+            return new ChunkServerProcess(p, a);
+        } catch (Exception e) {
+            p.destroyForcibly();
+            throw new IOException("chunkserver did not start: " + e, e);
+        }
+    }
+
+    /** @return where it serves */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** kill -9: no shutdown hook, no final checkpoint. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM, and waits for the exit. @return the exit code */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
