@@ -56,7 +56,7 @@ class CrashTest {
 
     @AfterAll
     static void summary() {
-        System.out.printf("crash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
+        System.out.printf("%ncrash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
                 SEEDS.get(), CUT_MID_RUN.get());
     }
 
