@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -48,6 +50,15 @@ class CrashTest {
      * real time while it waits out the old lease and stands still once it won.
      */
     private static final MountOptions LEASE = new MountOptions(true, 0, Duration.ofMillis(50), Duration.ofMillis(50));
+
+    private static final AtomicInteger SEEDS = new AtomicInteger();
+    private static final AtomicInteger CUT_MID_RUN = new AtomicInteger();
+
+    @AfterAll
+    static void summary() {
+        System.out.printf("crash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
+                SEEDS.get(), CUT_MID_RUN.get());
+    }
 
     @TestFactory
     Stream<DynamicTest> everyFsyncedFileSurvivesPowerLoss() {
@@ -74,14 +85,15 @@ class CrashTest {
         clock.freeze();
         Pfs fs = FileSystems.mount(v, LEASE, new FileSystems.MountHooks(clock, false, () -> { }));
         Random r = new Random(seed);
-        v.powerLossAtWrite(1 + r.nextInt(160));
+        v.powerLossAtWrite(1 + r.nextInt(300));
         try {
             for (int op = 0; op < 45 && !v.isDead(); op++) {
-                step(fs, r);
+                step(fs, r, v);
             }
         } catch (PfsException e) {
             assertThat(v.isDead()).as("seed %d: only the power cut may fail an operation: %s", seed, e).isTrue();
         }
+        boolean cutMidRun = v.isDead();
         v.powerLoss();
         FaultyVolume after = v.restart();
         try (Pfs again = remount(after)) {
@@ -89,12 +101,17 @@ class CrashTest {
         }
         FsckReport report = Pfs.fsck(after, false);
         assertThat(report.problems()).as("seed %d: fsck after remount", seed).isEmpty();
+        SEEDS.incrementAndGet();
+        if (cutMidRun) {
+            CUT_MID_RUN.incrementAndGet();
+        }
     }
 
     /**
      * Mounts after the crash: waits out the dead mount's lease in real time. A scheduling stall
-     * longer than the election's patience makes it answer EBUSY (the holder might be alive);
-     * then it tries again, as an operator would.
+     * longer than the election's patience makes it answer EBUSY (the holder might be alive), or
+     * lets the new lease lapse before the mount finished (EROFS); then it tries again, as an
+     * operator would.
      */
     private static Pfs remount(FaultyVolume after) throws PfsException {
         for (int attempt = 1; ; attempt++) {
@@ -102,7 +119,7 @@ class CrashTest {
             try {
                 return FileSystems.mount(after, LEASE, new FileSystems.MountHooks(real, false, real::freeze));
             } catch (PfsException e) {
-                if (e.errno() != dev.pfs.core.Errno.EBUSY || attempt == 20) {
+                if (e.errno() != dev.pfs.core.Errno.EBUSY && e.errno() != dev.pfs.core.Errno.EROFS || attempt == 20) {
                     throw e;
                 }
             }
@@ -124,7 +141,7 @@ class CrashTest {
         return (dir == null ? "" : dir) + "/n" + r.nextInt(1000);
     }
 
-    private void step(Pfs fs, Random r) throws PfsException {
+    private void step(Pfs fs, Random r, FaultyVolume v) throws PfsException {
         int kind = r.nextInt(10);
         String file = pick(r, false);
         if (kind <= 2 || file == null) {
@@ -140,13 +157,45 @@ class CrashTest {
             fs.fsync(fd);
             fs.close(fd);
             done(p, data);
+        } else if (kind == 3 && r.nextInt(4) == 0) {
+            // A burst of small transactions: fills half the journal, so checkpoints happen mid-run.
+            String base = "/burst" + r.nextInt(1000);
+            if (model.containsKey(base)) {
+                return;
+            }
+            uncertain.add(base);
+            fs.mkdir(base, 0700);
+            int dir = fs.open(base, O_RDONLY, 0);
+            try {
+                fs.fsync(dir);
+                uncertain.remove(base);
+                model.put(base, null);
+                for (int i = 0; i < 60; i++) {
+                    String p = base + "/" + i;
+                    if (fs.statfs().freeInodes() < 40) {
+                        break;
+                    }
+                    uncertain.add(p);
+                    fs.mkdir(p, 0700);
+                    fs.fsync(dir);
+                    uncertain.remove(p);
+                    model.put(p, null);
+                }
+            } finally {
+                if (!v.isDead()) {
+                    fs.close(dir);
+                }
+            }
         } else if (kind == 3) {
             String p = newName(r);
-            if (model.containsKey(p)) {
+            if (model.containsKey(p) || fs.statfs().freeInodes() < 10) {
                 return;
             }
             uncertain.add(p);
             fs.mkdir(p, 0755);
+            int parent = fs.open(p.substring(0, Math.max(1, p.lastIndexOf('/'))), O_RDONLY, 0);
+            fs.fsync(parent);
+            fs.close(parent);
             uncertain.remove(p);
             model.put(p, null);
         } else if (kind <= 5) {
