@@ -2,6 +2,11 @@
 # Order: $JAVA_HOME if it is new enough, then the JVMs installed under /usr/lib/jvm.
 
 pfs_java_major() {
+  # A JDK's release file names its version; reading it spares every ./pfs run a second JVM start.
+  if [ -r "$1/release" ]; then
+    sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -n1
+    return
+  fi
   "$1/bin/java" -XshowSettings:properties -version 2>&1 \
     | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p' | head -n1
 }

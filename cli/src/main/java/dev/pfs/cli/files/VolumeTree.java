@@ -1,0 +1,177 @@
+package dev.pfs.cli.files;
+
+import dev.pfs.cli.CliException;
+import dev.pfs.cli.Failures;
+import dev.pfs.cli.volume.VolumePaths;
+import dev.pfs.core.DirEntry;
+import dev.pfs.core.Errno;
+import dev.pfs.core.FileType;
+import dev.pfs.core.OpenFlags;
+import dev.pfs.core.Pfs;
+import dev.pfs.core.PfsException;
+import dev.pfs.core.PfsStat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.util.List;
+
+/** A mounted volume as a {@link FileTree}; paths are absolute volume paths. */
+final class VolumeTree implements FileTree {
+    private final Path volume;
+    private final Pfs pfs;
+
+    VolumeTree(Path volume, Pfs pfs) {
+        this.volume = volume;
+        this.pfs = pfs;
+    }
+
+    @Override
+    public String display(String path) {
+        return volume + ":" + path;
+    }
+
+    @Override
+    public String child(String dir, String name) {
+        return VolumePaths.join(dir, name);
+    }
+
+    @Override
+    public String name(String path) {
+        return VolumePaths.name(path);
+    }
+
+    @Override
+    public Entry lstat(String path) throws CliException {
+        PfsStat st;
+        try {
+            st = pfs.lstat(path);
+        } catch (PfsException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return null;
+            }
+            throw fail(path, e);
+        }
+        Kind kind = switch (st.type()) {
+            case REGULAR -> Kind.FILE;
+            case DIRECTORY -> Kind.DIRECTORY;
+            case SYMLINK -> Kind.SYMLINK;
+        };
+        return new Entry(kind, st.permissions(), st.size());
+    }
+
+    @Override
+    public List<String> list(String dir) throws CliException {
+        try {
+            return pfs.readdir(dir).stream().map(DirEntry::name).sorted().toList();
+        } catch (PfsException e) {
+            throw fail(dir, e);
+        }
+    }
+
+    @Override
+    public void mkdir(String dir, int permissions) throws CliException {
+        try {
+            pfs.mkdir(dir, permissions);
+        } catch (PfsException e) {
+            throw fail(dir, e);
+        }
+    }
+
+    @Override
+    public String readlink(String path) throws CliException {
+        try {
+            return pfs.readlink(path);
+        } catch (PfsException e) {
+            throw fail(path, e);
+        }
+    }
+
+    @Override
+    public void symlink(String target, String path) throws CliException {
+        try {
+            pfs.symlink(target, path);
+        } catch (PfsException e) {
+            throw fail(path, e);
+        }
+    }
+
+    @Override
+    public void unlink(String path) throws CliException {
+        try {
+            pfs.unlink(path);
+        } catch (PfsException e) {
+            throw fail(path, e);
+        }
+    }
+
+    @Override
+    public ReadableByteChannel openRead(String path) throws CliException {
+        try {
+            if (pfs.stat(path).type() == FileType.DIRECTORY) {
+                throw Failures.file(display(path) + ": EISDIR: is a directory");
+            }
+            return new FdChannel(pfs.open(path, OpenFlags.O_RDONLY, 0));
+        } catch (PfsException e) {
+            throw fail(path, e);
+        }
+    }
+
+    @Override
+    public WritableByteChannel create(String path, int permissions) throws CliException {
+        try {
+            return new FdChannel(pfs.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, permissions));
+        } catch (PfsException e) {
+            throw fail(path, e);
+        }
+    }
+
+    @Override
+    public boolean sameAs(FileTree other) {
+        return other instanceof VolumeTree v && v.pfs == pfs;
+    }
+
+    @Override
+    public boolean isWithin(String inner, String outer) {
+        return VolumePaths.isWithin(inner, outer);
+    }
+
+    private CliException fail(String path, PfsException e) {
+        return Failures.at(display(path), e);
+    }
+
+    /** A libpfs descriptor as a channel; libpfs errors pass through as the IOExceptions they are. */
+    private final class FdChannel implements ReadableByteChannel, WritableByteChannel {
+        private final int fd;
+        private boolean open = true;
+
+        FdChannel(int fd) {
+            this.fd = fd;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            int n = pfs.read(fd, dst);
+            return n == 0 && dst.hasRemaining() ? -1 : n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return pfs.write(fd, src);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (open) {
+                open = false;
+                pfs.close(fd);
+            }
+        }
+    }
+}
