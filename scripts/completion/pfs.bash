@@ -166,6 +166,7 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} growfs" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fsck" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_pfs; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunkserver" ];    then _picocli_pfs; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(mkfs)
@@ -180,7 +181,9 @@ function _complete_pfs() {
   local cmds9=(growfs)
   local cmds10=(fsck)
   local cmds11=(completion)
+  local cmds12=(chunkserver)
 
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_pfs_chunkserver; return $?; fi
   if CompWordsContainsArray "${cmds11[@]}"; then _picocli_pfs_completion; return $?; fi
   if CompWordsContainsArray "${cmds10[@]}"; then _picocli_pfs_fsck; return $?; fi
   if CompWordsContainsArray "${cmds9[@]}"; then _picocli_pfs_growfs; return $?; fi
@@ -203,7 +206,7 @@ function _picocli_pfs() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck completion"
+  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck completion chunkserver"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -543,6 +546,69 @@ function _picocli_pfs_completion() {
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `chunkserver` subcommand.
+function _picocli_pfs_chunkserver() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--data-dir' '--wal-dir' '--listen' '--metrics' '--chunk-size' '--capacity' '--wal-size' '--max-chunks' '--cluster-id' '--server-id' '--io-threads'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--data-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--wal-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--listen')
+      return
+      ;;
+    '--metrics')
+      return
+      ;;
+    '--chunk-size')
+      return
+      ;;
+    '--capacity')
+      return
+      ;;
+    '--wal-size')
+      return
+      ;;
+    '--max-chunks')
+      return
+      ;;
+    '--cluster-id')
+      return
+      ;;
+    '--server-id')
+      return
+      ;;
+    '--io-threads')
+      return
+      ;;
+  esac
 
   if [[ "${curr_word}" == -* ]]; then
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )

@@ -1,5 +1,6 @@
 package dev.pfs.cli;
 
+import dev.pfs.chunkserver.cli.ChunkServerCommand;
 import dev.pfs.cli.admin.FsckCommand;
 import dev.pfs.cli.admin.GrowfsCommand;
 import dev.pfs.cli.admin.InfoCommand;
@@ -51,6 +52,7 @@ final class Subcommands {
                 UmountCommand::new,
                 ClusterCommand::new,
                 CompletionCommand::new,
-                BenchCommand::new);
+                BenchCommand::new,
+                ChunkServerCommand::new);
     }
 }

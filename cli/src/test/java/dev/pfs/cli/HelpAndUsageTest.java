@@ -23,7 +23,7 @@ class HelpAndUsageTest {
     }
 
     private static final String[] COMMANDS = {
-        "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "completion", "bench"};
+        "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "completion", "bench", "chunkserver"};
 
     @Test
     void everyCommandHasHelpWithTheExitCodeTable() {

@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code pfs chunkserver}: runs one storage node over one data directory until SIGTERM.
- * Exit codes: 0 after a clean shutdown, 2 for bad options, 3 when the data directory is
- * refused, 1 for any other failure to start.
+ * Exit codes (those of {@code pfs}): 0 after a clean shutdown, 2 for bad options, 5 when the
+ * data directory is refused (foreign, another cluster or server, damaged), 1 for any other
+ * failure to start.
  */
 @Command(name = "chunkserver", mixinStandardHelpOptions = true,
         description = "Run a chunkserver (storage node) over one data directory; formats it when empty.")
@@ -80,6 +81,12 @@ public final class ChunkServerCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("pfs chunkserver: " + e.getMessage());
             return 2;
         }
+        // A daemon logs its start, configuration and shutdown even where the launcher's
+        // logging defaults to warnings only.
+        if (LoggerFactory.getLogger("dev.pfs.chunkserver") instanceof ch.qos.logback.classic.Logger daemonLog
+                && !daemonLog.isInfoEnabled()) {
+            daemonLog.setLevel(ch.qos.logback.classic.Level.INFO);
+        }
         Logger log = LoggerFactory.getLogger(ChunkServerCommand.class);
         ChunkServerDaemon daemon;
         try {
@@ -87,7 +94,7 @@ public final class ChunkServerCommand implements Callable<Integer> {
         } catch (DataDirException e) {
             log.error("refusing to start: {}", e.getMessage());
             spec.commandLine().getErr().println("pfs chunkserver: " + e.getMessage());
-            return 3;
+            return 5;
         } catch (Exception e) {
             log.error("cannot start", e);
             spec.commandLine().getErr().println("pfs chunkserver: cannot start: " + e.getMessage());

@@ -2,7 +2,6 @@ package dev.pfs.chunkserver.disk;
 
 import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.common.volume.FileVolume;
-import dev.pfs.nativeio.LinuxIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -132,14 +131,19 @@ public final class DataDir implements AutoCloseable {
                 dir, logDir, stamp.clusterId(), stamp.serverId(), stamp.diskId(), capacity, layout.walBytes());
     }
 
-    /** The WAL file gets all its space at format, so that logging never fails for lack of it. */
+    /**
+     * The WAL file gets all its space at format, written with zeros rather than just
+     * fallocated: logging then never meets ENOSPC, and a WAL sync is a pure overwrite with no
+     * extent conversion for the file system to journal on every group commit.
+     */
     private static void preallocate(Path file, long size) throws IOException {
-        int fd = LinuxIo.open(file.toString(), LinuxIo.O_RDWR | LinuxIo.O_CREAT | LinuxIo.O_EXCL, 0644);
-        try {
-            LinuxIo.fallocate(fd, 0, 0, size);
-            LinuxIo.fsync(fd);
-        } finally {
-            LinuxIo.close(fd);
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long done = 0; done < size; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), size - done));
+                done += ch.write(zeros, done);
+            }
+            ch.force(true);
         }
     }
 

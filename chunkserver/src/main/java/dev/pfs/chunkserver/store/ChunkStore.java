@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>It works over three {@link BlockVolume}s: the data blocks, the WAL (which may live on a
  * faster device), and a small meta volume with two checkpoint slots. Every request is handed
  * to one agent thread that owns the metadata; callers on any thread get a future. A change is
- * acknowledged once its WAL frame is synced and its data written, so every acknowledged
- * change is durable (FUA is implied; FLUSH is a barrier). After a disk failure the store
+ * acknowledged once its WAL frame is synced (its data write follows, and reads of that block
+ * wait for it), so every acknowledged change is durable (FUA is implied; FLUSH is a barrier). After a disk failure the store
  * refuses everything with {@link ChunkStatus#IO_ERROR} until it is reopened, which recovers.
  */
 public final class ChunkStore implements AutoCloseable {

@@ -10,7 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Does the data-volume I/O of logged changes. Writes to one data block run in log order (each
  * waits for the one before it on the same block); writes to different blocks run in
- * parallel. Tracks every I/O in flight so a checkpoint can wait for all of it.
+ * parallel, and reads of a block wait for the writes to it started before them. Tracks every
+ * I/O in flight so a checkpoint can wait for all of it.
  */
 final class DataApplier {
     private final BlockVolume data;
@@ -51,9 +52,15 @@ final class DataApplier {
                 : data.write(op.dataOffset(), op.src().duplicate(), BlockVolume.NO_EPOCH, false);
     }
 
-    /** Reads a data range into {@code dst} (position to limit). */
-    CompletableFuture<Void> read(long dataOffset, ByteBuffer dst) {
-        CompletableFuture<Void> f = data.read(dataOffset, dst);
+    /**
+     * Reads a data range of {@code dataBlock} into {@code dst} (position to limit), after any
+     * write to that block that was started before, so a read sees every write acknowledged
+     * before it even when that write's data is still on its way to the disk.
+     */
+    CompletableFuture<Void> read(int dataBlock, long dataOffset, ByteBuffer dst) {
+        CompletableFuture<Void> before = tails.get(dataBlock);
+        CompletableFuture<Void> f = before == null ? data.read(dataOffset, dst)
+                : before.thenCompose(v -> data.read(dataOffset, dst));
         track(f);
         return f;
     }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one thread that owns the store's metadata. Each {@link #doWork} takes the requests that
  * queued up, checks them, logs every change in one WAL frame (group commit: all changes that
- * arrived while the previous sync ran share the next one), then starts their data writes and
- * acknowledges each when its data is on the data volume. When the WAL fills past its
+ * arrived while the previous sync ran share the next one), acknowledges them, and starts their
+ * data writes (reads of those blocks wait for them). When the WAL fills past its
  * threshold it checkpoints the metadata and starts the WAL over.
  */
 final class StoreAgent {
@@ -154,7 +154,7 @@ final class StoreAgent {
                     part.put((byte) 0);
                 }
             } else {
-                parts.add(applier.read(dataOffset, part.slice()));
+                parts.add(applier.read(dataBlock, dataOffset, part.slice()));
             }
         });
         CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).whenComplete((v, t) -> {
@@ -199,10 +199,20 @@ final class StoreAgent {
             }
             long start = System.nanoTime();
             try {
-                wal.append(records, new int[records.size()]);
+                int[] payloadAt = new int[records.size()];
+                ByteBuffer frame = wal.append(records, payloadAt);
                 observer.walSynced(records.size(), batchBytes, System.nanoTime() - start);
-                for (Change c : batch) {
-                    applier.apply(c.ops).whenComplete((v, t) -> acknowledge(c, t));
+                // Durable now: acknowledge at once, which hands the request buffers back. The
+                // data writes follow from the frame's copy of the payloads; reads of their
+                // blocks wait for them, and a failed one stops the store (replay repairs it).
+                for (int i = 0; i < batch.size(); i++) {
+                    Change c = batch.get(i);
+                    applier.apply(fromFrame(c, frame, payloadAt[i])).whenComplete((v, t) -> {
+                        if (t != null) {
+                            fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
+                        }
+                    });
+                    c.future.complete(null);
                 }
             } catch (VolumeException e) {
                 fail("WAL write failed: " + e.getMessage(), e);
@@ -225,13 +235,18 @@ final class StoreAgent {
         flushes.clear();
     }
 
-    private void acknowledge(Change c, Throwable t) {
-        if (t == null) {
-            c.future.complete(null);
-            return;
+    /** @return the change's data writes, reading their data from the logged frame */
+    private static List<DataOp> fromFrame(Change c, ByteBuffer frame, int payloadAt) {
+        if (c.record.type() != WalRecordType.WRITE) {
+            return c.ops;
         }
-        fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
-        c.future.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure, t));
+        int base = c.record.payload().position();
+        List<DataOp> ops = new ArrayList<>(c.ops.size());
+        for (DataOp op : c.ops) {
+            ByteBuffer src = frame.slice(payloadAt + op.src().position() - base, (int) op.length());
+            ops.add(new DataOp(op.dataOffset(), op.length(), src, op.dataBlock()));
+        }
+        return ops;
     }
 
     private void fail(String why, Throwable t) {

@@ -44,9 +44,9 @@ class ChunkServerCommandTest {
     }
 
     @Test
-    void refusesAForeignDataDirectoryWithExitCodeThree() throws Exception {
+    void refusesAForeignDataDirectoryWithExitCodeFive() throws Exception {
         Files.writeString(tmp.resolve("x"), "x");
-        assertThat(run(3, "--data-dir", tmp.toString(), "--listen", "127.0.0.1:0", "--metrics", "none"))
+        assertThat(run(5, "--data-dir", tmp.toString(), "--listen", "127.0.0.1:0", "--metrics", "none"))
                 .contains("not a pfs chunkserver directory");
     }
 }
