@@ -51,8 +51,8 @@ final class Subcommands {
                 MountCommand::new,
                 UmountCommand::new,
                 ClusterCommand::new,
+                ChunkServerCommand::new,
                 CompletionCommand::new,
-                BenchCommand::new,
-                ChunkServerCommand::new);
+                BenchCommand::new);
     }
 }
