@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * One member of a replication group as a pure state machine, after etcd raft: feed it
@@ -35,8 +34,7 @@ public final class RaftNode {
     private final Set<Integer> refused = new HashSet<>();
     private int electionElapsed;
     private int randomizedTimeout;
-    /** Strict mode: appends that arrived ahead of a gap, by previous index (in-order acknowledge). */
-    private final TreeMap<Long, Message> reorder = new TreeMap<>();
+    private final FollowerAppender appender = new FollowerAppender(this);
     private long maxTerm;
 
     /** Indices stored in memory whose current entry is not yet durable. */
@@ -306,14 +304,14 @@ public final class RaftNode {
         role = Role.FOLLOWER;
         leaderId = newLeader;
         leader = null;
-        reorder.clear();
+        appender.reset();
         resetElectionTimer();
     }
 
     private void becomeLeader() {
         role = Role.LEADER;
         leaderId = id();
-        reorder.clear();
+        appender.reset();
         leader = new Leader(this);
         electionElapsed = 0;
         leader.start();
@@ -394,9 +392,9 @@ public final class RaftNode {
         }
         electionElapsed = 0;
         return switch (m.type()) {
-            case APPEND -> cfg.mode() == Mode.PARALLEL ? appendParallel(m) : appendStrict(m);
+            case APPEND -> appender.append(m);
             case HEARTBEAT -> {
-                learnCommitted(m.commit(), m.indices());
+                appender.learnCommitted(m.commit(), m.indices());
                 send(new Message(MessageType.HEARTBEAT_RESP, id(), m.from(), term, log.lastIndex(), 0, List.of(),
                         committed.prefix(), null, false));
                 yield RejectReason.NONE;
@@ -413,88 +411,6 @@ public final class RaftNode {
         };
     }
 
-    private RejectReason appendParallel(Message m) {
-        long[] acks = new long[m.entries().size()];
-        int n = 0;
-        boolean changed = false;
-        for (Entry e : m.entries()) {
-            if (e.index() > committed.prefix() && e.index() >= log.firstIndex()) {
-                Entry cur = log.get(e.index());
-                if (cur == null || cur.term() != e.term() || !cur.sameOrigin(e)) {
-                    store(e);
-                    changed = true;
-                }
-            }
-            acks[n++] = e.index();
-        }
-        changed |= learnCommitted(m.commit(), m.indices());
-        send(new Message(MessageType.APPEND_RESP, id(), m.from(), term, 0, 0, List.of(), committed.prefix(), acks,
-                false));
-        return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
-    }
-
-    private RejectReason appendStrict(Message m) {
-        if (m.index() > log.lastIndex()) {
-            if (reorder.size() < cfg.maxInflight()) {
-                reorder.put(m.index(), m);
-                return RejectReason.NONE;
-            }
-            send(appendResp(m.from(), log.lastIndex(), true));
-            return RejectReason.NONE;
-        }
-        if (m.index() >= committed.prefix() && log.termAt(m.index()) != m.logTerm()) {
-            send(appendResp(m.from(), Math.min(m.index() - 1, log.lastIndex()), true));
-            return RejectReason.NONE;
-        }
-        boolean changed = false;
-        for (Entry e : m.entries()) {
-            if (e.index() <= committed.prefix()) {
-                continue;
-            }
-            Entry cur = log.get(e.index());
-            if (cur != null && cur.term() == e.term()) {
-                continue;
-            }
-            if (cur != null) {
-                truncate(e.index() - 1);
-            }
-            store(e);
-            changed = true;
-        }
-        long lastNew = m.index() + m.entries().size();
-        if (m.commit() > committed.prefix()) {
-            committed.addPrefix(Math.min(m.commit(), lastNew));
-        }
-        send(appendResp(m.from(), lastNew, false));
-        Message next = reorder.remove(log.lastIndex());
-        reorder.headMap(log.lastIndex()).clear();
-        if (next != null) {
-            appendStrict(next);
-        }
-        return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
-    }
-
-    private Message appendResp(int to, long index, boolean reject) {
-        return new Message(MessageType.APPEND_RESP, id(), to, term, index, 0, List.of(), committed.prefix(), null,
-                reject);
-    }
-
-    /** Marks what the leader says is committed and this node holds; returns whether anything was new. */
-    private boolean learnCommitted(long prefix, long[] indices) {
-        boolean news = false;
-        long upTo = log.contiguousFrom(committed.prefix() + 1, prefix);
-        if (upTo > committed.prefix()) {
-            committed.addPrefix(upTo);
-            news = true;
-        }
-        for (long x : indices) {
-            if (log.get(x) != null) {
-                news |= committed.add(x);
-            }
-        }
-        return news;
-    }
-
     // ---- log writes, shared with the leader ---------------------------------------------------
 
     void store(Entry e) {
@@ -508,7 +424,7 @@ public final class RaftNode {
         store(e);
     }
 
-    private void truncate(long after) {
+    void truncate(long after) {
         log.truncateAfter(after);
         toPersist.removeIf(e -> e.index() > after);
         unstable.removeIf(i -> i > after);
