@@ -5,6 +5,7 @@ import dev.pfs.common.volume.VolumeException;
 import dev.pfs.core.Errno;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.layout.ChunkDescriptor;
+import dev.pfs.core.layout.MetaSlotDescriptor;
 import dev.pfs.core.meta.Inode;
 import dev.pfs.core.meta.MetaStore;
 import dev.pfs.core.meta.Txn;
@@ -118,6 +119,8 @@ final class DataPath {
     void write(Inode ino, ByteBuffer src, long off, Txn txn) throws PfsException {
         int total = src.remaining();
         List<Piece> pieces = new ArrayList<>();
+        List<Long> allocated = new ArrayList<>();
+        List<Long> unwrittenUsed = new ArrayList<>();
         long pos = off;
         while (pos < off + total) {
             long bi = pos / blockSize;
@@ -128,9 +131,11 @@ final class DataPath {
             if (tag < 0) {
                 tag = store.freeTagNear(hint(ino, bi));
                 store.setTag(txn, tag, ino.ino, bi, 0);
+                allocated.add(tag);
                 whole = true;
             } else if (store.unwritten(tag)) {
                 store.setTag(txn, tag, ino.ino, bi, 0);
+                unwrittenUsed.add(tag);
                 whole = true;
             }
             long blockPhys = geo().blockOffset(tag);
@@ -140,17 +145,29 @@ final class DataPath {
             pieces.add(new Piece(rs, re, phys, (int) (pos - off), len, whole));
             pos += len;
         }
-        int i = 0;
-        while (i < pieces.size()) {
-            int j = i + 1;
-            long bytes = pieces.get(i).regionEnd - pieces.get(i).regionStart;
-            while (j < pieces.size() && pieces.get(j).regionStart == pieces.get(j - 1).regionEnd
-                    && bytes < (8 << 20)) {
-                bytes += pieces.get(j).regionEnd - pieces.get(j).regionStart;
-                j++;
+        try {
+            int i = 0;
+            while (i < pieces.size()) {
+                int j = i + 1;
+                long bytes = pieces.get(i).regionEnd - pieces.get(i).regionStart;
+                while (j < pieces.size() && pieces.get(j).regionStart == pieces.get(j - 1).regionEnd
+                        && bytes < (8 << 20)) {
+                    bytes += pieces.get(j).regionEnd - pieces.get(j).regionStart;
+                    j++;
+                }
+                writeRun(pieces.subList(i, j), src);
+                i = j;
             }
-            writeRun(pieces.subList(i, j), src);
-            i = j;
+        } catch (PfsException e) {
+            // A block whose zero-filling write failed may still hold a former owner's data: it
+            // must not become part of the file.
+            for (long t : allocated) {
+                store.freeTag(txn, t);
+            }
+            for (long t : unwrittenUsed) {
+                store.setTag(txn, t, ino.ino, store.tagIndex(t), MetaSlotDescriptor.TAG_UNWRITTEN);
+            }
+            throw e;
         }
         src.position(src.position() + total);
     }

@@ -57,7 +57,15 @@ final class FileOps {
         }
         Inode i;
         if ((flags & OpenFlags.O_CREAT) != 0) {
-            PathWalker.Parent p = fs.walker.parent(path);
+            PathWalker.Parent p;
+            try {
+                p = fs.walker.parent(path);
+            } catch (PfsException e) {
+                throw e.errno() == Errno.EBUSY ? new PfsException(Errno.EISDIR, "is a directory: " + path) : e;
+            }
+            if (p.inode() != null && p.inode().isDir()) {
+                throw new PfsException(Errno.EISDIR, "is a directory: " + path);
+            }
             if (p.inode() != null && (flags & OpenFlags.O_EXCL) != 0) {
                 throw new PfsException(Errno.EEXIST, "file exists: " + path);
             }

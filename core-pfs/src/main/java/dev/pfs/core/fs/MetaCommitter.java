@@ -102,7 +102,6 @@ final class MetaCommitter {
             deferredInodes.clear();
             throw new FailedCommit(Errors.of(e, "committing metadata"), lost);
         }
-        store.markCommitted(pending.keys());
         pending.clear();
         deferredInodes.clear();
         if (!writer.fits(writer.maxRecordBytes())) {

@@ -12,6 +12,7 @@ import dev.pfs.core.layout.MetaType;
 import dev.pfs.core.layout.Superblock;
 import dev.pfs.core.layout.SuperblockDescriptor;
 import dev.pfs.core.meta.MetaStore;
+import dev.pfs.core.meta.Txn;
 import java.nio.ByteBuffer;
 import java.util.function.Consumer;
 
@@ -59,12 +60,17 @@ final class VolumeLoader {
         JournalDescriptor.Header h = readJournalHeader(volume, sb);
         ChunkDescriptor g = new ChunkDescriptor(sb);
         MetaStore store = new MetaStore(g);
+        java.util.List<Txn.Key> dropped = new java.util.ArrayList<>();
         for (int c = 0; c < g.chunks(); c++) {
             for (MetaType t : MetaType.values()) {
-                loadArea(volume, store, g, c, t, problems);
+                loadArea(volume, store, g, c, t, problems, dropped);
             }
         }
         store.takeDirtySectors();
+        for (Txn.Key k : dropped) {
+            // A corrupt slot dropped for repair is written back free at the next checkpoint.
+            store.apply(k.type(), k.id(), new byte[k.type().slotSize()]);
+        }
         JournalReader reader = new JournalReader(volume, sb.journalOffset(), sb.journalSize(), h);
         int n;
         try {
@@ -80,7 +86,7 @@ final class VolumeLoader {
     }
 
     private static void loadArea(BlockVolume volume, MetaStore store, ChunkDescriptor g, int c, MetaType t,
-                                 Consumer<String> problems) throws PfsException {
+                                 Consumer<String> problems, java.util.List<Txn.Key> dropped) throws PfsException {
         long firstId = (long) c * g.perChunk(t);
         long offset = g.sectorOffset(t, firstId);
         long bytes = g.areaBytes(t);
@@ -107,6 +113,7 @@ final class VolumeLoader {
                         throw new PfsException(Errno.EIO, "corrupt metaobject " + msg + "; run pfs fsck");
                     }
                     problems.accept(msg);
+                    dropped.add(new Txn.Key(t, id));
                     continue;
                 }
                 store.apply(t, id, img.clone());

@@ -10,7 +10,6 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
@@ -304,7 +303,7 @@ public final class MetaStore {
     public void apply(MetaType type, long id, byte[] image) {
         boolean free = MetaSlotDescriptor.isFree(image);
         ByteBuffer b = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        dirtySectors.add(new Txn.Key(type, id / type.slotsPerSector() * type.slotsPerSector()));
+        markDirty(type, id);
         switch (type) {
             case INODE -> {
                 if (free) {
@@ -363,11 +362,9 @@ public final class MetaStore {
         }
     }
 
-    /** Notes that committed changes to {@code keys} must be written in place by the next checkpoint. */
-    public void markCommitted(List<Txn.Key> keys) {
-        for (Txn.Key k : keys) {
-            dirtySectors.add(new Txn.Key(k.type(), k.id() / k.type().slotsPerSector() * k.type().slotsPerSector()));
-        }
+    /** Notes that slot {@code id}'s sector must be written in place at the next checkpoint. */
+    void markDirty(MetaType type, long id) {
+        dirtySectors.add(new Txn.Key(type, id / type.slotsPerSector() * type.slotsPerSector()));
     }
 
     /** @return the sectors changed since the last call (each as type and first slot id), clearing the set */

@@ -31,6 +31,7 @@ public final class Txn {
     /** Records the old image of {@code (type, id)} if this transaction has not yet touched it. */
     public void touch(MetaType type, long id) {
         oldImages.computeIfAbsent(new Key(type, id), k -> store.encode(type, id));
+        store.markDirty(type, id);
         needsCommit = true;
     }
 
@@ -43,6 +44,7 @@ public final class Txn {
     /** Includes an inode whose attribute-only change (mtime) rides along without forcing a commit. */
     public void includeLazily(Inode inode) {
         oldImages.computeIfAbsent(new Key(MetaType.INODE, inode.ino - 1), k -> store.encode(MetaType.INODE, k.id()));
+        store.markDirty(MetaType.INODE, inode.ino - 1);
     }
 
     /** @return whether anything other than lazy attributes changed */

@@ -128,10 +128,16 @@ class BadInputTest {
         FaultyVolume v = formatted();
         try (Pfs fs = Pfs.mount(v, MountOptions.readWrite(0))) {
             fs.mkdir("/keep", 0755);
+            int w = fs.open("/keep/w", O_CREAT | O_WRONLY, 0644);
             v.full(true);
             assertThatThrownBy(() -> fs.mkdir("/new", 0755)).isInstanceOf(PfsException.class)
                     .satisfies(e -> assertThat(((PfsException) e).errno()).isEqualTo(Errno.ENOSPC));
             assertThatThrownBy(() -> fs.stat("/new")).isInstanceOf(PfsException.class);
+            assertThatThrownBy(() -> fs.write(w, ByteBuffer.wrap(new byte[300_000]))).isInstanceOf(PfsException.class)
+                    .satisfies(e -> assertThat(((PfsException) e).errno()).isEqualTo(Errno.ENOSPC));
+            assertThat(fs.fstat(w).size()).isZero();
+            assertThat(fs.fstat(w).blocks()).isZero();
+            fs.close(w);
             v.full(false);
             fs.mkdir("/new", 0755);
             int fd = fs.open("/new/f", O_CREAT | O_WRONLY, 0644);

@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -48,6 +50,15 @@ class CrashTest {
      * real time while it waits out the old lease and stands still once it won.
      */
     private static final MountOptions LEASE = new MountOptions(true, 0, Duration.ofMillis(50), Duration.ofMillis(50));
+
+    private static final AtomicInteger SEEDS = new AtomicInteger();
+    private static final AtomicInteger CUT_MID_RUN = new AtomicInteger();
+
+    @AfterAll
+    static void summary() {
+        System.out.printf("crash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
+                SEEDS.get(), CUT_MID_RUN.get());
+    }
 
     @TestFactory
     Stream<DynamicTest> everyFsyncedFileSurvivesPowerLoss() {
@@ -74,7 +85,7 @@ class CrashTest {
         clock.freeze();
         Pfs fs = FileSystems.mount(v, LEASE, new FileSystems.MountHooks(clock, false, () -> { }));
         Random r = new Random(seed);
-        v.powerLossAtWrite(1 + r.nextInt(160));
+        v.powerLossAtWrite(1 + r.nextInt(300));
         try {
             for (int op = 0; op < 45 && !v.isDead(); op++) {
                 step(fs, r);
@@ -82,6 +93,7 @@ class CrashTest {
         } catch (PfsException e) {
             assertThat(v.isDead()).as("seed %d: only the power cut may fail an operation: %s", seed, e).isTrue();
         }
+        boolean cutMidRun = v.isDead();
         v.powerLoss();
         FaultyVolume after = v.restart();
         try (Pfs again = remount(after)) {
@@ -89,6 +101,10 @@ class CrashTest {
         }
         FsckReport report = Pfs.fsck(after, false);
         assertThat(report.problems()).as("seed %d: fsck after remount", seed).isEmpty();
+        SEEDS.incrementAndGet();
+        if (cutMidRun) {
+            CUT_MID_RUN.incrementAndGet();
+        }
     }
 
     /**
@@ -140,6 +156,23 @@ class CrashTest {
             fs.fsync(fd);
             fs.close(fd);
             done(p, data);
+        } else if (kind == 3 && r.nextInt(4) == 0) {
+            // A burst of small transactions: fills half the journal, so checkpoints happen mid-run.
+            String base = "/burst" + r.nextInt(1000);
+            if (model.containsKey(base)) {
+                return;
+            }
+            uncertain.add(base);
+            fs.mkdir(base, 0700);
+            uncertain.remove(base);
+            model.put(base, null);
+            for (int i = 0; i < 80; i++) {
+                String p = base + "/" + i;
+                uncertain.add(p);
+                fs.mkdir(p, 0700);
+                uncertain.remove(p);
+                model.put(p, null);
+            }
         } else if (kind == 3) {
             String p = newName(r);
             if (model.containsKey(p)) {

@@ -404,6 +404,23 @@ public abstract class PfsBehaviourSuite {
     }
 
     @Test
+    void attributeChangesSurviveJournalCheckpoints() throws Exception {
+        writeFile("/sized", random(70_000, 14));
+        fs.chmod("/sized", 0600);
+        int fd = fs.open("/sized", O_WRONLY, 0);
+        fs.pwrite(fd, bytes("tail"), 130_000);
+        fs.fsync(fd);
+        fs.close(fd);
+        for (int i = 0; i < 400; i++) {
+            fs.mkdir("/cp" + i, 0755);
+        }
+        PfsStat st = remount().stat("/sized");
+        assertThat(st.size()).isEqualTo(130_004);
+        assertThat(st.permissions()).isEqualTo(0600);
+        assertThat(fs.readdir("/")).hasSize(401);
+    }
+
+    @Test
     void readOnlyMountRefusesChangesAndFollowsTheWriter() throws Exception {
         writeFile("/before", bytes("1").array());
         try (Pfs ro = Pfs.mount(volume, new MountOptions(false, 1, MountOptions.DEFAULT_LEASE,
