@@ -72,6 +72,7 @@ class FileCommandsTest {
         CliRunner.Result ls = ok("ls", "-l", v + ":/src");
         assertThat(ls.out()).contains("hello.txt", "link -> hello.txt").contains("drwx");
         assertThat(ok("cat", v + ":/src/hello.txt").out()).isEqualTo("hello pfs\n");
+        assertThat(ok("cat", v + ":/src/a/b/big.bin").stdout()).isEqualTo(Files.readAllBytes(src.resolve("a/b/big.bin")));
         assertThat(ok("fsck", v).out()).contains("clean");
         Path out = dir.resolve("out");
         ok("cp", "-r", v + ":/src", out.toString());

@@ -6,10 +6,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import ch.qos.logback.classic.Level;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 class HelpAndUsageTest {
+    /** --verbose lowers the process-wide log level; later tests in this JVM expect the default. */
+    @AfterEach
+    void restoreLogLevel() {
+        if (LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME) instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(Level.WARN);
+        }
+    }
+
     private static final String[] COMMANDS = {
         "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "completion", "bench"};
 
