@@ -23,7 +23,8 @@ class HelpAndUsageTest {
     }
 
     private static final String[] COMMANDS = {
-        "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "completion", "bench"};
+        "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "mount", "umount", "cluster",
+        "completion", "bench"};
 
     @Test
     void everyCommandHasHelpWithTheExitCodeTable() {
