@@ -110,8 +110,16 @@ public final class FileSystems {
 
     private static int renew(FsState fs, VolumeLease lease) {
         try {
-            return lease.renewIfDue();
+            int n = lease.renewIfDue();
+            synchronized (fs) {
+                fs.commitPending();
+            }
+            return n;
         } catch (PfsException e) {
+            if (e.errno() != Errno.EROFS) {
+                LOG.warn("background commit failed: {}", e.getMessage());
+                return 0;
+            }
             synchronized (fs) {
                 if (fs.fenced == null) {
                     fs.fenced = "this host lost the volume's RW lease: " + e.getMessage();

@@ -55,7 +55,7 @@ final class Formatter {
                 o.maxHosts(), paxosOffset, paxosSize, journalOffset, journal, inodes, dirents, tags,
                 FsState.now());
         ChunkDescriptor g = new ChunkDescriptor(sb);
-        if (g.minimumSize() > Math.min(size, o.chunkSize())) {
+        if (g.check() != null) {
             throw new PfsException(Errno.EINVAL, "volume of " + volumeSize + " bytes (chunk size " + o.chunkSize()
                     + ") is too small: the superblock, paxos file, journal and first metaobject area need "
                     + g.minimumSize() + " bytes within the first chunk");

@@ -85,6 +85,23 @@ final class FsState {
         }
     }
 
+    /**
+     * Ends a change that may wait for the next commit (creates, attributes): commits only when
+     * the open transaction grew large. Frees never wait (see {@link #commit}'s callers).
+     */
+    void commitIfLarge() throws PfsException {
+        if (committer.pendingIsLarge()) {
+            commit();
+        }
+    }
+
+    /** Commits what waits, if anything (the RW mount's background tick). */
+    void commitPending() throws PfsException {
+        if (readWrite && fenced == null && committer.needsCommit()) {
+            commit();
+        }
+    }
+
     /** @return an inode that must exist */
     Inode inode(long ino) throws PfsException {
         Inode i = store.inode(ino);

@@ -68,7 +68,7 @@ final class MetaCommitter {
 
     /** @return whether the open transaction is big enough that the write path should commit it */
     boolean pendingIsLarge() {
-        return (long) pending.size() * 600 > writer.maxRecordBytes() / 2;
+        return pending.recordBytes() > writer.maxRecordBytes() / 2;
     }
 
     /** @return whether a commit has something to write beyond lazy attributes */

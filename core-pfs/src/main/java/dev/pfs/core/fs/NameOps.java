@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * The calls on names: create, mkdir, rmdir, unlink, rename, link, symlink, attributes,
- * listing. Each validates everything first, then changes metadata in one transaction and
- * commits it before returning: a namespace change is durable when the call returns.
+ * listing. Each validates everything first, then changes metadata in the open transaction.
+ * Calls that free or move something (unlink, rmdir, rename, link, truncate) commit before
+ * returning; creates and attribute changes wait for the next commit (an fsync of any file or
+ * directory, one of those calls, the background tick or umount), see docs/core-pfs.md.
  */
 final class NameOps {
     private final FsState fs;
@@ -47,7 +49,7 @@ final class NameOps {
         fs.txn().touchInode(p.dir());
         p.dir().mtimeNs = now;
         p.dir().ctimeNs = now;
-        fs.commit();
+        fs.commitIfLarge();
         return i;
     }
 
@@ -88,7 +90,7 @@ final class NameOps {
         fs.data.write(i, ByteBuffer.wrap(t), 0, fs.txn());
         fs.committer.dataWritten();
         fs.txn().touchInode(i).size = t.length;
-        fs.commit();
+        fs.commitIfLarge();
     }
 
     String readlink(String path) throws PfsException {
@@ -254,7 +256,7 @@ final class NameOps {
         fs.txn().touchInode(i);
         i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777);
         i.ctimeNs = FsState.now();
-        fs.commit();
+        fs.commitIfLarge();
     }
 
     void chown(String path, int uid, int gid) throws PfsException {
@@ -268,7 +270,7 @@ final class NameOps {
             i.gid = gid;
         }
         i.ctimeNs = FsState.now();
-        fs.commit();
+        fs.commitIfLarge();
     }
 
     void utimens(String path, long atimeNs, long mtimeNs) throws PfsException {
@@ -282,7 +284,7 @@ final class NameOps {
             i.mtimeNs = mtimeNs;
         }
         i.ctimeNs = FsState.now();
-        fs.commit();
+        fs.commitIfLarge();
     }
 
     List<DirEntry> readdir(String path) throws PfsException {

@@ -34,7 +34,12 @@ final class VolumeLoader {
         }
         ByteBuffer b = ByteBuffer.allocateDirect(512);
         read(volume, 0, b, "the superblock");
-        return SuperblockDescriptor.decode(b.clear(), volume.size());
+        Superblock sb = SuperblockDescriptor.decode(b.clear(), volume.size());
+        String bad = new ChunkDescriptor(sb).check();
+        if (bad != null) {
+            throw new PfsException(Errno.EINVAL, "the pfs superblock is corrupt: " + bad);
+        }
+        return sb;
     }
 
     static JournalDescriptor.Header readJournalHeader(BlockVolume volume, Superblock sb) throws PfsException {

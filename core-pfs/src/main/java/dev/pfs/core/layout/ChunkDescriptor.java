@@ -125,6 +125,22 @@ public final class ChunkDescriptor {
         return dataStart(0) + sb.blockSize();
     }
 
+    /**
+     * Checks that the geometry can hold a file system.
+     *
+     * @return null if it can, else why not
+     */
+    public String check() {
+        if (minimumSize() > Math.min(sb.chunkSize(), sb.volumeSize())) {
+            return "the first chunk (" + Math.min(sb.chunkSize(), sb.volumeSize()) + " bytes) cannot hold the "
+                    + "superblock, paxos file, journal, a metaobject area and one block (" + minimumSize() + " bytes)";
+        }
+        if ((long) sb.tagsPerChunk() * sb.blockSize() > sb.chunkSize()) {
+            return "more block tags per chunk (" + sb.tagsPerChunk() + ") than blocks fit";
+        }
+        return null;
+    }
+
     /** @return {@code v} rounded up to a multiple of {@code a} */
     public static long align(long v, long a) {
         return (v + a - 1) / a * a;

@@ -23,6 +23,7 @@ public final class Txn {
     private final MetaStore store;
     private final Map<Key, byte[]> oldImages = new LinkedHashMap<>();
     private boolean needsCommit;
+    private long recordBytes;
 
     Txn(MetaStore store) {
         this.store = store;
@@ -30,7 +31,7 @@ public final class Txn {
 
     /** Records the old image of {@code (type, id)} if this transaction has not yet touched it. */
     public void touch(MetaType type, long id) {
-        oldImages.computeIfAbsent(new Key(type, id), k -> store.encode(type, id));
+        oldImages.computeIfAbsent(new Key(type, id), k -> image(type, id));
         store.markDirty(type, id);
         needsCommit = true;
     }
@@ -43,8 +44,18 @@ public final class Txn {
 
     /** Includes an inode whose attribute-only change (mtime) rides along without forcing a commit. */
     public void includeLazily(Inode inode) {
-        oldImages.computeIfAbsent(new Key(MetaType.INODE, inode.ino - 1), k -> store.encode(MetaType.INODE, k.id()));
+        oldImages.computeIfAbsent(new Key(MetaType.INODE, inode.ino - 1), k -> image(MetaType.INODE, k.id()));
         store.markDirty(MetaType.INODE, inode.ino - 1);
+    }
+
+    private byte[] image(MetaType type, long id) {
+        recordBytes += 16 + 2L * type.slotSize();
+        return store.encode(type, id);
+    }
+
+    /** @return about the bytes of the journal record this transaction would make */
+    public long recordBytes() {
+        return recordBytes;
     }
 
     /** @return whether anything other than lazy attributes changed */
@@ -82,11 +93,13 @@ public final class Txn {
         }
         oldImages.clear();
         needsCommit = false;
+        recordBytes = 0;
     }
 
     /** Forgets the images after a durable commit. */
     public void clear() {
         oldImages.clear();
         needsCommit = false;
+        recordBytes = 0;
     }
 }

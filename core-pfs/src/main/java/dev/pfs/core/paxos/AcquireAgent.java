@@ -39,6 +39,8 @@ final class AcquireAgent {
     private int learnedHost;
 
     private long instance;
+    /** The epoch our block writes carry: the newest one recorded in the leader record. */
+    private long fenceEpoch;
     private long ballot;
     private DiskBlock own;
     private int ownTarget;
@@ -128,7 +130,7 @@ final class AcquireAgent {
             firstEpoch = leader.epoch();
         } else if (leader.held() && leader.epoch() > firstEpoch && !ownLapsedWin(leader)) {
             // Someone won while we tried: a fresh win means a live lease.
-            throw PaxosException.held(leader.hostId(), leader.epoch());
+            throw PaxosException.held(leader.hostId(), leader.epoch(), me);
         }
         if (judgedDead != null && judgedDead.sameBytes(s.leader())) {
             return prepare(s, leader);
@@ -165,8 +167,8 @@ final class AcquireAgent {
             if (l != null && !l.held() && l.epoch() >= learnedEpoch) {
                 return to(State.SURVEY);
             }
-            throw l != null && l.held() ? PaxosException.held(l.hostId(), l.epoch())
-                    : PaxosException.held(learnedHost, learnedEpoch);
+            throw l != null && l.held() ? PaxosException.held(l.hostId(), l.epoch(), me)
+                    : PaxosException.held(learnedHost, learnedEpoch, me);
         }
         return 1;
     }
@@ -186,6 +188,7 @@ final class AcquireAgent {
             }
         }
         instance = next;
+        fenceEpoch = leader.epoch();
         ballot = nextBallot(maxMbal);
         BlockView mine = s.block(me);
         DiskBlock cur = mine.newest();
@@ -210,7 +213,15 @@ final class AcquireAgent {
         }
         DiskBlock b = new DiskBlock(me, ownNextSeq, own.instance(), own.mbal(), own.bal(), own.inpHost(),
                 own.inpEpoch());
-        region.writeBlock(ownTarget, b);
+        try {
+            region.writeBlock(ownTarget, b, fenceEpoch);
+        } catch (PaxosException e) {
+            if (e.reason() != PaxosException.Reason.LOST) {
+                throw e;
+            }
+            // Fenced: a holder newer than the leader record we surveyed has written. Look again.
+            return backoff();
+        }
         ownTarget ^= 1;
         ownNextSeq++;
         readHost = 0;
@@ -232,8 +243,7 @@ final class AcquireAgent {
             throw corruptBlock(readHost, v);
         }
         if (b.instance() > instance || (b.instance() == instance && b.mbal() > ballot)) {
-            backoffUntil = election.now() + election.backoffNanos();
-            return to(State.BACKOFF);
+            return backoff();
         }
         if (state == State.PHASE1_READ && b.instance() == instance && b.bal() > bestBal) {
             bestBal = b.bal();
@@ -269,7 +279,7 @@ final class AcquireAgent {
                     + v.problem() + "): the journal anchor is lost; the volume needs repair");
         }
         if (prev.epoch() > instance) {
-            throw PaxosException.held(prev.hostId(), prev.epoch());
+            throw PaxosException.held(prev.hostId(), prev.epoch(), me);
         }
         leaderToWrite = new LeaderRecord(instance, me, prev.heartbeat() + 1, prev.journalAnchor(), false,
                 election.leaseNanos(), v.nextSeq());
@@ -302,6 +312,11 @@ final class AcquireAgent {
         return 4 * Math.max(election.leaseNanos(), watchLength);
     }
 
+    private int backoff() {
+        backoffUntil = election.now() + election.backoffNanos();
+        return to(State.BACKOFF);
+    }
+
     private int to(State next) {
         state = next;
         return 1;
@@ -310,10 +325,10 @@ final class AcquireAgent {
     private PaxosException giveUp() {
         LeaderRecord l = watched == null ? null : watched.newest();
         if (learnedEpoch > 0 && (l == null || learnedEpoch > l.epoch())) {
-            return PaxosException.held(learnedHost, learnedEpoch);
+            return PaxosException.held(learnedHost, learnedEpoch, me);
         }
         if (l != null && l.held()) {
-            return PaxosException.held(l.hostId(), l.epoch());
+            return PaxosException.held(l.hostId(), l.epoch(), me);
         }
         return PaxosException.io("host " + me + " could not win the volume within "
                 + maxWaitNanos() / 1_000_000 + " ms: other hosts keep contending", null);

@@ -34,6 +34,15 @@ public final class PaxosException extends IOException {
                 + "); its lease is live", hostId, epoch, null);
     }
 
+    /** As {@link #held(int, long)}, seen by host {@code self}: says so when the holder uses the same id. */
+    static PaxosException held(int hostId, long epoch, int self) {
+        if (hostId != self) {
+            return held(hostId, epoch);
+        }
+        return new PaxosException(Reason.HELD, "volume held read-write by host " + hostId + " (epoch " + epoch
+                + "), this host's own id: another live process uses host id " + hostId, hostId, epoch, null);
+    }
+
     static PaxosException lost(String message) {
         return new PaxosException(Reason.LOST, message, 0, 0, null);
     }

@@ -101,13 +101,14 @@ final class PaxosRegion {
     }
 
     /**
-     * Writes copy {@code copy} of a host block durably (FUA). Blocks carry no epoch: a contender
-     * has none yet, and a stale block write is only a slow Disk Paxos message.
+     * Writes copy {@code copy} of a host block durably (FUA), with the newest epoch the writer
+     * saw in the leader record: a fencing volume accepts it while no newer holder wrote, and
+     * refuses it (LOST) once one did, which ends the writer's round.
      */
-    void writeBlock(int copy, DiskBlock b) throws PaxosException {
+    void writeBlock(int copy, DiskBlock b, long fenceEpoch) throws PaxosException {
         ByteBuffer page = ByteBuffer.allocate(PAGE_SIZE);
         DiskPaxosDescriptor.encodeBlock(page, maxHosts, b);
-        write(DiskPaxosDescriptor.blockOffset(b.hostId()) + (long) copy * PAGE_SIZE, page, BlockVolume.NO_EPOCH);
+        write(DiskPaxosDescriptor.blockOffset(b.hostId()) + (long) copy * PAGE_SIZE, page, fenceEpoch);
     }
 
     /** Writes both copies of an empty leader record and of every host block, durably. */

@@ -35,6 +35,8 @@ public final class RwElection {
     private final LongSupplier clock;
     private final LongConsumer pause;
     private final Random random;
+    /** One acquisition at a time: two would share this host's block, which Disk Paxos forbids. */
+    private final Object acquiring = new Object();
 
     /** The leader record this host last wrote while holding the volume, or null. */
     private LeaderRecord held;
@@ -93,6 +95,12 @@ public final class RwElection {
      *     within about one lease), IO, or CORRUPT
      */
     public long acquire() throws PaxosException {
+        synchronized (acquiring) {
+            return runAcquire();
+        }
+    }
+
+    private long runAcquire() throws PaxosException {
         AcquireAgent agent = new AcquireAgent(this);
         while (true) {
             int work = agent.doWork();
@@ -121,7 +129,7 @@ public final class RwElection {
      *     longer holds the volume), IO if the write failed (the lease keeps running out)
      */
     public synchronized void renew() throws PaxosException {
-        rewriteLeader(requireHeld().journalAnchor(), false);
+        rewriteLeader(requireHeld().journalAnchor(), false, true);
     }
 
     /**
@@ -131,7 +139,7 @@ public final class RwElection {
      */
     public synchronized void publishAnchor(long journalAnchor) throws PaxosException {
         requireHeld();
-        rewriteLeader(journalAnchor, false);
+        rewriteLeader(journalAnchor, false, false);
     }
 
     /**
@@ -144,7 +152,7 @@ public final class RwElection {
             return;
         }
         try {
-            rewriteLeader(held.journalAnchor(), true);
+            rewriteLeader(held.journalAnchor(), true, false);
             LOG.info("host {} released the volume (epoch {})", hostId, heldEpoch);
         } catch (PaxosException e) {
             LOG.warn("host {} could not release the volume (epoch {}); its lease will run out: {}", hostId,
@@ -173,7 +181,19 @@ public final class RwElection {
      * @throws PaxosException CORRUPT if neither copy is valid, IO
      */
     public LeaderRecord readLeader() throws PaxosException {
-        PaxosRegion.LeaderView v = region.readLeader();
+        return newestLeader(region.readLeader());
+    }
+
+    /**
+     * Reads the leader record of a volume without being a host of it (RO mounts, {@code pfs info}).
+     *
+     * @throws PaxosException CORRUPT if neither copy is valid, IO
+     */
+    public static LeaderRecord readLeader(BlockVolume volume, long regionOffset, int maxHosts) throws PaxosException {
+        return newestLeader(new PaxosRegion(volume, regionOffset, maxHosts).readLeader());
+    }
+
+    private static LeaderRecord newestLeader(PaxosRegion.LeaderView v) throws PaxosException {
         if (v.newest() == null) {
             throw PaxosException.corrupt("the leader record of the paxos region is unreadable (" + v.problem() + ")");
         }
@@ -239,8 +259,12 @@ public final class RwElection {
         return held;
     }
 
-    /** Checks nobody took over, then writes the next heartbeat of the leader record. */
-    private void rewriteLeader(long anchor, boolean release) throws PaxosException {
+    /**
+     * Checks nobody took over, then writes the next heartbeat of the leader record. Renewals
+     * also read every block ({@code survey}), to step down as soon as a contender has started
+     * taking over; anchors and releases, which may be frequent, read only the leader record.
+     */
+    private void rewriteLeader(long anchor, boolean release, boolean survey) throws PaxosException {
         LeaderRecord mine = requireHeld();
         long start = now();
         if (start - leaseStart >= validNanos()) {
@@ -248,7 +272,7 @@ public final class RwElection {
             throw PaxosException.lost("host " + hostId + " lost the volume: its lease (epoch " + mine.epoch()
                     + ") ran out " + (start - leaseStart) / 1_000_000 + " ms after its last renewal; acquire it again");
         }
-        Survey s = region.survey();
+        Survey s = survey ? region.survey() : new Survey(region.readLeader(), new BlockView[0]);
         LeaderRecord cur = s.leader().newest();
         if (cur != null && (cur.epoch() > mine.epoch() || (cur.epoch() == mine.epoch() && cur.hostId() != hostId))) {
             drop();

@@ -88,9 +88,11 @@ class BadInputTest {
         TestClock still = new TestClock();
         still.freeze();
         Pfs fs = FileSystems.mount(v, SHORT_LEASE, new FileSystems.MountHooks(still, false, () -> { }));
-        fs.mkdir("/a", 0755);
-        fs.mkdir("/b", 0755);
-        fs.mkdir("/c", 0755);
+        int root = fs.open("/", dev.pfs.core.OpenFlags.O_RDONLY, 0);
+        for (String d : new String[] {"/a", "/b", "/c"}) {
+            fs.mkdir(d, 0755);
+            fs.fsync(root);
+        }
         FaultyVolume crashed = v.restart();
         ByteBuffer sector = ByteBuffer.allocateDirect(512);
         crashed.read(0, sector).get();
@@ -129,10 +131,15 @@ class BadInputTest {
         try (Pfs fs = Pfs.mount(v, MountOptions.readWrite(0))) {
             fs.mkdir("/keep", 0755);
             int w = fs.open("/keep/w", O_CREAT | O_WRONLY, 0644);
+            fs.fsync(w);
             v.full(true);
-            assertThatThrownBy(() -> fs.mkdir("/new", 0755)).isInstanceOf(PfsException.class)
+            fs.mkdir("/new", 0755);
+            int root = fs.open("/", dev.pfs.core.OpenFlags.O_RDONLY, 0);
+            assertThatThrownBy(() -> fs.fsync(root)).isInstanceOf(PfsException.class)
                     .satisfies(e -> assertThat(((PfsException) e).errno()).isEqualTo(Errno.ENOSPC));
-            assertThatThrownBy(() -> fs.stat("/new")).isInstanceOf(PfsException.class);
+            assertThatThrownBy(() -> fs.stat("/new")).as("the failed commit was rolled back")
+                    .isInstanceOf(PfsException.class);
+            fs.close(root);
             assertThatThrownBy(() -> fs.write(w, ByteBuffer.wrap(new byte[300_000]))).isInstanceOf(PfsException.class)
                     .satisfies(e -> assertThat(((PfsException) e).errno()).isEqualTo(Errno.ENOSPC));
             assertThat(fs.fstat(w).size()).isZero();
@@ -162,6 +169,9 @@ class BadInputTest {
                     .hasMessageContaining("host 0")
                     .satisfies(e -> assertThat(((PfsException) e).errno()).isEqualTo(Errno.EBUSY));
             first.mkdir("/still-writable", 0755);
+            int root = first.open("/", dev.pfs.core.OpenFlags.O_RDONLY, 0);
+            first.fsync(root);
+            first.close(root);
             assertThat(Pfs.info(v).rwHostId()).isZero();
             try (Pfs ro = Pfs.mount(v, MountOptions.readOnly(3))) {
                 assertThat(ro.stat("/still-writable").nlink()).isEqualTo(2);

@@ -56,7 +56,7 @@ class CrashTest {
 
     @AfterAll
     static void summary() {
-        System.out.printf("crash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
+        System.out.printf("%ncrash test: %d seeds passed, %d with the power cut in the middle of an operation%n",
                 SEEDS.get(), CUT_MID_RUN.get());
     }
 
@@ -88,7 +88,7 @@ class CrashTest {
         v.powerLossAtWrite(1 + r.nextInt(300));
         try {
             for (int op = 0; op < 45 && !v.isDead(); op++) {
-                step(fs, r);
+                step(fs, r, v);
             }
         } catch (PfsException e) {
             assertThat(v.isDead()).as("seed %d: only the power cut may fail an operation: %s", seed, e).isTrue();
@@ -109,8 +109,9 @@ class CrashTest {
 
     /**
      * Mounts after the crash: waits out the dead mount's lease in real time. A scheduling stall
-     * longer than the election's patience makes it answer EBUSY (the holder might be alive);
-     * then it tries again, as an operator would.
+     * longer than the election's patience makes it answer EBUSY (the holder might be alive), or
+     * lets the new lease lapse before the mount finished (EROFS); then it tries again, as an
+     * operator would.
      */
     private static Pfs remount(FaultyVolume after) throws PfsException {
         for (int attempt = 1; ; attempt++) {
@@ -118,7 +119,7 @@ class CrashTest {
             try {
                 return FileSystems.mount(after, LEASE, new FileSystems.MountHooks(real, false, real::freeze));
             } catch (PfsException e) {
-                if (e.errno() != dev.pfs.core.Errno.EBUSY || attempt == 20) {
+                if (e.errno() != dev.pfs.core.Errno.EBUSY && e.errno() != dev.pfs.core.Errno.EROFS || attempt == 20) {
                     throw e;
                 }
             }
@@ -140,7 +141,7 @@ class CrashTest {
         return (dir == null ? "" : dir) + "/n" + r.nextInt(1000);
     }
 
-    private void step(Pfs fs, Random r) throws PfsException {
+    private void step(Pfs fs, Random r, FaultyVolume v) throws PfsException {
         int kind = r.nextInt(10);
         String file = pick(r, false);
         if (kind <= 2 || file == null) {
@@ -164,22 +165,37 @@ class CrashTest {
             }
             uncertain.add(base);
             fs.mkdir(base, 0700);
-            uncertain.remove(base);
-            model.put(base, null);
-            for (int i = 0; i < 80; i++) {
-                String p = base + "/" + i;
-                uncertain.add(p);
-                fs.mkdir(p, 0700);
-                uncertain.remove(p);
-                model.put(p, null);
+            int dir = fs.open(base, O_RDONLY, 0);
+            try {
+                fs.fsync(dir);
+                uncertain.remove(base);
+                model.put(base, null);
+                for (int i = 0; i < 60; i++) {
+                    String p = base + "/" + i;
+                    if (fs.statfs().freeInodes() < 40) {
+                        break;
+                    }
+                    uncertain.add(p);
+                    fs.mkdir(p, 0700);
+                    fs.fsync(dir);
+                    uncertain.remove(p);
+                    model.put(p, null);
+                }
+            } finally {
+                if (!v.isDead()) {
+                    fs.close(dir);
+                }
             }
         } else if (kind == 3) {
             String p = newName(r);
-            if (model.containsKey(p)) {
+            if (model.containsKey(p) || fs.statfs().freeInodes() < 10) {
                 return;
             }
             uncertain.add(p);
             fs.mkdir(p, 0755);
+            int parent = fs.open(p.substring(0, Math.max(1, p.lastIndexOf('/'))), O_RDONLY, 0);
+            fs.fsync(parent);
+            fs.close(parent);
             uncertain.remove(p);
             model.put(p, null);
         } else if (kind <= 5) {

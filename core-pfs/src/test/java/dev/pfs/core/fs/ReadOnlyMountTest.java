@@ -48,8 +48,9 @@ class ReadOnlyMountTest {
     void readOnlyMountFollowsChangesAcrossCheckpoints() throws Exception {
         FaultyVolume v = FaultyVolume.create(64L << 20, 5);
         Pfs.mkfs(v, new MkfsOptions(16L << 20, 4));
+        CountingVolume roView = new CountingVolume(v);
         try (Pfs rw = Pfs.mount(v, MountOptions.readWrite(0));
-             Pfs ro = Pfs.mount(v, new MountOptions(false, 1, MountOptions.DEFAULT_LEASE, POLL))) {
+             Pfs ro = Pfs.mount(roView, new MountOptions(false, 1, MountOptions.DEFAULT_LEASE, POLL))) {
             rw.mkdir("/d", 0755);
             for (int i = 0; i < 300; i++) {
                 int fd = rw.open("/d/f" + i, O_CREAT | O_WRONLY, 0644);
@@ -64,5 +65,7 @@ class ReadOnlyMountTest {
             assertThat(ro.readdir("/d")).hasSize(298);
             assertThat(ro.epoch()).isZero();
         }
+        assertThat(roView.writeLengths).as("a RO mount never writes").isEmpty();
+        assertThat(roView.flushes).isZero();
     }
 }

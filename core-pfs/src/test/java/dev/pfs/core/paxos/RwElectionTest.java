@@ -55,6 +55,17 @@ class RwElectionTest {
     }
 
     @Test
+    void aSecondLiveProcessWithTheSameHostIdIsToldSo() throws Exception {
+        RwElection one = world.election(1);
+        one.acquire();
+        world.keep(one);
+
+        assertThatThrownBy(() -> world.election(1).acquire()).isInstanceOfSatisfying(PaxosException.class,
+                e -> assertThat(e.reason()).isEqualTo(PaxosException.Reason.HELD))
+                .hasMessageContaining("another live process uses host id 1");
+    }
+
+    @Test
     void deadHoldersLeaseRunsOutAndAnotherWinsWithAHigherEpoch() throws Exception {
         RwElection one = world.election(1);
         assertThat(one.acquire()).isEqualTo(1);
@@ -70,6 +81,19 @@ class RwElectionTest {
         assertThatThrownBy(one::renew).isInstanceOfSatisfying(PaxosException.class,
                 e -> assertThat(e.reason()).isEqualTo(PaxosException.Reason.LOST));
         assertThat(two.readLeader().holder()).isEqualTo("host 2 (epoch 2)");
+    }
+
+    @Test
+    void aHolderWithASlowClockStopsBeforeAContenderWithAFastClockTakesOver() throws Exception {
+        world.clockRate(1, 0.95);
+        world.clockRate(2, 1.05);
+        RwElection slow = world.election(1);
+        slow.acquire();
+        RwElection fast = world.election(2);
+        world.background.add(() -> assertThat(fast.holdsLease() && slow.holdsLease()).isFalse());
+
+        assertThat(fast.acquire()).isEqualTo(2);
+        assertThat(slow.holdsLease()).isFalse();
     }
 
     @Test
@@ -135,6 +159,27 @@ class RwElectionTest {
         // Host 1 won epoch 1 in Disk Paxos and died before writing the leader record.
         RwElection two = world.election(2);
         assertThat(two.acquire()).isEqualTo(2);
+        assertThat(two.readLeader().holder()).isEqualTo("host 2 (epoch 2)");
+    }
+
+    @Test
+    void onAFencingVolumeATakeoverWorksAndTheDeposedHoldersWritesAreRefused() throws Exception {
+        world.fencing = true;
+        AtomicLong slowClock = new AtomicLong(world.now());
+        RwElection one = world.election(1, slowClock);
+        assertThat(one.acquire()).isEqualTo(1);
+        RwElection two = world.election(2);
+        assertThat(two.acquire()).isEqualTo(2);
+
+        // Host 1 has not noticed (its clock stood still): a journal write at its epoch is refused.
+        ByteBuffer journal = ByteBuffer.allocate(4096);
+        assertThatThrownBy(() -> VolumeException.await(world.view().write(0, journal, 1, true)))
+                .isInstanceOfSatisfying(VolumeException.class,
+                        e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.STALE_EPOCH));
+        assertThat(one.holdsLease()).isTrue();
+        assertThatThrownBy(one::renew).isInstanceOfSatisfying(PaxosException.class,
+                e -> assertThat(e.reason()).isEqualTo(PaxosException.Reason.LOST));
+        two.renew();
         assertThat(two.readLeader().holder()).isEqualTo("host 2 (epoch 2)");
     }
 
