@@ -254,15 +254,17 @@ class FileCommandsTest {
     void aFullVolumeFailsTheCopyWithEnospcAndStaysConsistent() throws IOException {
         Path small = dir.resolve("small.img");
         String s = small.toString();
-        ok("mkfs", s, "--size", "8M", "--chunk-size", "8M");
-        byte[] big = new byte[9 << 20];
+        ok("mkfs", s, "--size", "4M", "--chunk-size", "4M");
+        byte[] big = new byte[3 << 20];
         new Random(3).nextBytes(big);
         Path file = dir.resolve("big.bin");
         Files.write(file, big);
         assertThat(fails(1, "cp", file.toString(), s + ":/big").err()).contains(s + ":/big").contains("ENOSPC");
         assertThat(ok("fsck", s).out()).contains("clean");
         ok("rm", s + ":/big");
-        ok("cp", hostTree().resolve("hello.txt").toString(), s + ":/hello");
+        Path hello = dir.resolve("hello.txt");
+        Files.writeString(hello, "hello pfs\n");
+        ok("cp", hello.toString(), s + ":/hello");
         assertThat(ok("cat", s + ":/hello").out()).isEqualTo("hello pfs\n");
     }
 

@@ -51,7 +51,7 @@ public final class BenchCommand extends BaseCommand {
             description = "Bytes written sequentially per target (default: ${DEFAULT-VALUE}).")
     private long seqSize;
 
-    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "6",
             description = "Turns the targets take (default: ${DEFAULT-VALUE}).")
     private int rounds;
 
