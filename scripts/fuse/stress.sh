@@ -28,10 +28,10 @@ grep -qiE "fail|error" "$WORK/stress-ng.log" && grep -iE "fail|error" "$WORK/str
 say "stress-ng ($STRESSORS, --verify, ${STRESS_SECONDS}s): $(grep -E 'successful run completed|passed' "$WORK/stress-ng.log" | tail -1 | sed 's/^.*\] //')"
 
 fio --name=randwrite-verify --directory="$MNT/fio" --rw=randwrite --bs=4k --size=64M --ioengine=psync \
-    --fsync=64 --verify=crc32c --do_verify=1 --verify_fatal=1 --numjobs=2 --group_reporting \
+    --fsync=64 --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 --numjobs=2 --group_reporting \
     --output="$WORK/fio-rand.log" || { cat "$WORK/fio-rand.log"; die "fio randwrite verify"; }
 fio --name=seqwrite-verify --directory="$MNT/fio" --rw=write --bs=1M --size=256M --ioengine=psync \
-    --end_fsync=1 --verify=crc32c --do_verify=1 --verify_fatal=1 \
+    --end_fsync=1 --verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
     --output="$WORK/fio-seq.log" || { cat "$WORK/fio-seq.log"; die "fio seqwrite verify"; }
 grep -q "verify: bad\|crc32c: verify failed" "$WORK"/fio-*.log && die "fio verify errors"
 say "fio verify=crc32c: randwrite 4k ($(grep -m1 -o 'IOPS=[^,]*' "$WORK/fio-rand.log")), seqwrite 1M ($(grep -m1 -o 'BW=[^ ]*' "$WORK/fio-seq.log")): no verify errors"

@@ -5,6 +5,7 @@ import dev.pfs.core.MountOptions;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.fuse.FuseMountOptions;
+import dev.pfs.fuse.HiddenFileSweeper;
 import dev.pfs.fuse.PfsFuseMount;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,6 +44,12 @@ final class MountProcess {
         Pfs pfs = null;
         try {
             pfs = Pfs.mount(volume, options.readOnly() ? MountOptions.readOnly(hostId) : MountOptions.readWrite(hostId));
+            if (pfs.isReadWrite()) {
+                int swept = HiddenFileSweeper.sweep(pfs);
+                if (swept > 0) {
+                    LOG.info("removed {} .fuse_hidden files left by a mount that died", swept);
+                }
+            }
             PfsFuseMount mount = PfsFuseMount.mount(pfs, mountPoint, options);
             return new MountProcess(volume, pfs, mount);
         } catch (PfsException e) {
