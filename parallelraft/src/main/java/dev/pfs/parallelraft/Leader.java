@@ -83,6 +83,7 @@ final class Leader {
         }
         p.reported = true;
         p.acked.addPrefix(m.commit());
+        p.reportedCommit = Math.max(p.reportedCommit, m.commit());
         p.next = m.commit() + 1;
         p.probe = false;
         if (!merged) {
@@ -132,7 +133,7 @@ final class Leader {
         long i = p.next;
         long last = n.log.lastIndex();
         if (cfg.mode() == Mode.STRICT) {
-            if (p.next <= n.log.firstIndex() - 1) {
+            if (p.next < n.log.firstIndex()) {
                 return false;
             }
             for (; i <= last && batch.size() < cfg.maxBatch(); i++) {
@@ -141,7 +142,7 @@ final class Leader {
             n.send(new Message(MessageType.APPEND, n.id(), to, n.term, p.next - 1, n.log.termAt(p.next - 1), batch,
                     n.committed.prefix(), null, false));
         } else {
-            for (; i <= last && batch.size() < cfg.maxBatch(); i++) {
+            for (i = Math.max(i, n.log.firstIndex()); i <= last && batch.size() < cfg.maxBatch(); i++) {
                 if (!p.acked.contains(i)) {
                     batch.add(n.log.get(i));
                 }
@@ -185,6 +186,7 @@ final class Leader {
         if (m.reject() && m.type() == MessageType.HEARTBEAT_RESP) {
             return RejectReason.NONE;
         }
+        p.reportedCommit = Math.max(p.reportedCommit, m.commit());
         return switch (m.type()) {
             case MERGE_RESP -> onMergeResp(m, p);
             case HEARTBEAT_RESP -> {
@@ -327,12 +329,27 @@ final class Leader {
 
     private int heartbeatElapsed;
 
+    /**
+     * The prefix every member reported committed (a follower reports only a persisted commit
+     * prefix, which never shrinks): no member will ever need those entries from a log again.
+     */
+    private long safePrefix() {
+        long s = n.committed.prefix();
+        for (Progress p : peers.values()) {
+            s = Math.min(s, p.reportedCommit);
+        }
+        n.safePrefix = Math.max(n.safePrefix, s);
+        return n.safePrefix;
+    }
+
     private void broadcastHeartbeat() {
+        long safe = safePrefix();
         for (Map.Entry<Integer, Progress> pe : peers.entrySet()) {
             Progress p = pe.getValue();
             long cp = Math.min(n.committed.prefix(), p.acked.prefix());
             long[] extra = cfg.mode() == Mode.PARALLEL && merged ? committedFor(p, cp) : null;
-            n.send(new Message(MessageType.HEARTBEAT, n.id(), pe.getKey(), n.term, 0, 0, List.of(), cp, extra, false));
+            n.send(new Message(MessageType.HEARTBEAT, n.id(), pe.getKey(), n.term, 0, safe, List.of(), cp, extra,
+                    false));
         }
     }
 

@@ -9,7 +9,8 @@ import java.util.List;
  * <ul>
  *   <li>{@code index}: APPEND (strict) previous index; VOTE/PRE_VOTE last index; MERGE_REQ first
  *       index wanted; APPEND_RESP (strict) the follower's contiguous last index.</li>
- *   <li>{@code logTerm}: APPEND (strict) previous entry's term; VOTE/PRE_VOTE last entry term.</li>
+ *   <li>{@code logTerm}: APPEND (strict) previous entry's term; VOTE/PRE_VOTE last entry term;
+ *       HEARTBEAT the prefix every member reported committed (the receiver may prune up to it).</li>
  *   <li>{@code commit}: from the leader, the commit prefix this follower may trust; from a
  *       follower, its own known-committed prefix.</li>
  *   <li>{@code indices}: APPEND/HEARTBEAT (parallel) committed indices above {@code commit};

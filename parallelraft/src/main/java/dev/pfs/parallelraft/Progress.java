@@ -15,6 +15,8 @@ final class Progress {
     boolean recentActive;
     /** Ticks since the follower's acknowledged prefix last grew while entries beyond it were outstanding. */
     int stalledTicks;
+    /** Highest commit prefix the follower reported (persisted there before it was sent). */
+    long reportedCommit;
     /** Merge stage: the follower's log report has arrived. */
     boolean reported;
 }

@@ -10,6 +10,8 @@ import java.util.List;
 final class RaftLog {
 
     private long first = 1;
+    /** Highest stamp among pruned entries. */
+    private long compactTerm;
     private final ArrayList<Entry> slots = new ArrayList<>();
 
     long firstIndex() {
@@ -46,15 +48,42 @@ final class RaftLog {
         }
     }
 
-    /** @return the stamp of the entry at {@code index}; 0 for index 0 or a hole */
+    /** @return highest stamp among pruned entries */
+    long compactTerm() {
+        return compactTerm;
+    }
+
+    /**
+     * Drops every entry up to {@code upTo}; the log then starts at {@code upTo + 1}.
+     *
+     * @param upTo        last pruned index, at least {@code firstIndex - 1}
+     * @param prunedTerm  highest stamp of entries pruned earlier and not held here (restart)
+     */
+    void compact(long upTo, long prunedTerm) {
+        compactTerm = Math.max(compactTerm, prunedTerm);
+        int k = (int) Math.min(Math.max(0, upTo - first + 1), slots.size());
+        for (int j = 0; j < k; j++) {
+            Entry e = slots.get(j);
+            if (e != null) {
+                compactTerm = Math.max(compactTerm, e.term());
+            }
+        }
+        slots.subList(0, k).clear();
+        first = Math.max(first, upTo + 1);
+    }
+
+    /** @return the stamp of the entry at {@code index}; 0 for index 0 or a hole; for the last pruned index, {@link #compactTerm} */
     long termAt(long index) {
+        if (index == first - 1 && index > 0) {
+            return compactTerm;
+        }
         Entry e = get(index);
         return e == null ? 0 : e.term();
     }
 
     /** @return highest stamp in the log: with the last index, how up to date a voter's log is */
     long maxTerm() {
-        long t = 0;
+        long t = compactTerm;
         for (int k = slots.size() - 1; k >= 0; k--) {
             Entry e = slots.get(k);
             if (e != null && e.term() > t) {

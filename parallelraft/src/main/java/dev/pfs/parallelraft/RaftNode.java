@@ -44,6 +44,12 @@ public final class RaftNode {
     private long truncateAfter = -1;
     private boolean hardStateDirty;
     private boolean readyOutstanding;
+    /** Commit prefix in the last hard state handed out. */
+    private long hardCommit;
+    /** Highest index the caller holds a durable checkpoint of (applied prefix state). */
+    private long checkpointIndex;
+    /** Prefix every member knows committed, as piggybacked by a leader: nobody needs it from a log again. */
+    long safePrefix;
 
     /** A node that never ran. */
     public RaftNode(RaftConfig cfg) {
@@ -58,16 +64,41 @@ public final class RaftNode {
      * @param entries persisted entries, any order
      */
     public RaftNode(RaftConfig cfg, HardState hard, List<Entry> entries) {
+        this(cfg, hard, entries, hard.compactIndex());
+    }
+
+    /**
+     * A node restarting from what it persisted and a checkpoint the caller restored.
+     *
+     * @param cfg        settings
+     * @param hard       persisted hard state (term, vote, commit prefix, compaction point)
+     * @param entries    persisted entries, any order; those up to the compaction point are ignored
+     * @param checkpoint index the caller's restored checkpoint covers (its applied state), at least
+     *                   {@code hard.compactIndex()}; entries above it are applied again
+     */
+    public RaftNode(RaftConfig cfg, HardState hard, List<Entry> entries, long checkpoint) {
+        if (checkpoint < hard.compactIndex()) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " below compaction point "
+                    + hard.compactIndex());
+        }
         this.cfg = cfg;
         this.validator = new MessageValidator(cfg);
         this.applier = new Applier(cfg.mode(), cfg.mode() == Mode.PARALLEL ? cfg.lookBehind() : 0);
         this.random = new Random(cfg.randomSeed());
         this.term = hard.term();
         this.votedFor = hard.votedFor();
+        log.compact(hard.compactIndex(), hard.compactTerm());
+        maxTerm = log.compactTerm();
         for (Entry e : entries) {
-            log.put(e);
-            maxTerm = Math.max(maxTerm, e.term());
+            if (e.index() > hard.compactIndex()) {
+                log.put(e);
+                maxTerm = Math.max(maxTerm, e.term());
+            }
         }
+        committed.addPrefix(Math.max(hard.commit(), checkpoint));
+        applied.addPrefix(checkpoint);
+        hardCommit = hard.commit();
+        checkpointIndex = checkpoint;
         resetElectionTimer();
     }
 
@@ -114,6 +145,27 @@ public final class RaftNode {
     /** @return how many inputs were refused, per reason */
     public Map<RejectReason, Long> rejections() {
         return Map.copyOf(rejections);
+    }
+
+    /** @return first index still held in the log (entries below it are pruned) */
+    public long firstIndex() {
+        return log.firstIndex();
+    }
+
+    /**
+     * Tells the node the caller holds a durable checkpoint of its applied state up to
+     * {@code index} (a contiguous applied prefix). The node then prunes entries up to
+     * {@code min(index, prefix every member knows committed)}; the next hard state names the
+     * compaction point, after which the caller may delete those entries.
+     *
+     * @return false (and nothing changes) if {@code index} is above the applied prefix
+     */
+    public boolean checkpointed(long index) {
+        if (index > applied.prefix()) {
+            return false;
+        }
+        checkpointIndex = Math.max(checkpointIndex, index);
+        return true;
     }
 
     /** @return the entry at {@code index} in this node's log, or null */
@@ -239,7 +291,15 @@ public final class RaftNode {
             leader.sendAppends();
         }
         List<Entry> apply = applier.collect(log, committed, applied);
-        Ready rd = new Ready(hardStateDirty ? new HardState(term, votedFor) : null, truncateAfter,
+        long prune = Math.min(Math.min(checkpointIndex, safePrefix), Math.min(committed.prefix(), applied.prefix()));
+        if (prune >= log.firstIndex()) {
+            log.compact(prune, 0);
+            hardStateDirty = true;
+        }
+        hardStateDirty |= committed.prefix() != hardCommit;
+        hardCommit = committed.prefix();
+        HardState hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
+        Ready rd = new Ready(hardStateDirty ? hs : null, truncateAfter,
                 List.copyOf(toPersist), List.copyOf(out), apply);
         hardStateDirty = false;
         truncateAfter = -1;
@@ -395,6 +455,7 @@ public final class RaftNode {
             case APPEND -> appender.append(m);
             case HEARTBEAT -> {
                 appender.learnCommitted(m.commit(), m.indices());
+                safePrefix = Math.max(safePrefix, m.logTerm());
                 send(new Message(MessageType.HEARTBEAT_RESP, id(), m.from(), term, log.lastIndex(), 0, List.of(),
                         committed.prefix(), null, false));
                 yield RejectReason.NONE;

@@ -68,6 +68,7 @@ final class ScriptedGroup {
             }
             if (rd.hardState() != null) {
                 hard.put(id, rd.hardState());
+                disk.headMap(rd.hardState().compactIndex(), true).clear();
             }
             inflight.addAll(rd.messages());
             applied.get(id).addAll(rd.toApply());

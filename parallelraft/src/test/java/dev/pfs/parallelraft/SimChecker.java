@@ -45,7 +45,7 @@ final class SimChecker {
                     throw new SimFailure("two leaders in term " + n.term() + ": " + prev + " and " + n.id());
                 }
             }
-            for (long j = r.checkedCommit + 1; j <= n.commitPrefix(); j++) {
+            for (long j = Math.max(r.checkedCommit + 1, n.firstIndex()); j <= n.commitPrefix(); j++) {
                 agree(r, n.entry(j), j);
             }
             r.checkedCommit = Math.max(r.checkedCommit, n.commitPrefix());

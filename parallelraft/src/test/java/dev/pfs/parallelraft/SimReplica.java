@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** One simulated server: a node, its durable disk, and its applied block state. */
+/**
+ * One simulated server: a node, its durable disk, its applied block state, and checkpoints of the
+ * state of its applied prefix (the node prunes its log behind them).
+ */
 final class SimReplica {
 
     final int id;
@@ -24,6 +27,20 @@ final class SimReplica {
     final Map<Long, Long> blocks = new HashMap<>();
     /** Per block: how many writes this replica applied to it (position in the block's history). */
     final Map<Long, Integer> writesApplied = new HashMap<>();
+    /** Applies taken every this many prefix entries. */
+    static final int CHECKPOINT_EVERY = 8;
+
+    /** Applied prefix state: the blocks and write counts of entries up to {@code prefixIndex}. */
+    private long prefixIndex;
+    private Map<Long, Long> prefixBlocks = new HashMap<>();
+    private Map<Long, Integer> prefixWrites = new HashMap<>();
+    /** Entries applied above the prefix (ParallelRaft applies out of order). */
+    private final TreeMap<Long, Entry> appliedAbove = new TreeMap<>();
+    /** The durable checkpoint: prefix state at {@code checkpointIndex}. */
+    long checkpointIndex;
+    private Map<Long, Long> checkpointBlocks = new HashMap<>();
+    private Map<Long, Integer> checkpointWrites = new HashMap<>();
+
     /** Highest commit prefix already checked against the group's committed log. */
     long checkedCommit;
 
@@ -42,6 +59,31 @@ final class SimReplica {
         }
         if (rd.hardState() != null) {
             hard = rd.hardState();
+            disk.headMap(hard.compactIndex(), true).clear();
+        }
+    }
+
+    /** Folds an applied entry into the prefix state once every index below it is applied. */
+    void applied(Entry e) {
+        appliedAbove.put(e.index(), e);
+        while (!appliedAbove.isEmpty() && appliedAbove.firstKey() == prefixIndex + 1) {
+            Entry p = appliedAbove.pollFirstEntry().getValue();
+            for (LbaRange r : p.ranges()) {
+                for (long b = r.start(); b < r.end(); b++) {
+                    prefixBlocks.put(b, SimChecker.dataId(p));
+                    prefixWrites.merge(b, 1, Integer::sum);
+                }
+            }
+            prefixIndex++;
+        }
+    }
+
+    /** Takes a checkpoint of the applied prefix when it grew enough, and tells the node. */
+    void maybeCheckpoint() {
+        if (prefixIndex - checkpointIndex >= CHECKPOINT_EVERY && node.checkpointed(prefixIndex)) {
+            checkpointIndex = prefixIndex;
+            checkpointBlocks = new HashMap<>(prefixBlocks);
+            checkpointWrites = new HashMap<>(prefixWrites);
         }
     }
 
@@ -53,10 +95,16 @@ final class SimReplica {
 
     void restart() {
         List<Entry> entries = new ArrayList<>(disk.values());
-        node = new RaftNode(cfg, hard, entries);
+        node = new RaftNode(cfg, hard, entries, checkpointIndex);
         blocks.clear();
+        blocks.putAll(checkpointBlocks);
         writesApplied.clear();
-        checkedCommit = 0;
+        writesApplied.putAll(checkpointWrites);
+        prefixIndex = checkpointIndex;
+        prefixBlocks = new HashMap<>(checkpointBlocks);
+        prefixWrites = new HashMap<>(checkpointWrites);
+        appliedAbove.clear();
+        checkedCommit = checkpointIndex;
         up = true;
         busy = false;
         incarnation++;

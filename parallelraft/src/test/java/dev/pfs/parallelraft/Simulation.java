@@ -152,6 +152,7 @@ final class Simulation {
         }
         for (Entry e : rd.toApply()) {
             checker.applied(r, e);
+            r.applied(e);
             long[] p = pending.remove(new Proposal(r.id, e.index(), e.originTerm()));
             if (p != null) {
                 acked++;
@@ -160,6 +161,7 @@ final class Simulation {
                 at(now + 1, this::clientWrite);
             }
         }
+        r.maybeCheckpoint();
         r.busy = false;
         r.node.advance(rd);
         pump(r);

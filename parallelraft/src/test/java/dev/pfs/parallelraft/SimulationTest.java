@@ -39,6 +39,12 @@ class SimulationTest {
                         assertThat(sim.replicas[id].node.appliedPrefix()).as("seed %d node %d", seed, id)
                                 .isEqualTo(end);
                     }
+                    long pruned = 0;
+                    for (int id = 1; id < sim.replicas.length; id++) {
+                        pruned = Math.max(pruned, sim.replicas[id].node.firstIndex() - 1);
+                    }
+                    assertThat(end < 4 * SimReplica.CHECKPOINT_EVERY ? 1 : pruned).as("seed %d end %d: some replica pruned its log behind a checkpoint", seed, end)
+                            .isGreaterThan(0);
                 })));
     }
 }
