@@ -7,6 +7,8 @@ import java.util.List;
  * persist {@link #truncateAfter} (if not negative), {@link #entries} (each written at its index,
  * replacing what is there) and {@link #hardState} (if not null) durably; then send
  * {@link #messages}; apply {@link #toApply} in list order; then call {@link RaftNode#advance}.
+ * Once a hard state is durable, persisted entries up to its {@link HardState#compactIndex} may be
+ * deleted (the caller's checkpoint covers them).
  *
  * @param hardState     term and vote to persist, or null if unchanged
  * @param truncateAfter drop persisted entries above this index first; -1 for none
