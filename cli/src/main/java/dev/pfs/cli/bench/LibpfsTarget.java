@@ -16,7 +16,9 @@ final class LibpfsTarget implements WriteTarget {
     private int fd = -1;
 
     LibpfsTarget(Path image, long size) throws IOException {
-        volume = FileVolume.create(image, size);
+        FileVolume.create(image, size).close();
+        // As every libpfs user opens its volume: libpfs waits for each request anyway.
+        volume = FileVolume.open(image, true, FileVolume.CALLER_THREAD);
         try {
             Pfs.mkfs(volume, MkfsOptions.defaults());
             pfs = Pfs.mount(volume, MountOptions.readWrite(0));

@@ -40,7 +40,7 @@ public final class VolumeSession implements AutoCloseable {
             throw new CliException(ExitStatus.BAD_VOLUME, file + ": is a directory, not a volume file");
         }
         try {
-            return FileVolume.open(file);
+            return FileVolume.open(file, true, FileVolume.CALLER_THREAD);
         } catch (IOException e) {
             throw new CliException(ExitStatus.BAD_VOLUME, file + ": cannot open volume: " + e.getMessage(), e);
         }

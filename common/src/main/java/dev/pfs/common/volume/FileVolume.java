@@ -33,13 +33,16 @@ public final class FileVolume implements BlockVolume {
     private static final int BOUNCE_SIZE = 1 << 20;
     private static final int DEFAULT_IO_THREADS = 4;
 
+    /** {@code ioThreads} value that runs each request in the caller's thread. */
+    public static final int CALLER_THREAD = 0;
+
     private final Path path;
     private final int fd;
     private final boolean direct;
     private final boolean regularFile;
     private final ExecutorService io;
     private final ThreadLocal<MemorySegment> bounce =
-            ThreadLocal.withInitial(() -> Arena.global().allocate(BOUNCE_SIZE, LinuxIo.DIRECT_ALIGNMENT));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(BOUNCE_SIZE, LinuxIo.DIRECT_ALIGNMENT));
     private volatile long size;
     private volatile boolean closed;
 
@@ -50,7 +53,7 @@ public final class FileVolume implements BlockVolume {
         this.regularFile = regularFile;
         this.size = size;
         AtomicInteger n = new AtomicInteger();
-        this.io = Executors.newFixedThreadPool(ioThreads, r -> {
+        this.io = ioThreads == 0 ? null : Executors.newFixedThreadPool(ioThreads, r -> {
             Thread t = new Thread(r, "pfs-file-io-" + path.getFileName() + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -84,7 +87,9 @@ public final class FileVolume implements BlockVolume {
      * Opens an existing file or block device.
      *
      * @param tryDirect use O_DIRECT if the file system accepts it
-     * @param ioThreads how many requests may block in the kernel at once
+     * @param ioThreads how many requests may block in the kernel at once; {@link #CALLER_THREAD}
+     *                  runs each request in the caller's thread, completing it before the call
+     *                  returns
      */
     public static FileVolume open(Path path, boolean tryDirect, int ioThreads) throws IOException {
         if (!Files.exists(path)) {
@@ -238,9 +243,8 @@ public final class FileVolume implements BlockVolume {
             return;
         }
         closed = true;
-        io.shutdown();
         try {
-            if (!io.awaitTermination(30, TimeUnit.SECONDS)) {
+            if (io != null && !shutdownAndWait()) {
                 LOG.warn("{}: I/O still running 30 s after close", path);
             }
             LinuxIo.close(fd);
@@ -249,6 +253,11 @@ public final class FileVolume implements BlockVolume {
         } catch (NativeIoException e) {
             LOG.warn("{}: close failed: {}", path, e.getMessage());
         }
+    }
+
+    private boolean shutdownAndWait() throws InterruptedException {
+        io.shutdown();
+        return io.awaitTermination(30, TimeUnit.SECONDS);
     }
 
     @Override
@@ -282,23 +291,29 @@ public final class FileVolume implements BlockVolume {
             return CompletableFuture.failedFuture(bad);
         }
         CompletableFuture<Void> result = new CompletableFuture<>();
+        if (io == null) {
+            run(action, result);
+            return result;
+        }
         try {
-            io.execute(() -> {
-                try {
-                    action.run();
-                    result.complete(null);
-                } catch (NativeIoException e) {
-                    VolumeException.Kind kind = e.errno() == NativeIoException.ENOSPC
-                            ? VolumeException.Kind.NO_SPACE : VolumeException.Kind.IO;
-                    result.completeExceptionally(new VolumeException(kind, path + ": " + e.getMessage(), e));
-                } catch (IOException | RuntimeException e) {
-                    result.completeExceptionally(new VolumeException(VolumeException.Kind.IO,
-                            path + ": " + e.getMessage(), e));
-                }
-            });
+            io.execute(() -> run(action, result));
         } catch (RejectedExecutionException e) {
             return VolumeException.failed(VolumeException.Kind.CLOSED, path + " is closed");
         }
         return result;
+    }
+
+    private void run(IoAction action, CompletableFuture<Void> result) {
+        try {
+            action.run();
+            result.complete(null);
+        } catch (NativeIoException e) {
+            VolumeException.Kind kind = e.errno() == NativeIoException.ENOSPC
+                    ? VolumeException.Kind.NO_SPACE : VolumeException.Kind.IO;
+            result.completeExceptionally(new VolumeException(kind, path + ": " + e.getMessage(), e));
+        } catch (IOException | RuntimeException e) {
+            result.completeExceptionally(new VolumeException(VolumeException.Kind.IO,
+                    path + ": " + e.getMessage(), e));
+        }
     }
 }

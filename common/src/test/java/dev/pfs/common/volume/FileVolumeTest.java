@@ -34,6 +34,25 @@ class FileVolumeTest {
     }
 
     @Test
+    void callerThreadModeCompletesEachRequestBeforeReturningAndFailsAfterClose() throws Exception {
+        Path p = dir.resolve("v.img");
+        FileVolume.create(p, 1 << 20).close();
+        FileVolume v = FileVolume.open(p, true, FileVolume.CALLER_THREAD);
+        byte[] data = new byte[4096];
+        new Random(2).nextBytes(data);
+        var write = v.write(8192, ByteBuffer.wrap(data), 0, true);
+        assertThat(write).isDone();
+        ByteBuffer back = ByteBuffer.allocate(4096);
+        assertThat(v.read(8192, back)).isDone();
+        assertThat(back.array()).isEqualTo(data);
+        assertThat(v.write(100, ByteBuffer.allocate(512))).isCompletedExceptionally();
+        v.close();
+        assertThatThrownBy(() -> VolumeException.await(v.flush()))
+                .isInstanceOfSatisfying(VolumeException.class,
+                        e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.CLOSED));
+    }
+
+    @Test
     void writeZeroesAndDiscardReadAsZeros() throws Exception {
         try (FileVolume v = FileVolume.create(dir.resolve("v.img"), 1 << 20)) {
             byte[] ones = new byte[65536];

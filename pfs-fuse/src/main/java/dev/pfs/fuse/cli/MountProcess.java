@@ -37,7 +37,7 @@ final class MountProcess {
             throws IOException {
         FileVolume volume;
         try {
-            volume = FileVolume.open(volumePath);
+            volume = FileVolume.open(volumePath, true, FileVolume.CALLER_THREAD);
         } catch (IOException e) {
             throw new IOException("cannot open volume " + volumePath + ": " + e.getMessage(), e);
         }
