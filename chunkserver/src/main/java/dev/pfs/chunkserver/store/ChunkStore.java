@@ -1,5 +1,6 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.wal.FrameBufferPool;
 import dev.pfs.chunkserver.wal.WalScanner;
 import dev.pfs.chunkserver.wal.WalWriter;
 import dev.pfs.common.volume.BlockVolume;
@@ -51,6 +52,13 @@ public final class ChunkStore implements AutoCloseable {
             return new Options(maxBatchBytes, checkpointFraction, o);
         }
     }
+
+    /**
+     * Logged frames whose data writes may be outstanding at once, in units of the largest
+     * frame: enough for the data volume to work on many frames in parallel, few enough that
+     * data application falling behind holds back new commits rather than memory.
+     */
+    private static final int FRAMES_IN_USE_PER_BATCH = 16;
 
     private final StoreAgent agent;
     private final BlockingQueue<StoreRequest> queue = new LinkedBlockingQueue<>();
@@ -138,7 +146,8 @@ public final class ChunkStore implements AutoCloseable {
         }
         LOG.info("recovered checkpoint {} and {} WAL records in {} frames; log ends at {} ({})", bestSequence,
                 scan.records(), scan.frames(), scan.endPosition(), scan.stopReason());
-        WalWriter writer = new WalWriter(wal, scan.endPosition(), scan.nextSequence());
+        WalWriter writer = new WalWriter(wal, scan.endPosition(), scan.nextSequence(),
+                new FrameBufferPool(FRAMES_IN_USE_PER_BATCH * (long) options.maxBatchBytes()));
         StoreAgent agent = new StoreAgent(state, writer, data, meta, applier, options, nextIndex[0],
                 bestSequence, slotLength);
         agent.checkpoint();

@@ -202,18 +202,23 @@ final class StoreAgent {
                 int[] payloadAt = new int[records.size()];
                 ByteBuffer frame = wal.append(records, payloadAt);
                 observer.walSynced(records.size(), batchBytes, System.nanoTime() - start);
-                // Durable now: acknowledge at once, which hands the request buffers back. The
-                // data writes follow from the frame's copy of the payloads; reads of their
-                // blocks wait for them, and a failed one stops the store (replay repairs it).
+                // Durable now: acknowledge every change first, which hands the request buffers
+                // back, so data writes never delay an acknowledgement. The data writes follow
+                // from the frame's copy of the payloads (the frame returns to the pool when the
+                // last is done); reads of their blocks wait for them, because they queue behind
+                // this commit, and a failed one stops the store (replay repairs it).
+                for (Change c : batch) {
+                    c.future.complete(null);
+                }
+                CompletableFuture<?>[] applied = new CompletableFuture<?>[batch.size()];
                 for (int i = 0; i < batch.size(); i++) {
-                    Change c = batch.get(i);
-                    applier.apply(fromFrame(c, frame, payloadAt[i])).whenComplete((v, t) -> {
+                    applied[i] = applier.apply(fromFrame(batch.get(i), frame, payloadAt[i])).whenComplete((v, t) -> {
                         if (t != null) {
                             fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
                         }
                     });
-                    c.future.complete(null);
                 }
+                CompletableFuture.allOf(applied).whenComplete((v, t) -> wal.releaseFrame(frame));
             } catch (VolumeException e) {
                 fail("WAL write failed: " + e.getMessage(), e);
             }

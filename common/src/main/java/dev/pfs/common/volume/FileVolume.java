@@ -159,24 +159,42 @@ public final class FileVolume implements BlockVolume {
 
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src, long epoch, boolean fua) {
-        return submit(offset, src.remaining(), () -> {
-            int length = src.remaining();
-            if (usableInPlace(src)) {
-                LinuxIo.pwrite(fd, MemorySegment.ofBuffer(src), length, offset);
-            } else {
-                MemorySegment buf = bounce.get();
-                for (int done = 0; done < length; ) {
-                    int step = Math.min(BOUNCE_SIZE, length - done);
-                    MemorySegment.copy(MemorySegment.ofBuffer(src), done, buf, 0, step);
-                    LinuxIo.pwrite(fd, buf, step, offset + done);
-                    done += step;
-                }
+        return submit(offset, src.remaining(), () -> writeHere(offset, src, fua));
+    }
+
+    /** Runs the write on the calling thread: the kernel blocks it either way. */
+    @Override
+    public void writeAndWait(long offset, ByteBuffer src, long epoch, boolean fua) throws VolumeException {
+        if (closed) {
+            throw new VolumeException(VolumeException.Kind.CLOSED, path + " is closed");
+        }
+        VolumeException bad = VolumeRanges.check(offset, src.remaining(), size);
+        if (bad != null) {
+            throw bad;
+        }
+        VolumeException failed = perform(() -> writeHere(offset, src, fua));
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    private void writeHere(long offset, ByteBuffer src, boolean fua) throws IOException {
+        int length = src.remaining();
+        if (usableInPlace(src)) {
+            LinuxIo.pwrite(fd, MemorySegment.ofBuffer(src), length, offset);
+        } else {
+            MemorySegment buf = bounce.get();
+            for (int done = 0; done < length; ) {
+                int step = Math.min(BOUNCE_SIZE, length - done);
+                MemorySegment.copy(MemorySegment.ofBuffer(src), done, buf, 0, step);
+                LinuxIo.pwrite(fd, buf, step, offset + done);
+                done += step;
             }
-            if (fua) {
-                LinuxIo.fdatasync(fd);
-            }
-            src.position(src.position() + length);
-        });
+        }
+        if (fua) {
+            LinuxIo.fdatasync(fd);
+        }
+        src.position(src.position() + length);
     }
 
     @Override
@@ -282,6 +300,20 @@ public final class FileVolume implements BlockVolume {
         void run() throws IOException;
     }
 
+    /** @return null if the action succeeded, else its failure as a volume error */
+    private VolumeException perform(IoAction action) {
+        try {
+            action.run();
+            return null;
+        } catch (NativeIoException e) {
+            VolumeException.Kind kind = e.errno() == NativeIoException.ENOSPC
+                    ? VolumeException.Kind.NO_SPACE : VolumeException.Kind.IO;
+            return new VolumeException(kind, path + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            return new VolumeException(VolumeException.Kind.IO, path + ": " + e.getMessage(), e);
+        }
+    }
+
     private CompletableFuture<Void> submit(long offset, long length, IoAction action) {
         if (closed) {
             return VolumeException.failed(VolumeException.Kind.CLOSED, path + " is closed");
@@ -304,16 +336,11 @@ public final class FileVolume implements BlockVolume {
     }
 
     private void run(IoAction action, CompletableFuture<Void> result) {
-        try {
-            action.run();
+        VolumeException failed = perform(action);
+        if (failed == null) {
             result.complete(null);
-        } catch (NativeIoException e) {
-            VolumeException.Kind kind = e.errno() == NativeIoException.ENOSPC
-                    ? VolumeException.Kind.NO_SPACE : VolumeException.Kind.IO;
-            result.completeExceptionally(new VolumeException(kind, path + ": " + e.getMessage(), e));
-        } catch (IOException | RuntimeException e) {
-            result.completeExceptionally(new VolumeException(VolumeException.Kind.IO,
-                    path + ": " + e.getMessage(), e));
+        } else {
+            result.completeExceptionally(failed);
         }
     }
 }
