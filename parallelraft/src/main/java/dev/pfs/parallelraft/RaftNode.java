@@ -168,6 +168,20 @@ public final class RaftNode {
         return true;
     }
 
+    /**
+     * Whether this node knows the proposal {@code (index, originTerm)} committed: a quorum durably
+     * holds it, so it survives any later leader. A leader acknowledges a write to its client at this
+     * point (the paper's out-of-order commit); reads of an overlapping range must still wait until
+     * the entry is applied.
+     *
+     * @return true if {@code index} is known committed and this node holds that proposal there;
+     *         false once the index is pruned (ask after each {@link Ready}, before checkpointing)
+     */
+    public boolean committedAs(long index, long originTerm) {
+        Entry e = log.get(index);
+        return e != null && e.originTerm() == originTerm && committed.contains(index);
+    }
+
     /** @return the entry at {@code index} in this node's log, or null */
     public Entry entry(long index) {
         return log.get(index);

@@ -23,6 +23,8 @@ final class SimChecker {
     private final Map<Long, List<Long>> history = new HashMap<>();
     /** Acknowledged writes: data id → index. */
     private final Map<Long, Long> ackedAt = new HashMap<>();
+    /** Acknowledged writes: index → entry. */
+    private final Map<Long, Entry> ackedEntries = new HashMap<>();
 
     SimChecker(Simulation sim) {
         this.sim = sim;
@@ -60,6 +62,10 @@ final class SimChecker {
         if (known != null && !known.sameOrigin(e)) {
             throw new SimFailure("committed logs differ at " + index + ": " + known + " vs " + e + " on node " + r.id);
         }
+        Entry ack = ackedEntries.get(index);
+        if (ack != null && !ack.sameOrigin(e)) {
+            throw new SimFailure("acknowledged " + ack + " lost: node " + r.id + " commits " + e + " at " + index);
+        }
         Long acked = ackedAt.get(dataId(known == null ? e : known));
         if (acked != null && acked != index) {
             throw new SimFailure("acknowledged write moved");
@@ -86,10 +92,12 @@ final class SimChecker {
         }
     }
 
+    /** A write acknowledged at commit; the committed log seen so far (or later) must hold it there. */
     void acknowledged(long id, Entry e) {
         ackedAt.put(id, e.index());
+        ackedEntries.put(e.index(), e);
         Entry c = committed.get(e.index());
-        if (c == null || !c.sameOrigin(e)) {
+        if (c != null && !c.sameOrigin(e)) {
             throw new SimFailure("acknowledged " + e + " is not the committed entry " + c);
         }
     }

@@ -153,18 +153,28 @@ final class Simulation {
         for (Entry e : rd.toApply()) {
             checker.applied(r, e);
             r.applied(e);
-            long[] p = pending.remove(new Proposal(r.id, e.index(), e.originTerm()));
-            if (p != null) {
-                acked++;
-                latencies.add(now - p[1]);
-                checker.acknowledged(p[0], e);
-                at(now + 1, this::clientWrite);
-            }
         }
+        acknowledgeCommitted(r);
         r.maybeCheckpoint();
         r.busy = false;
         r.node.advance(rd);
         pump(r);
+    }
+
+    /** A write is acknowledged once the node that took it knows it committed (out-of-order commit). */
+    private void acknowledgeCommitted(SimReplica r) {
+        var it = pending.entrySet().iterator();
+        while (it.hasNext()) {
+            var p = it.next();
+            Proposal k = p.getKey();
+            if (k.node() == r.id && r.node.committedAs(k.index(), k.term())) {
+                it.remove();
+                acked++;
+                latencies.add(now - p.getValue()[1]);
+                checker.acknowledged(p.getValue()[0], r.node.entry(k.index()));
+                at(now + 1, this::clientWrite);
+            }
+        }
     }
 
     // ---- network -----------------------------------------------------------------------------
