@@ -36,6 +36,8 @@ final class SimReplica {
     private Map<Long, Integer> prefixWrites = new HashMap<>();
     /** Entries applied above the prefix (ParallelRaft applies out of order). */
     private final TreeMap<Long, Entry> appliedAbove = new TreeMap<>();
+    /** Prefix entries folded since the last checkpoint: a checkpoint folds only these (no full copy). */
+    private final List<Entry> sinceCheckpoint = new ArrayList<>();
     /** The durable checkpoint: prefix state at {@code checkpointIndex}. */
     long checkpointIndex;
     private Map<Long, Long> checkpointBlocks = new HashMap<>();
@@ -68,13 +70,18 @@ final class SimReplica {
         appliedAbove.put(e.index(), e);
         while (!appliedAbove.isEmpty() && appliedAbove.firstKey() == prefixIndex + 1) {
             Entry p = appliedAbove.pollFirstEntry().getValue();
-            for (LbaRange r : p.ranges()) {
-                for (long b = r.start(); b < r.end(); b++) {
-                    prefixBlocks.put(b, SimChecker.dataId(p));
-                    prefixWrites.merge(b, 1, Integer::sum);
-                }
-            }
+            fold(p, prefixBlocks, prefixWrites);
+            sinceCheckpoint.add(p);
             prefixIndex++;
+        }
+    }
+
+    private static void fold(Entry e, Map<Long, Long> blocks, Map<Long, Integer> writes) {
+        for (LbaRange r : e.ranges()) {
+            for (long b = r.start(); b < r.end(); b++) {
+                blocks.put(b, SimChecker.dataId(e));
+                writes.merge(b, 1, Integer::sum);
+            }
         }
     }
 
@@ -82,8 +89,10 @@ final class SimReplica {
     void maybeCheckpoint() {
         if (prefixIndex - checkpointIndex >= CHECKPOINT_EVERY && node.checkpointed(prefixIndex)) {
             checkpointIndex = prefixIndex;
-            checkpointBlocks = new HashMap<>(prefixBlocks);
-            checkpointWrites = new HashMap<>(prefixWrites);
+            for (Entry e : sinceCheckpoint) {
+                fold(e, checkpointBlocks, checkpointWrites);
+            }
+            sinceCheckpoint.clear();
         }
     }
 
@@ -104,6 +113,7 @@ final class SimReplica {
         prefixBlocks = new HashMap<>(checkpointBlocks);
         prefixWrites = new HashMap<>(checkpointWrites);
         appliedAbove.clear();
+        sinceCheckpoint.clear();
         checkedCommit = checkpointIndex;
         up = true;
         busy = false;
