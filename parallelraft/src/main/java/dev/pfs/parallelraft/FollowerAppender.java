@@ -5,14 +5,21 @@ import java.util.TreeMap;
 
 /**
  * A follower's handling of its leader's APPEND: ParallelRaft stores any entry and acknowledges
- * exactly what arrived; strict mode checks the previous entry, holds appends that arrive ahead of a
- * gap in a bounded reorder buffer, and acknowledges its contiguous last index.
+ * exactly what arrived, except entries whose write from an earlier Ready is still in flight
+ * (the response to the APPEND that stored them acknowledges those); strict mode checks the
+ * previous entry, holds appends that arrive ahead of a gap in a bounded reorder buffer, and
+ * acknowledges its contiguous prefix that matches the leader and is durable, renewing the
+ * acknowledgement when a Ready completes.
  */
 final class FollowerAppender {
 
     private final RaftNode n;
     /** Strict mode: appends that arrived ahead of a gap, by previous index (in-order acknowledge). */
     private final TreeMap<Long, Message> reorder = new TreeMap<>();
+    /** Strict mode: highest index up to which this node's log is known to match its leader's in this term. */
+    private long matchIndex;
+    /** Strict mode: highest index acknowledged to the leader in this term. */
+    private long ackSent;
 
     FollowerAppender(RaftNode n) {
         this.n = n;
@@ -20,6 +27,20 @@ final class FollowerAppender {
 
     void reset() {
         reorder.clear();
+        matchIndex = 0;
+        ackSent = 0;
+    }
+
+    /** A Ready became durable: a strict follower acknowledges the matching prefix that is now durable. */
+    void persisted() {
+        if (n.cfg.mode() != Mode.STRICT || n.role != Role.FOLLOWER || n.leaderId == 0) {
+            return;
+        }
+        long ack = Math.min(matchIndex, n.durableThrough());
+        if (ack > ackSent) {
+            ackSent = ack;
+            n.send(appendResp(n.leaderId, ack, false));
+        }
     }
 
     RejectReason append(Message m) {
@@ -31,18 +52,23 @@ final class FollowerAppender {
         int acked = 0;
         boolean changed = false;
         for (Entry e : m.entries()) {
+            boolean durableWithThisReady = true;
             if (e.index() > n.committed.prefix() && e.index() >= n.log.firstIndex()) {
                 Entry cur = n.log.get(e.index());
                 if (cur == null || cur.term() != e.term() || !cur.sameOrigin(e)) {
                     n.store(e);
                     changed = true;
+                } else {
+                    durableWithThisReady = !n.writeInFlight(e.index());
                 }
             }
-            acks[acked++] = e.index();
+            if (durableWithThisReady) {
+                acks[acked++] = e.index();
+            }
         }
         changed |= learnCommitted(m.commit(), m.indices());
-        n.send(new Message(MessageType.APPEND_RESP, n.id(), m.from(), n.term, 0, 0, List.of(), n.committed.prefix(),
-                acks, false));
+        n.send(new Message(MessageType.APPEND_RESP, n.id(), m.from(), n.term, 0, 0, List.of(), n.reportableCommit(),
+                acked == acks.length ? acks : java.util.Arrays.copyOf(acks, acked), false));
         return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
     }
 
@@ -78,7 +104,13 @@ final class FollowerAppender {
         if (m.commit() > n.committed.prefix()) {
             n.committed.addPrefix(Math.min(m.commit(), lastNew));
         }
-        n.send(appendResp(m.from(), lastNew, false));
+        matchIndex = Math.max(matchIndex, lastNew);
+        long ack = Math.min(lastNew, n.durableThrough());
+        if (ack < lastNew) {
+            n.deferredAck();
+        }
+        ackSent = Math.max(ackSent, ack);
+        n.send(appendResp(m.from(), ack, false));
         Message next = reorder.remove(n.log.lastIndex());
         reorder.headMap(n.log.lastIndex()).clear();
         if (next != null) {
@@ -88,7 +120,7 @@ final class FollowerAppender {
     }
 
     private Message appendResp(int to, long index, boolean reject) {
-        return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, 0, List.of(), n.committed.prefix(),
+        return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, 0, List.of(), n.reportableCommit(),
                 null, reject);
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * One member of a replication group as a pure state machine, after etcd raft: feed it
@@ -39,13 +40,23 @@ public final class RaftNode {
 
     /** Indices stored in memory whose current entry is not yet durable. */
     final Set<Long> unstable = new HashSet<>();
+    /**
+     * Entries handed out in a Ready the caller has not yet advanced, by index, while still the
+     * current entry there; entries stored since the last {@link #ready} are not in it.
+     */
+    private final TreeMap<Long, Entry> inFlight = new TreeMap<>();
     final List<Message> out = new ArrayList<>();
     private final List<Entry> toPersist = new ArrayList<>();
     private long truncateAfter = -1;
     private boolean hardStateDirty;
-    private boolean readyOutstanding;
     /** Commit prefix in the last hard state handed out. */
     private long hardCommit;
+    /** Commit prefix of the newest hard state the caller confirmed durable through {@link #advance}. */
+    private long durableCommit;
+    /** A queued message reports a commit prefix above {@link #durableCommit}: the next Ready carries a hard state. */
+    private boolean reportsAhead;
+    /** Strict follower acknowledgements held back because an earlier write was not yet durable. */
+    private long acksDeferred;
     /** Highest index the caller holds a durable checkpoint of (applied prefix state). */
     private long checkpointIndex;
     /** Prefix every member knows committed, as piggybacked by a leader: nobody needs it from a log again. */
@@ -98,6 +109,7 @@ public final class RaftNode {
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
         applied.addPrefix(checkpoint);
         hardCommit = hard.commit();
+        durableCommit = hard.commit();
         checkpointIndex = checkpoint;
         resetElectionTimer();
     }
@@ -296,11 +308,20 @@ public final class RaftNode {
         }
     }
 
-    /** @return the batch of work for the caller; empty when there is none */
+    /**
+     * @return how many times this node, as a strict follower, acknowledged less than an APPEND
+     *         carried because an earlier write was still in flight (a later acknowledgement follows
+     *         once it is durable); always 0 when the caller persists one Ready at a time
+     */
+    public long acksDeferred() {
+        return acksDeferred;
+    }
+
+    /**
+     * @return the batch of work for the caller; empty when there is none. Several Readies may be
+     *         outstanding at once: see {@link Ready} for what the caller must then respect.
+     */
     public Ready ready() {
-        if (readyOutstanding) {
-            throw new IllegalStateException("node " + id() + ": ready() before advance() of the previous Ready");
-        }
         if (leader != null) {
             leader.sendAppends();
         }
@@ -310,30 +331,77 @@ public final class RaftNode {
             log.compact(prune, 0);
             hardStateDirty = true;
         }
-        hardStateDirty |= committed.prefix() != hardCommit;
-        hardCommit = committed.prefix();
+        long commit = Math.max(hardCommit, Math.min(committed.prefix(), durableThrough()));
+        hardStateDirty |= commit != hardCommit || reportsAhead;
+        hardCommit = commit;
+        reportsAhead = false;
         HardState hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
         Ready rd = new Ready(hardStateDirty ? hs : null, truncateAfter,
                 List.copyOf(toPersist), List.copyOf(out), apply);
+        for (Entry e : toPersist) {
+            if (log.get(e.index()) == e) {
+                inFlight.put(e.index(), e);
+            }
+        }
         hardStateDirty = false;
         truncateAfter = -1;
         toPersist.clear();
         out.clear();
-        readyOutstanding = !rd.isEmpty();
         return rd;
     }
 
-    /** Acknowledges that everything the Ready asked to persist is durable and its messages sent. */
+    /**
+     * Acknowledges that everything the Ready asked to persist is durable and its messages sent.
+     * Readies may be advanced in any order.
+     */
     public void advance(Ready rd) {
-        readyOutstanding = false;
         for (Entry e : rd.entries()) {
             if (log.get(e.index()) == e) {
                 unstable.remove(e.index());
             }
+            if (inFlight.get(e.index()) == e) {
+                inFlight.remove(e.index());
+            }
+        }
+        if (rd.hardState() != null) {
+            durableCommit = Math.max(durableCommit, rd.hardState().commit());
         }
         if (leader != null) {
             leader.persisted(rd.entries());
+        } else {
+            appender.persisted();
         }
+    }
+
+    /**
+     * @return the highest index up to which no entry is in flight in an earlier Ready: once the
+     *         Ready being built is durable, so is every entry this node holds up to it (entries up
+     *         to the checkpoint are covered by the checkpoint)
+     */
+    long durableThrough() {
+        Long first = inFlight.higherKey(checkpointIndex);
+        return first == null ? Long.MAX_VALUE : first - 1;
+    }
+
+    /**
+     * @return the commit prefix a message queued now may report: it is durable by the time the
+     *         message leaves (the Ready carrying the message also carries a hard state with it)
+     */
+    long reportableCommit() {
+        long c = Math.max(durableCommit, Math.min(committed.prefix(), durableThrough()));
+        reportsAhead |= c > durableCommit;
+        return c;
+    }
+
+    /** @return whether the entry held at {@code index} was handed out in a Ready not yet advanced */
+    boolean writeInFlight(long index) {
+        Entry e = inFlight.get(index);
+        return e != null && e == log.get(index);
+    }
+
+    /** Counts a strict follower acknowledgement held back behind a write still in flight. */
+    void deferredAck() {
+        acksDeferred++;
     }
 
     // ---- roles -------------------------------------------------------------------------------
@@ -471,12 +539,12 @@ public final class RaftNode {
                 appender.learnCommitted(m.commit(), m.indices());
                 safePrefix = Math.max(safePrefix, m.logTerm());
                 send(new Message(MessageType.HEARTBEAT_RESP, id(), m.from(), term, log.lastIndex(), 0, List.of(),
-                        committed.prefix(), null, false));
+                        reportableCommit(), null, false));
                 yield RejectReason.NONE;
             }
             case MERGE_REQ -> {
                 send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), 0,
-                        log.range(m.index(), log.lastIndex()), committed.prefix(), null, false));
+                        log.range(m.index(), log.lastIndex()), reportableCommit(), null, false));
                 yield RejectReason.NONE;
             }
             default -> {
@@ -490,6 +558,7 @@ public final class RaftNode {
 
     void store(Entry e) {
         log.put(e);
+        inFlight.remove(e.index());
         toPersist.add(e);
         unstable.add(e.index());
         maxTerm = Math.max(maxTerm, e.term());
@@ -503,6 +572,7 @@ public final class RaftNode {
         log.truncateAfter(after);
         toPersist.removeIf(e -> e.index() > after);
         unstable.removeIf(i -> i > after);
+        inFlight.tailMap(after, false).clear();
         truncateAfter = truncateAfter < 0 ? after : Math.min(truncateAfter, after);
         maxTerm = log.maxTerm();
     }

@@ -3,14 +3,37 @@ package dev.pfs.parallelraft;
 import java.util.List;
 
 /**
- * What a node asks its caller to do, after etcd raft's {@code Ready}. The caller must, in order:
- * persist {@link #truncateAfter} (if not negative), {@link #entries} (each written at its index,
- * replacing what is there) and {@link #hardState} (if not null) durably; then send
+ * What a node asks its caller to do, after etcd raft's {@code Ready}. For one Ready the caller
+ * must: persist {@link #truncateAfter} (if not negative), {@link #entries} (each written at its
+ * index, replacing what is there) and {@link #hardState} (if not null) durably; then send
  * {@link #messages}; apply {@link #toApply} in list order; then call {@link RaftNode#advance}.
  * Once a hard state is durable, persisted entries up to its {@link HardState#compactIndex} may be
  * deleted (the caller's checkpoint covers them).
  *
- * @param hardState     term and vote to persist, or null if unchanged
+ * <p>Simplest use: one Ready at a time (take it, do all of it, advance, take the next). A caller
+ * may also take further Readies before advancing earlier ones and persist them concurrently,
+ * completing in any order (several I/O queues), as long as it keeps these rules:
+ * <ol>
+ *   <li>hard states land in Ready order: a later hard state supersedes an earlier one, and an
+ *       earlier one must never overwrite a later one that is already durable;</li>
+ *   <li>writes to the same log index land in Ready order (the later Ready's entry wins);</li>
+ *   <li>a Ready that truncates starts only once every earlier Ready is durable, and later writes
+ *       to the truncated indices land after the truncation;</li>
+ *   <li>a Ready's messages leave once its own truncation, entries and hard state are durable
+ *       (nothing else needs to wait: the node never puts a message in a Ready that depends on
+ *       an earlier Ready still in flight);</li>
+ *   <li>{@code toApply} lists are applied in Ready order (the entries are committed, so they may
+ *       be applied before the Ready's own writes are durable);</li>
+ *   <li>{@link RaftNode#advance} is called once per Ready, after its writes are durable, in any
+ *       order.</li>
+ * </ol>
+ * The node keeps its side: a follower acknowledges an entry only once the Ready carrying the
+ * acknowledgement makes it durable (strict mode: its matching contiguous prefix, renewed after
+ * {@code advance}); a reported commit prefix and the hard state's {@code commit} never cover an
+ * entry still in flight; a leader counts itself only for entries confirmed through
+ * {@code advance}.
+ *
+ * @param hardState     term, vote, commit prefix and compaction point to persist, or null if unchanged
  * @param truncateAfter drop persisted entries above this index first; -1 for none
  * @param entries       entries to persist
  * @param messages      messages to send once the above is durable
