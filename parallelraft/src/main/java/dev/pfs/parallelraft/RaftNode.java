@@ -72,7 +72,7 @@ public final class RaftNode {
      *
      * @param cfg     settings
      * @param hard    persisted term and vote
-     * @param entries persisted entries, any order
+     * @param entries persisted entries, any order (strict mode ignores those above a hole)
      */
     public RaftNode(RaftConfig cfg, HardState hard, List<Entry> entries) {
         this(cfg, hard, entries, hard.compactIndex());
@@ -83,7 +83,8 @@ public final class RaftNode {
      *
      * @param cfg        settings
      * @param hard       persisted hard state (term, vote, commit prefix, compaction point)
-     * @param entries    persisted entries, any order; those up to the compaction point are ignored
+     * @param entries    persisted entries, any order; those up to the compaction point (and, in
+     *                   strict mode, those above a hole) are ignored
      * @param checkpoint index the caller's restored checkpoint covers (its applied state), at least
      *                   {@code hard.compactIndex()}; entries above it are applied again
      */
@@ -105,6 +106,12 @@ public final class RaftNode {
                 log.put(e);
                 maxTerm = Math.max(maxTerm, e.term());
             }
+        }
+        if (cfg.mode() == Mode.STRICT) {
+            // Readies persisted concurrently may leave holes after a crash; strict mode never
+            // acknowledged or counted an entry beyond its first hole, so it drops them.
+            log.truncateAfter(log.contiguousFrom(log.firstIndex(), log.lastIndex()));
+            maxTerm = log.maxTerm();
         }
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
         applied.addPrefix(checkpoint);

@@ -111,7 +111,7 @@ final class SimChecker {
         long end = l.node.lastIndex();
         for (int i = 1; i < sim.replicas.length; i++) {
             SimReplica r = sim.replicas[i];
-            if (!r.up || r.node.appliedPrefix() != end || r.busy) {
+            if (!r.up || r.node.appliedPrefix() != end || r.busy()) {
                 return false;
             }
         }

@@ -8,7 +8,10 @@ import java.util.TreeMap;
 
 /**
  * One simulated server: a node, its durable disk, its applied block state, and checkpoints of the
- * state of its applied prefix (the node prunes its log behind them).
+ * state of its applied prefix (the node prunes its log behind them). The disk takes several
+ * Readies at once ({@link Simulation} schedules them); each lands atomically when it completes,
+ * in any order, under {@link Ready}'s rules: per index and for the hard state the later Ready
+ * wins, and a truncating Ready runs alone.
  */
 final class SimReplica {
 
@@ -16,12 +19,24 @@ final class SimReplica {
     final RaftConfig cfg;
     RaftNode node;
     boolean up = true;
-    boolean busy;
     int incarnation;
+
+    /** Readies of this incarnation handed out so far: a Ready's sequence number orders its writes. */
+    long readySeq;
+    /** Readies being written now. */
+    int writing;
+    /** A truncating Ready is being written: no other Ready starts until it lands. */
+    boolean truncating;
+    /** A truncating Ready waiting for the earlier ones to land, with its sequence number. */
+    Ready barrier;
+    long barrierSeq;
 
     /** What survives a crash. */
     HardState hard = HardState.EMPTY;
     final TreeMap<Long, Entry> disk = new TreeMap<>();
+    /** Per index on disk: the sequence number of the Ready that wrote it. */
+    private final TreeMap<Long, Long> writtenBy = new TreeMap<>();
+    private long hardSeq;
 
     /** Applied state: block → data id of the last write applied to it. */
     final Map<Long, Long> blocks = new HashMap<>();
@@ -52,16 +67,29 @@ final class SimReplica {
         this.node = new RaftNode(cfg);
     }
 
-    void persist(Ready rd) {
+    /** @return whether a Ready is being written or waits to be */
+    boolean busy() {
+        return writing > 0 || barrier != null;
+    }
+
+    /** Ready number {@code seq} landed on disk: what it wrote survives a crash from now on. */
+    void persist(Ready rd, long seq) {
         if (rd.truncateAfter() >= 0) {
             disk.tailMap(rd.truncateAfter(), false).clear();
+            writtenBy.tailMap(rd.truncateAfter(), false).clear();
         }
         for (Entry e : rd.entries()) {
-            disk.put(e.index(), e);
+            Long by = writtenBy.get(e.index());
+            if (by == null || by < seq) {
+                disk.put(e.index(), e);
+                writtenBy.put(e.index(), seq);
+            }
         }
-        if (rd.hardState() != null) {
+        if (rd.hardState() != null && seq > hardSeq) {
             hard = rd.hardState();
+            hardSeq = seq;
             disk.headMap(hard.compactIndex(), true).clear();
+            writtenBy.headMap(hard.compactIndex(), true).clear();
         }
     }
 
@@ -98,7 +126,14 @@ final class SimReplica {
 
     void crash() {
         up = false;
-        busy = false;
+        dropOutstanding();
+    }
+
+    /** Forgets the Readies being written: they never land. */
+    private void dropOutstanding() {
+        writing = 0;
+        truncating = false;
+        barrier = null;
         incarnation++;
     }
 
@@ -116,7 +151,6 @@ final class SimReplica {
         sinceCheckpoint.clear();
         checkedCommit = checkpointIndex;
         up = true;
-        busy = false;
-        incarnation++;
+        dropOutstanding();
     }
 }

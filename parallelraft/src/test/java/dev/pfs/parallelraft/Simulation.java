@@ -17,6 +17,12 @@ import java.util.Random;
 final class Simulation {
 
     static final long TICK = 1_000;
+    /** Writes a node's disk runs at once (I/O queue depth). */
+    static final int DISK_QUEUE = 16;
+    /** Pareto latency of one Ready's write: scale (median = scale * 2^(1/alpha)), tail index, cap; microseconds. */
+    static final double DISK_SCALE = 20;
+    static final double DISK_ALPHA = 1.5;
+    static final double DISK_CAP = 2_000;
 
     private record Event(long time, long seq, Runnable action) {
     }
@@ -47,6 +53,9 @@ final class Simulation {
     private final Map<Proposal, long[]> pending = new HashMap<>();
     final List<Long> latencies = new ArrayList<>();
     long acked;
+    /** APPEND messages sent and the entries they carried. */
+    long appends;
+    long appendedEntries;
 
     Simulation(long seed, SimOptions opt) {
         this.seed = seed;
@@ -90,7 +99,7 @@ final class Simulation {
                 now = e.time;
                 e.action.run();
                 checker.afterEvent();
-                if (!chaos && now % 50_000 < 1_000 && checker.converged()) {
+                if (!chaos && now >= opt.chaosMicros() + 20_000 && now % 10_000 < 1_000 && checker.converged()) {
                     break;
                 }
             }
@@ -128,37 +137,70 @@ final class Simulation {
         at(now + TICK, () -> tick(id));
     }
 
+    /**
+     * Takes Readies while the node's disk has a free slot (so a busy disk makes later Readies
+     * bigger), applies each one's committed entries at once in Ready order, and starts its write;
+     * a Ready with nothing to write completes at once. A truncating Ready waits until every
+     * earlier one landed and runs alone.
+     */
     void pump(SimReplica r) {
-        if (!r.up || r.busy) {
-            return;
+        while (r.up && r.barrier == null && !r.truncating && r.writing < DISK_QUEUE) {
+            Ready rd = r.node.ready();
+            if (rd.isEmpty()) {
+                break;
+            }
+            long seq = ++r.readySeq;
+            for (Entry e : rd.toApply()) {
+                checker.applied(r, e);
+                r.applied(e);
+            }
+            if (rd.entries().isEmpty() && rd.hardState() == null && rd.truncateAfter() < 0) {
+                landed(r, rd, seq);
+            } else if (rd.truncateAfter() >= 0 && r.writing > 0) {
+                r.barrier = rd;
+                r.barrierSeq = seq;
+            } else {
+                startWrite(r, rd, seq);
+            }
         }
-        Ready rd = r.node.ready();
-        if (rd.isEmpty()) {
-            return;
+        if (r.up) {
+            acknowledgeCommitted(r);
+            r.maybeCheckpoint();
         }
-        r.busy = true;
-        int inc = r.incarnation;
-        long diskDelay = rd.entries().isEmpty() && rd.hardState() == null ? 0 : 20 + rnd.nextInt(60);
-        at(now + diskDelay, () -> persisted(r, rd, inc));
     }
 
-    private void persisted(SimReplica r, Ready rd, int inc) {
-        if (r.incarnation != inc || !r.up) {
-            return;
-        }
-        r.persist(rd);
+    private void startWrite(SimReplica r, Ready rd, long seq) {
+        r.writing++;
+        r.truncating = rd.truncateAfter() >= 0;
+        int inc = r.incarnation;
+        at(now + diskLatency(), () -> {
+            if (r.incarnation != inc || !r.up) {
+                return;
+            }
+            r.writing--;
+            r.truncating &= rd.truncateAfter() < 0;
+            landed(r, rd, seq);
+            if (r.barrier != null && r.writing == 0) {
+                Ready b = r.barrier;
+                r.barrier = null;
+                startWrite(r, b, r.barrierSeq);
+            }
+            pump(r);
+        });
+    }
+
+    /** A Ready's writes are durable: they survive a crash, its messages leave, the node hears of it. */
+    private void landed(SimReplica r, Ready rd, long seq) {
+        r.persist(rd, seq);
         for (Message m : rd.messages()) {
             send(m);
         }
-        for (Entry e : rd.toApply()) {
-            checker.applied(r, e);
-            r.applied(e);
-        }
-        acknowledgeCommitted(r);
-        r.maybeCheckpoint();
-        r.busy = false;
         r.node.advance(rd);
-        pump(r);
+    }
+
+    long diskLatency() {
+        double u = 1 - rnd.nextDouble();
+        return (long) Math.min(DISK_SCALE / Math.pow(u, 1 / DISK_ALPHA), DISK_CAP);
     }
 
     /** A write is acknowledged once the node that took it knows it committed (out-of-order commit). */
@@ -180,6 +222,10 @@ final class Simulation {
     // ---- network -----------------------------------------------------------------------------
 
     private void send(Message m) {
+        if (m.type() == MessageType.APPEND) {
+            appends++;
+            appendedEntries += m.entries().size();
+        }
         if (blocked[m.from()][m.to()] || rnd.nextDouble() < loss) {
             trace.add(now, new Dropped(m));
             return;
