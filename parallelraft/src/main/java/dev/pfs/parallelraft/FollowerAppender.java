@@ -1,15 +1,16 @@
 package dev.pfs.parallelraft;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
 /**
  * A follower's handling of its leader's APPEND: ParallelRaft stores any entry and acknowledges
- * exactly what arrived, except entries whose write from an earlier Ready is still in flight
- * (the response to the APPEND that stored them acknowledges those); strict mode checks the
- * previous entry, holds appends that arrive ahead of a gap in a bounded reorder buffer, and
- * acknowledges its contiguous prefix that matches the leader and is durable, renewing the
- * acknowledgement when a Ready completes.
+ * exactly what arrived; strict mode checks the previous entry, holds appends that arrive ahead of a
+ * gap in a bounded reorder buffer, and acknowledges its contiguous last index. When the caller
+ * persists several Readies at once, {@link #bound} trims acknowledgements to what is durable when
+ * they leave, and strict mode acknowledges the rest once the earlier writes landed.
  */
 final class FollowerAppender {
 
@@ -31,16 +32,52 @@ final class FollowerAppender {
         ackSent = 0;
     }
 
-    /** A Ready became durable: a strict follower acknowledges the matching prefix that is now durable. */
-    void persisted() {
-        if (n.cfg.mode() != Mode.STRICT || n.role != Role.FOLLOWER || n.leaderId == 0) {
-            return;
+    /**
+     * Trims the acknowledgements among the messages of the Ready being handed out to entries
+     * durable once it is, {@code durable} being the highest index below which no earlier Ready
+     * is still in flight: ParallelRaft drops indices whose write is in flight, strict mode
+     * acknowledges at most {@code durable}; strict mode then adds an acknowledgement of the
+     * matching prefix that became durable since the last one.
+     */
+    List<Message> bound(List<Message> out, long durable) {
+        List<Message> msgs = new ArrayList<>(out.size() + 1);
+        for (Message m : out) {
+            if (m.type() == MessageType.APPEND_RESP && !m.reject()) {
+                m = n.cfg.mode() == Mode.PARALLEL ? durableIndices(m) : durablePrefix(m, durable);
+                if (n.cfg.mode() == Mode.STRICT && m.term() == n.term && m.to() == n.leaderId) {
+                    ackSent = Math.max(ackSent, m.index());
+                }
+            }
+            msgs.add(m);
         }
-        long ack = Math.min(matchIndex, n.durableThrough());
-        if (ack > ackSent) {
-            ackSent = ack;
-            n.send(appendResp(n.leaderId, ack, false));
+        if (n.cfg.mode() == Mode.STRICT && n.role == Role.FOLLOWER && n.leaderId != 0
+                && Math.min(matchIndex, durable) > ackSent) {
+            ackSent = Math.min(matchIndex, durable);
+            msgs.add(appendResp(n.leaderId, ackSent, false));
         }
+        return msgs;
+    }
+
+    private Message durableIndices(Message m) {
+        long[] acks = m.indices();
+        int k = 0;
+        long[] kept = new long[acks.length];
+        for (long x : acks) {
+            if (!n.inFlight.holds(x, n.log)) {
+                kept[k++] = x;
+            }
+        }
+        return k == acks.length ? m : new Message(m.type(), m.from(), m.to(), m.term(), m.index(), m.logTerm(),
+                m.entries(), m.commit(), Arrays.copyOf(kept, k), false);
+    }
+
+    private Message durablePrefix(Message m, long durable) {
+        if (m.index() <= durable) {
+            return m;
+        }
+        n.acksDeferred++;
+        return new Message(m.type(), m.from(), m.to(), m.term(), durable, m.logTerm(), m.entries(), m.commit(),
+                m.indices(), false);
     }
 
     RejectReason append(Message m) {
@@ -52,23 +89,18 @@ final class FollowerAppender {
         int acked = 0;
         boolean changed = false;
         for (Entry e : m.entries()) {
-            boolean durableWithThisReady = true;
             if (e.index() > n.committed.prefix() && e.index() >= n.log.firstIndex()) {
                 Entry cur = n.log.get(e.index());
                 if (cur == null || cur.term() != e.term() || !cur.sameOrigin(e)) {
                     n.store(e);
                     changed = true;
-                } else {
-                    durableWithThisReady = !n.writeInFlight(e.index());
                 }
             }
-            if (durableWithThisReady) {
-                acks[acked++] = e.index();
-            }
+            acks[acked++] = e.index();
         }
         changed |= learnCommitted(m.commit(), m.indices());
-        n.send(new Message(MessageType.APPEND_RESP, n.id(), m.from(), n.term, 0, 0, List.of(), n.reportableCommit(),
-                acked == acks.length ? acks : java.util.Arrays.copyOf(acks, acked), false));
+        n.send(new Message(MessageType.APPEND_RESP, n.id(), m.from(), n.term, 0, 0, List.of(), n.committed.prefix(),
+                acks, false));
         return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
     }
 
@@ -101,16 +133,11 @@ final class FollowerAppender {
             changed = true;
         }
         long lastNew = m.index() + m.entries().size();
+        matchIndex = Math.max(matchIndex, lastNew);
         if (m.commit() > n.committed.prefix()) {
             n.committed.addPrefix(Math.min(m.commit(), lastNew));
         }
-        matchIndex = Math.max(matchIndex, lastNew);
-        long ack = Math.min(lastNew, n.durableThrough());
-        if (ack < lastNew) {
-            n.deferredAck();
-        }
-        ackSent = Math.max(ackSent, ack);
-        n.send(appendResp(m.from(), ack, false));
+        n.send(appendResp(m.from(), lastNew, false));
         Message next = reorder.remove(n.log.lastIndex());
         reorder.headMap(n.log.lastIndex()).clear();
         if (next != null) {
@@ -120,7 +147,7 @@ final class FollowerAppender {
     }
 
     private Message appendResp(int to, long index, boolean reject) {
-        return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, 0, List.of(), n.reportableCommit(),
+        return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, 0, List.of(), n.committed.prefix(),
                 null, reject);
     }
 

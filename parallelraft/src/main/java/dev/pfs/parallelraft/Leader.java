@@ -334,7 +334,7 @@ final class Leader {
      * prefix, which never shrinks): no member will ever need those entries from a log again.
      */
     private long safePrefix() {
-        long s = n.reportableCommit();
+        long s = n.committed.prefix();
         for (Progress p : peers.values()) {
             s = Math.min(s, p.reportedCommit);
         }

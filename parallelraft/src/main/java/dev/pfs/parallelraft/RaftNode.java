@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * One member of a replication group as a pure state machine, after etcd raft: feed it
@@ -40,11 +39,7 @@ public final class RaftNode {
 
     /** Indices stored in memory whose current entry is not yet durable. */
     final Set<Long> unstable = new HashSet<>();
-    /**
-     * Entries handed out in a Ready the caller has not yet advanced, by index, while still the
-     * current entry there; entries stored since the last {@link #ready} are not in it.
-     */
-    private final TreeMap<Long, Entry> inFlight = new TreeMap<>();
+    final InFlightWrites inFlight = new InFlightWrites();
     final List<Message> out = new ArrayList<>();
     private final List<Entry> toPersist = new ArrayList<>();
     private long truncateAfter = -1;
@@ -53,10 +48,8 @@ public final class RaftNode {
     private long hardCommit;
     /** Commit prefix of the newest hard state the caller confirmed durable through {@link #advance}. */
     private long durableCommit;
-    /** A queued message reports a commit prefix above {@link #durableCommit}: the next Ready carries a hard state. */
-    private boolean reportsAhead;
     /** Strict follower acknowledgements held back because an earlier write was not yet durable. */
-    private long acksDeferred;
+    long acksDeferred;
     /** Highest index the caller holds a durable checkpoint of (applied prefix state). */
     private long checkpointIndex;
     /** Prefix every member knows committed, as piggybacked by a leader: nobody needs it from a log again. */
@@ -338,18 +331,14 @@ public final class RaftNode {
             log.compact(prune, 0);
             hardStateDirty = true;
         }
-        long commit = Math.max(hardCommit, Math.min(committed.prefix(), durableThrough()));
-        hardStateDirty |= commit != hardCommit || reportsAhead;
+        long durable = inFlight.durableThrough(checkpointIndex);
+        long commit = Math.max(hardCommit, Math.min(committed.prefix(), durable));
+        List<Message> msgs = InFlightWrites.capCommits(appender.bound(out, durable), commit);
+        hardStateDirty |= commit != hardCommit || InFlightWrites.reportsAbove(msgs, durableCommit);
         hardCommit = commit;
-        reportsAhead = false;
         HardState hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
-        Ready rd = new Ready(hardStateDirty ? hs : null, truncateAfter,
-                List.copyOf(toPersist), List.copyOf(out), apply);
-        for (Entry e : toPersist) {
-            if (log.get(e.index()) == e) {
-                inFlight.put(e.index(), e);
-            }
-        }
+        Ready rd = new Ready(hardStateDirty ? hs : null, truncateAfter, List.copyOf(toPersist), msgs, apply);
+        inFlight.handedOut(toPersist, log);
         hardStateDirty = false;
         truncateAfter = -1;
         toPersist.clear();
@@ -366,49 +355,14 @@ public final class RaftNode {
             if (log.get(e.index()) == e) {
                 unstable.remove(e.index());
             }
-            if (inFlight.get(e.index()) == e) {
-                inFlight.remove(e.index());
-            }
         }
+        inFlight.landed(rd.entries());
         if (rd.hardState() != null) {
             durableCommit = Math.max(durableCommit, rd.hardState().commit());
         }
         if (leader != null) {
             leader.persisted(rd.entries());
-        } else {
-            appender.persisted();
         }
-    }
-
-    /**
-     * @return the highest index up to which no entry is in flight in an earlier Ready: once the
-     *         Ready being built is durable, so is every entry this node holds up to it (entries up
-     *         to the checkpoint are covered by the checkpoint)
-     */
-    long durableThrough() {
-        Long first = inFlight.higherKey(checkpointIndex);
-        return first == null ? Long.MAX_VALUE : first - 1;
-    }
-
-    /**
-     * @return the commit prefix a message queued now may report: it is durable by the time the
-     *         message leaves (the Ready carrying the message also carries a hard state with it)
-     */
-    long reportableCommit() {
-        long c = Math.max(durableCommit, Math.min(committed.prefix(), durableThrough()));
-        reportsAhead |= c > durableCommit;
-        return c;
-    }
-
-    /** @return whether the entry held at {@code index} was handed out in a Ready not yet advanced */
-    boolean writeInFlight(long index) {
-        Entry e = inFlight.get(index);
-        return e != null && e == log.get(index);
-    }
-
-    /** Counts a strict follower acknowledgement held back behind a write still in flight. */
-    void deferredAck() {
-        acksDeferred++;
     }
 
     // ---- roles -------------------------------------------------------------------------------
@@ -546,12 +500,12 @@ public final class RaftNode {
                 appender.learnCommitted(m.commit(), m.indices());
                 safePrefix = Math.max(safePrefix, m.logTerm());
                 send(new Message(MessageType.HEARTBEAT_RESP, id(), m.from(), term, log.lastIndex(), 0, List.of(),
-                        reportableCommit(), null, false));
+                        committed.prefix(), null, false));
                 yield RejectReason.NONE;
             }
             case MERGE_REQ -> {
                 send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), 0,
-                        log.range(m.index(), log.lastIndex()), reportableCommit(), null, false));
+                        log.range(m.index(), log.lastIndex()), committed.prefix(), null, false));
                 yield RejectReason.NONE;
             }
             default -> {
@@ -565,7 +519,7 @@ public final class RaftNode {
 
     void store(Entry e) {
         log.put(e);
-        inFlight.remove(e.index());
+        inFlight.replaced(e.index());
         toPersist.add(e);
         unstable.add(e.index());
         maxTerm = Math.max(maxTerm, e.term());
@@ -579,7 +533,7 @@ public final class RaftNode {
         log.truncateAfter(after);
         toPersist.removeIf(e -> e.index() > after);
         unstable.removeIf(i -> i > after);
-        inFlight.tailMap(after, false).clear();
+        inFlight.truncated(after);
         truncateAfter = truncateAfter < 0 ? after : Math.min(truncateAfter, after);
         maxTerm = log.maxTerm();
     }
