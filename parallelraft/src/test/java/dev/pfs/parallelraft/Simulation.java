@@ -53,6 +53,8 @@ final class Simulation {
     private final Map<Proposal, long[]> pending = new HashMap<>();
     final List<Long> latencies = new ArrayList<>();
     long acked;
+    /** Writes each node's disk runs at once; the bench sets 1 for a serial-disk reference run. */
+    int diskQueue = DISK_QUEUE;
     /** APPEND messages sent and the entries they carried. */
     long appends;
     long appendedEntries;
@@ -144,7 +146,7 @@ final class Simulation {
      * earlier one landed and runs alone.
      */
     void pump(SimReplica r) {
-        while (r.up && r.barrier == null && !r.truncating && r.writing < DISK_QUEUE) {
+        while (r.up && r.barrier == null && !r.truncating && r.writing < diskQueue) {
             Ready rd = r.node.ready();
             if (rd.isEmpty()) {
                 break;
