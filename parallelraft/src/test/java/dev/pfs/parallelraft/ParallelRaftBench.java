@@ -18,6 +18,8 @@ import java.util.List;
 public final class ParallelRaftBench {
 
     private static final double ALPHA = Double.parseDouble(System.getProperty("alpha", "1.5"));
+    /** Scale of the message delay, microseconds (median = scale * 2^(1/alpha)). */
+    private static final long DELAY_SCALE = 40;
 
     private ParallelRaftBench() {
     }
@@ -33,11 +35,11 @@ public final class ParallelRaftBench {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
         long seed = args.length > 1 ? Long.parseLong(args[1]) : 42;
         System.out.printf("3 nodes, 4 KB random writes over 10 GB, Pareto message delay (median ~%.0f us, alpha %.2f, "
-                + "cap 100 ms), %.1f simulated s per run, seed %d%n", 40 * Math.pow(2, 1 / ALPHA), ALPHA, seconds, seed);
+                + "cap 100 ms), %.1f simulated s per run, seed %d%n", DELAY_SCALE * Math.pow(2, 1 / ALPHA), ALPHA, seconds, seed);
+        double diskScale = Simulation.diskScale(options(Mode.STRICT, 1, seconds));
         System.out.printf("disk: %d writes at once per node, Pareto latency per Ready (scale %.0f us, alpha %.2f, "
-                + "median ~%.0f us, cap %.0f us), completing out of order%n", Simulation.DISK_QUEUE,
-                Simulation.DISK_SCALE, Simulation.DISK_ALPHA, Simulation.DISK_SCALE * Math.pow(2, 1 / Simulation.DISK_ALPHA),
-                Simulation.DISK_CAP);
+                + "median ~%.0f us, cap %.0f us), completing out of order%n", Simulation.DISK_QUEUE, diskScale,
+                Simulation.DISK_ALPHA, diskScale * Math.pow(2, 1 / Simulation.DISK_ALPHA), Simulation.DISK_CAP);
         System.out.printf("%-8s %-9s %12s %10s %10s %14s %14s%n", "iodepth", "mode", "writes/s", "p50 us", "p99 us",
                 "entries/APPEND", "acks deferred");
         Result strict32 = null;
@@ -64,9 +66,7 @@ public final class ParallelRaftBench {
     }
 
     private static Result run(Mode mode, int depth, double seconds, long seed, int diskQueue) {
-        long blocks = 10L * 1024 * 1024 * 1024 / 4096;
-        SimOptions opt = new SimOptions(mode, 3, (long) (seconds * 1_000_000), depth, blocks, 1, false, 40, ALPHA, false);
-        Simulation sim = new Simulation(seed, opt);
+        Simulation sim = new Simulation(seed, options(mode, depth, seconds));
         sim.diskQueue = diskQueue;
         sim.run();
         List<Long> lat = new ArrayList<>(sim.latencies);
@@ -77,6 +77,11 @@ public final class ParallelRaftBench {
         }
         return new Result(sim.acked / seconds, pct(lat, 0.50), pct(lat, 0.99),
                 sim.appends == 0 ? 0 : (double) sim.appendedEntries / sim.appends, deferred);
+    }
+
+    private static SimOptions options(Mode mode, int depth, double seconds) {
+        long blocks = 10L * 1024 * 1024 * 1024 / 4096;
+        return new SimOptions(mode, 3, (long) (seconds * 1_000_000), depth, blocks, 1, false, DELAY_SCALE, ALPHA, false);
     }
 
     private static double pct(List<Long> sorted, double q) {
