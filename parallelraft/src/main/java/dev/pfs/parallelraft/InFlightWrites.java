@@ -77,17 +77,6 @@ final class InFlightWrites {
         return List.copyOf(capped);
     }
 
-    /** @return whether a message reports a commit prefix above {@code durableCommit} */
-    static boolean reportsAbove(List<Message> msgs, long durableCommit) {
-        for (Message m : msgs) {
-            if ((isReply(m) && m.commit() > durableCommit)
-                    || (m.type() == MessageType.HEARTBEAT && m.logTerm() > durableCommit)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     /** A follower's reply: its {@code commit} is its own commit prefix, which must be durable. */
     private static boolean isReply(Message m) {
         return m.type() == MessageType.APPEND_RESP || m.type() == MessageType.HEARTBEAT_RESP

@@ -46,8 +46,12 @@ public final class RaftNode {
     private boolean hardStateDirty;
     /** Commit prefix in the last hard state handed out. */
     private long hardCommit;
-    /** Commit prefix of the newest hard state the caller confirmed durable through {@link #advance}. */
-    private long durableCommit;
+    /**
+     * Readies handed out with a hard state and not yet advanced. While one is in flight, a Ready
+     * with messages carries the hard state again: its messages may rely on that state (a new term,
+     * a vote, a reported commit prefix), and a later hard state supersedes the earlier ones.
+     */
+    private int hardStatesInFlight;
     /** Strict follower acknowledgements held back because an earlier write was not yet durable. */
     long acksDeferred;
     /** Highest index the caller holds a durable checkpoint of (applied prefix state). */
@@ -109,7 +113,6 @@ public final class RaftNode {
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
         applied.addPrefix(checkpoint);
         hardCommit = hard.commit();
-        durableCommit = hard.commit();
         checkpointIndex = checkpoint;
         resetElectionTimer();
     }
@@ -334,7 +337,8 @@ public final class RaftNode {
         long durable = inFlight.durableThrough(checkpointIndex);
         long commit = Math.max(hardCommit, Math.min(committed.prefix(), durable));
         List<Message> msgs = InFlightWrites.capCommits(appender.bound(out, durable), commit);
-        hardStateDirty |= commit != hardCommit || InFlightWrites.reportsAbove(msgs, durableCommit);
+        hardStateDirty |= commit != hardCommit || (hardStatesInFlight > 0 && !msgs.isEmpty());
+        hardStatesInFlight += hardStateDirty ? 1 : 0;
         hardCommit = commit;
         HardState hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
         Ready rd = new Ready(hardStateDirty ? hs : null, truncateAfter, List.copyOf(toPersist), msgs, apply);
@@ -357,8 +361,8 @@ public final class RaftNode {
             }
         }
         inFlight.landed(rd.entries());
-        if (rd.hardState() != null) {
-            durableCommit = Math.max(durableCommit, rd.hardState().commit());
+        if (rd.hardState() != null && hardStatesInFlight > 0) {
+            hardStatesInFlight--;
         }
         if (leader != null) {
             leader.persisted(rd.entries());

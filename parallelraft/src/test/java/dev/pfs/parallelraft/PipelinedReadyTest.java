@@ -87,6 +87,26 @@ class PipelinedReadyTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void aReplyWhileTheNewTermIsInFlightCarriesTheHardStateAgain(Mode mode) {
+        RaftNode n = new RaftNode(new RaftConfig(1, List.of(1, 2, 3), mode, 2, 10, 2, 16, 16, false, false, 1024, 1,
+                false));
+        Message beat = new Message(MessageType.HEARTBEAT, 2, 1, 5, 0, 0, List.of(), 0, null, false);
+        n.step(beat);
+        Ready first = n.ready();
+        assertThat(first.hardState().term()).isEqualTo(5);
+        n.step(beat);
+        Ready second = n.ready();
+        assertThat(second.messages()).isNotEmpty();
+        assertThat(second.hardState()).as("the reply relies on term 5, still in flight").isNotNull();
+        assertThat(second.hardState().term()).isEqualTo(5);
+        n.advance(second);
+        n.advance(first);
+        n.step(beat);
+        assertThat(n.ready().hardState()).as("nothing in flight, nothing changed").isNull();
+    }
+
     /**
      * Asserts no reported commit prefix or hard state of {@code rd} reaches {@code index}, and no
      * acknowledgement covers it (strict: every acknowledged prefix ends below it).
