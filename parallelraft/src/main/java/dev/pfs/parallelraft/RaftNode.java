@@ -173,10 +173,13 @@ public final class RaftNode {
      * {@code min(index, prefix every member knows committed)}; the next hard state names the
      * compaction point, after which the caller may delete those entries.
      *
-     * @return false (and nothing changes) if {@code index} is above the applied prefix
+     * @return false (and nothing changes; the caller must not restart from that checkpoint) if
+     *         {@code index} is above the applied prefix, or an entry up to it is still in flight in
+     *         a Ready not yet advanced (a restart needs the log to hold every entry up to the
+     *         checkpoint, or the compaction point: strict mode checks the term at its index)
      */
     public boolean checkpointed(long index) {
-        if (index > applied.prefix()) {
+        if (index > applied.prefix() || index > inFlight.durableThrough(checkpointIndex)) {
             return false;
         }
         checkpointIndex = Math.max(checkpointIndex, index);
@@ -335,18 +338,26 @@ public final class RaftNode {
             hardStateDirty = true;
         }
         long durable = inFlight.durableThrough(checkpointIndex);
-        long commit = Math.max(hardCommit, Math.min(committed.prefix(), durable));
-        List<Message> msgs = InFlightWrites.capCommits(appender.bound(out, durable), commit);
-        hardStateDirty |= commit != hardCommit || (hardStatesInFlight > 0 && !msgs.isEmpty());
-        hardStatesInFlight += hardStateDirty ? 1 : 0;
-        hardCommit = commit;
-        HardState hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
-        Ready rd = new Ready(hardStateDirty ? hs : null, truncateAfter, List.copyOf(toPersist), msgs, apply);
+        HardState hs = null;
+        List<Message> msgs = List.of();
+        // The last hard state handed out may cover entries written with it, in the same Ready. While
+        // that Ready is in flight no hard state may follow (its commit could neither shrink nor cover
+        // those entries), nor any message (it may rely on a hard state): they wait for the next call.
+        if (hardCommit <= durable) {
+            long commit = Math.max(hardCommit, Math.min(committed.prefix(), durable));
+            msgs = InFlightWrites.capCommits(appender.bound(out, durable), commit);
+            out.clear();
+            if (hardStateDirty || commit != hardCommit || (hardStatesInFlight > 0 && !msgs.isEmpty())) {
+                hardCommit = commit;
+                hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
+                hardStatesInFlight++;
+                hardStateDirty = false;
+            }
+        }
+        Ready rd = new Ready(hs, truncateAfter, List.copyOf(toPersist), msgs, apply);
         inFlight.handedOut(toPersist, log);
-        hardStateDirty = false;
         truncateAfter = -1;
         toPersist.clear();
-        out.clear();
         return rd;
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -55,12 +56,17 @@ class PipelinedReadyTest {
     void nothingSentClaimsAWriteStillInFlight(Mode mode) {
         twoReadiesInFlight(mode);
         assertClaimsBelow(r2, x, mode);
+        if (mode == Mode.STRICT) {
+            assertThat(follower.appliedPrefix()).as("x is committed, so applied").isGreaterThanOrEqualTo(x);
+            assertThat(follower.checkpointed(x)).as("no checkpoint over a write in flight").isFalse();
+        }
         follower.advance(r2);
         Ready r3 = follower.ready();
         assertClaimsBelow(r3, x, mode);
         follower.advance(r3);
         assertThat(acks(r1)).as("the Ready that writes x acknowledges it").contains(x);
         follower.advance(r1);
+        assertThat(follower.checkpointed(Math.min(x, follower.appliedPrefix()))).isTrue();
         Ready r4 = follower.ready();
         if (mode == Mode.STRICT) {
             assertThat(follower.acksDeferred()).isPositive();
@@ -85,6 +91,32 @@ class PipelinedReadyTest {
         } else {
             assertThat(restarted.entry(y)).as("ParallelRaft keeps entries above a hole").isNotNull();
         }
+    }
+
+    @Test
+    void whileAHardStateCoversItsOwnEntryInFlightNothingElseLeaves() {
+        g = new ScriptedGroup(Mode.STRICT, 3, c -> c);
+        g.campaign(1);
+        g.deliver(ScriptedGroup.any());
+        follower = g.node(2);
+        x = g.propose(1, 10, 1, new byte[] {1}).index();
+        takeAppendTo(2);
+        g.deliver(m -> m.to() != 2);
+        g.drop(m -> m.to() == 2);
+        g.tick(1, 8);
+        Message resent = takeAppendTo(2);
+        assertThat(resent.commit()).as("the leader retransmits x with its commit").isGreaterThanOrEqualTo(x);
+        follower.step(resent);
+        Ready first = follower.ready();
+        assertThat(first.hardState().commit()).as("x lands with the hard state naming it committed")
+                .isGreaterThanOrEqualTo(x);
+        follower.step(new Message(MessageType.HEARTBEAT, 1, 2, follower.term(), 0, 0, List.of(), x, null, false));
+        Ready second = follower.ready();
+        assertThat(second.hardState()).as("could neither shrink the commit prefix nor cover x").isNull();
+        assertThat(second.messages()).as("a reply may rely on the hard state still in flight").isEmpty();
+        follower.advance(second);
+        follower.advance(first);
+        assertThat(follower.ready().messages()).as("released once it landed").isNotEmpty();
     }
 
     @ParameterizedTest
