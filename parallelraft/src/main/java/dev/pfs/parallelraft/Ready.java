@@ -30,8 +30,10 @@ import java.util.List;
  * The node keeps its side: a follower acknowledges an entry only once the Ready carrying the
  * acknowledgement makes it durable (strict mode: its matching contiguous prefix, renewed after
  * {@code advance}); a reported commit prefix and the hard state's {@code commit} never cover an
- * entry still in flight; a leader counts itself only for entries confirmed through
- * {@code advance}.
+ * entry still in flight in an earlier Ready; while a hard state is in flight, a Ready with messages
+ * repeats the current one, and while one names an entry of its own Ready committed, later Readies
+ * carry neither a hard state nor messages; a leader counts itself only for entries confirmed
+ * through {@code advance}; {@link RaftNode#checkpointed} refuses an index with a write in flight.
  *
  * @param hardState     term, vote, commit prefix and compaction point to persist, or null if unchanged
  * @param truncateAfter drop persisted entries above this index first; -1 for none
