@@ -68,7 +68,8 @@ class BadInputTest {
 
     @Test
     void rejectsMessagesFromUnknownNodesOrForOthers() {
-        assertRefused(append(9, 2, List.of()), RejectReason.UNKNOWN_NODE);
+        assertRefused(new Message(MessageType.PRE_VOTE, 9, 1, 3, 0, 0, null, 0, null, false), RejectReason.UNKNOWN_NODE);
+        assertRefused(new Message(MessageType.VOTE, 9, 1, 3, 0, 0, null, 0, null, false), RejectReason.UNKNOWN_NODE);
         assertRefused(new Message(MessageType.HEARTBEAT, 2, 3, 2, 0, 0, null, 0, null, false),
                 RejectReason.UNKNOWN_NODE);
         assertRefused(new Message(MessageType.HEARTBEAT, 1, 1, 2, 0, 0, null, 0, null, false),

@@ -1,5 +1,7 @@
 package dev.pfs.parallelraft;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,14 +10,17 @@ import java.util.TreeMap;
 
 /**
  * One simulated server: a node, its durable disk, its applied block state, and checkpoints of the
- * state of its applied prefix (the node prunes its log behind them).
+ * state of its applied prefix (the node prunes its log behind them, and streams the newest one to a
+ * follower that needs pruned entries).
  */
-final class SimReplica {
+final class SimReplica implements CheckpointReader {
 
     final int id;
     final RaftConfig cfg;
     RaftNode node;
     boolean up = true;
+    /** A spare not yet added to the group has never run. */
+    boolean started = true;
     boolean busy;
     int incarnation;
 
@@ -43,14 +48,75 @@ final class SimReplica {
 
     /** Highest commit prefix already checked against the group's committed log. */
     long checkedCommit;
+    /** A checkpoint being received from a leader (durable pieces so far), and its index. */
+    private ByteArrayOutputStream incoming = new ByteArrayOutputStream();
+    private long incomingIndex = -1;
+    /** Pieces this replica received, and checkpoints it installed. */
+    int piecesReceived;
+    int installs;
 
     SimReplica(RaftConfig cfg) {
         this.id = cfg.id();
         this.cfg = cfg;
         this.node = new RaftNode(cfg);
+        node.setCheckpointReader(this);
+    }
+
+    @Override
+    public long size(long index) {
+        return index == checkpointIndex ? encodeCheckpoint().length : -1;
+    }
+
+    @Override
+    public byte[] read(long index, long offset, int length) {
+        if (index != checkpointIndex) {
+            return null;
+        }
+        byte[] all = encodeCheckpoint();
+        return java.util.Arrays.copyOfRange(all, (int) offset, (int) Math.min(all.length, offset + length));
+    }
+
+    /** Block, data id and write count of every block in the checkpoint, by block. */
+    private byte[] encodeCheckpoint() {
+        ByteBuffer b = ByteBuffer.allocate(20 * checkpointBlocks.size());
+        new TreeMap<>(checkpointBlocks).forEach((block, data) -> b.putLong(block).putLong(data)
+                .putInt(checkpointWrites.get(block)));
+        return b.array();
+    }
+
+    private void installCheckpoint(long index) {
+        if (incomingIndex != index) {
+            throw new SimFailure("node " + id + " installs checkpoint " + index + " but received " + incomingIndex);
+        }
+        ByteBuffer b = ByteBuffer.wrap(incoming.toByteArray());
+        checkpointBlocks = new HashMap<>();
+        checkpointWrites = new HashMap<>();
+        while (b.hasRemaining()) {
+            long block = b.getLong();
+            checkpointBlocks.put(block, b.getLong());
+            checkpointWrites.put(block, b.getInt());
+        }
+        checkpointIndex = index;
+        installs++;
+        restoreCheckpoint();
     }
 
     void persist(Ready rd) {
+        for (CheckpointPiece piece : rd.checkpointPieces()) {
+            if (piece.offset() == 0) {
+                incoming = new ByteArrayOutputStream();
+                incomingIndex = piece.index();
+            }
+            if (piece.index() != incomingIndex || piece.offset() != incoming.size()) {
+                throw new SimFailure("node " + id + " got piece " + piece.index() + "@" + piece.offset()
+                        + " while holding " + incomingIndex + "@" + incoming.size());
+            }
+            incoming.writeBytes(piece.data());
+            piecesReceived++;
+        }
+        if (rd.installCheckpoint() >= 0) {
+            installCheckpoint(rd.installCheckpoint());
+        }
         if (rd.truncateAfter() >= 0) {
             disk.tailMap(rd.truncateAfter(), false).clear();
         }
@@ -96,6 +162,16 @@ final class SimReplica {
     void restart() {
         List<Entry> entries = new ArrayList<>(disk.values());
         node = new RaftNode(cfg, hard, entries, checkpointIndex);
+        node.setCheckpointReader(this);
+        restoreCheckpoint();
+        up = true;
+        busy = false;
+        started = true;
+        incarnation++;
+    }
+
+    /** Applied state := the durable checkpoint; the node applies the entries above it again. */
+    private void restoreCheckpoint() {
         blocks.clear();
         blocks.putAll(checkpointBlocks);
         writesApplied.clear();
@@ -105,8 +181,5 @@ final class SimReplica {
         prefixWrites = new HashMap<>(checkpointWrites);
         appliedAbove.clear();
         checkedCommit = checkpointIndex;
-        up = true;
-        busy = false;
-        incarnation++;
     }
 }
