@@ -105,6 +105,25 @@ class BadInputTest {
     }
 
     @Test
+    void rejectsMalformedCheckpointPiecesAndMembershipEntries() {
+        byte[] tooBig = new byte[RaftConfig.DEFAULT_CHECKPOINT_PIECE + 1];
+        assertRefused(new Message(MessageType.CHECKPOINT, 2, 1, 2, 5, 1, null, 0, new long[] {1, 2, 3}, false, tooBig),
+                RejectReason.MALFORMED);
+        assertRefused(new Message(MessageType.CHECKPOINT, 2, 1, 2, 5, 1, null, 0, null, true, new byte[] {1}),
+                RejectReason.MALFORMED);
+        assertRefused(new Message(MessageType.HEARTBEAT, 2, 1, 2, 0, 0, null, 0, null, false, new byte[] {1}),
+                RejectReason.MALFORMED);
+        Entry noMembers = new Entry(2, 2, 2, EntryKind.CONFIG, List.of(), List.of(), new byte[0]);
+        Entry oddBytes = new Entry(2, 2, 2, EntryKind.CONFIG, List.of(), List.of(), new byte[] {0, 0, 0, 1, 0});
+        Entry twice = Entry.config(2, 2, List.of(1, 2, 2));
+        Entry negative = Entry.config(2, 2, List.of(1, -2));
+        for (Entry e : List.of(noMembers, oddBytes, twice, negative)) {
+            assertRefused(append(2, 2, List.of(e)), RejectReason.MALFORMED);
+        }
+        assertThat(follower.members()).containsExactly(1, 2, 3);
+    }
+
+    @Test
     void countsADuplicatedAppendAndChangesNothing() {
         Message m = append(2, 2, List.of(write(2, 2, new LbaRange(0, 1))));
         assertThat(follower.step(m)).isEqualTo(RejectReason.NONE);
