@@ -122,7 +122,9 @@ final class Leader {
         p.reportedCommit = Math.max(p.reportedCommit, m.commit());
         p.next = m.commit() + 1;
         p.probe = false;
-        if (!merged) {
+        // A report whose log was pruned above the asked index cannot supply committed entries
+        // the leader lacks; it does not count towards the merge quorum (the voters' reports do).
+        if (!merged && m.logTerm() < mergeFrom) {
             reports.add(new LogMerger.Report(m.commit(), m.entries()));
             maybeMerge();
         }

@@ -10,9 +10,10 @@ import java.util.List;
  *   <li>{@code index}: APPEND (strict) previous index; VOTE/PRE_VOTE last index; MERGE_REQ first
  *       index wanted; APPEND_RESP (strict) the follower's contiguous last index.</li>
  *   <li>{@code logTerm}: APPEND (strict) previous entry's term; VOTE/PRE_VOTE last entry term;
- *       HEARTBEAT the prefix every member reported committed (the receiver may prune up to it).</li>
+ *       HEARTBEAT the prefix every member reported committed (the receiver may prune up to it);
+ *       MERGE_RESP the reporter's compaction point (its log holds nothing at or below it).</li>
  *   <li>{@code commit}: from the leader, the commit prefix this follower may trust; from a
- *       follower, its own known-committed prefix.</li>
+ *       follower or a candidate (VOTE/PRE_VOTE), its own known-committed prefix.</li>
  *   <li>{@code indices}: APPEND/HEARTBEAT (parallel) committed indices above {@code commit};
  *       APPEND_RESP the indices acknowledged.</li>
  *   <li>{@code reject}: vote refused, strict append not matching, an answer to a stale message; on

@@ -423,7 +423,7 @@ public final class RaftNode {
         for (int peer : members.current()) {
             if (peer != id()) {
                 send(new Message(pre ? MessageType.PRE_VOTE : MessageType.VOTE, id(), peer, pre ? term + 1 : term,
-                        log.lastIndex(), maxTerm, List.of(), 0, null, forced));
+                        log.lastIndex(), maxTerm, List.of(), committed.prefix(), null, forced));
             }
         }
     }
@@ -464,8 +464,14 @@ public final class RaftNode {
 
     // ---- elections ---------------------------------------------------------------------------
 
+    /**
+     * Raft's check on {@code (highest stamp, last index)}; in ParallelRaft also that this node has
+     * not pruned (or skipped, by installing a checkpoint) entries above the candidate's commit
+     * prefix: a new leader's merge fetches everything above its commit prefix from its voters.
+     */
     private boolean upToDate(Message m) {
-        return m.logTerm() > maxTerm || (m.logTerm() == maxTerm && m.index() >= log.lastIndex());
+        boolean logOk = m.logTerm() > maxTerm || (m.logTerm() == maxTerm && m.index() >= log.lastIndex());
+        return logOk && (cfg.mode() == Mode.STRICT || log.firstIndex() - 1 <= m.commit());
     }
 
     private RejectReason onPreVote(Message m) {
@@ -555,7 +561,7 @@ public final class RaftNode {
             }
             case CHECKPOINT -> receiver.receive(m);
             case MERGE_REQ -> {
-                send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), 0,
+                send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), log.firstIndex() - 1,
                         log.range(m.index(), log.lastIndex()), committed.prefix(), null, false));
                 yield RejectReason.NONE;
             }
