@@ -1,5 +1,7 @@
 package dev.pfs.parallelraft;
 
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -33,6 +35,29 @@ public record Entry(long index, long term, long originTerm, EntryKind kind, List
         return new Entry(index, term, term, EntryKind.NOOP, List.of(), List.of(), NO_DATA);
     }
 
+    /** @return a membership change at {@code index} to {@code members}, proposed in {@code term} */
+    public static Entry config(long index, long term, List<Integer> members) {
+        ByteBuffer b = ByteBuffer.allocate(4 * members.size());
+        members.forEach(b::putInt);
+        return new Entry(index, term, term, EntryKind.CONFIG, List.of(), List.of(), b.array());
+    }
+
+    /**
+     * @return the members a {@link EntryKind#CONFIG} entry names, in order; empty for other kinds
+     *         or a payload that is not a list of 4-byte ids
+     */
+    public List<Integer> members() {
+        if (kind != EntryKind.CONFIG || data.length % 4 != 0) {
+            return List.of();
+        }
+        List<Integer> out = new ArrayList<>(data.length / 4);
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining()) {
+            out.add(b.getInt());
+        }
+        return List.copyOf(out);
+    }
+
     /** @return the same entry stamped with {@code newTerm} and look-behind buffer {@code newLbb} */
     public Entry restamp(long newTerm, List<LbbSlot> newLbb) {
         return new Entry(index, newTerm, originTerm, kind, ranges, newLbb, data);
@@ -57,6 +82,10 @@ public record Entry(long index, long term, long originTerm, EntryKind kind, List
     @Override
     public String toString() {
         return index + "/" + term + (originTerm != term ? "(o" + originTerm + ")" : "")
-                + (kind == EntryKind.NOOP ? "noop" : ranges.toString());
+                + switch (kind) {
+                    case NOOP -> "noop";
+                    case CONFIG -> "config" + members();
+                    case WRITE -> ranges.toString();
+                };
     }
 }

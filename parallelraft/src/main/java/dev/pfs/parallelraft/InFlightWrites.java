@@ -67,10 +67,10 @@ final class InFlightWrites {
         for (Message m : msgs) {
             if (isReply(m) && m.commit() > commit) {
                 m = new Message(m.type(), m.from(), m.to(), m.term(), m.index(), m.logTerm(), m.entries(), commit,
-                        m.indices(), m.reject());
+                        m.indices(), m.reject(), m.data());
             } else if (m.type() == MessageType.HEARTBEAT && m.logTerm() > commit) {
                 m = new Message(m.type(), m.from(), m.to(), m.term(), m.index(), commit, m.entries(), m.commit(),
-                        m.indices(), m.reject());
+                        m.indices(), m.reject(), m.data());
             }
             capped.add(m);
         }
@@ -80,6 +80,6 @@ final class InFlightWrites {
     /** A follower's reply: its {@code commit} is its own commit prefix, which must be durable. */
     private static boolean isReply(Message m) {
         return m.type() == MessageType.APPEND_RESP || m.type() == MessageType.HEARTBEAT_RESP
-                || m.type() == MessageType.MERGE_RESP;
+                || m.type() == MessageType.MERGE_RESP || m.type() == MessageType.CHECKPOINT_RESP;
     }
 }

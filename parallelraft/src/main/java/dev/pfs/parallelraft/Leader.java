@@ -25,19 +25,36 @@ final class Leader {
     /** TIMEOUT_NOW sent to the transfer target; proposals stay refused until the transfer times out. */
     private boolean handedOver;
     private int transferTicks;
+    /** A membership change waiting for every earlier entry to commit before it is appended. */
+    private List<Integer> queuedMembers;
+    private final CheckpointStreamer streamer;
 
     Leader(RaftNode n) {
         this.n = n;
         this.cfg = n.cfg;
+        this.streamer = new CheckpointStreamer(n);
         this.mergeFrom = n.committed.prefix() + 1;
         self.addPrefix(n.committed.prefix());
-        for (int id : cfg.voters()) {
-            if (id != n.id()) {
+        syncPeers();
+    }
+
+    /** Tracks exactly the current members other than this node (a change adds or drops one). */
+    private void syncPeers() {
+        List<Integer> members = n.members.current();
+        peers.keySet().removeIf(id -> !members.contains(id));
+        for (int id : members) {
+            if (id != n.id() && !peers.containsKey(id)) {
                 Progress p = new Progress();
                 p.next = n.log.lastIndex() + 1;
+                p.reported = merged;
                 peers.put(id, p);
             }
         }
+    }
+
+    /** @return 1 if this node counts towards quorums (it is a member) and {@code held}, else 0 */
+    private int selfVote(boolean held) {
+        return held && n.members.contains(n.id()) ? 1 : 0;
     }
 
     void start() {
@@ -59,7 +76,26 @@ final class Leader {
     }
 
     boolean acceptsProposals() {
-        return mergeDone && transferTarget == 0;
+        return mergeDone && transferTarget == 0 && !changingMembers();
+    }
+
+    /** @return whether a membership change is queued or appended and not yet committed */
+    boolean changingMembers() {
+        return queuedMembers != null || n.members.latestIndex() > n.committed.prefix();
+    }
+
+    void queueMembership(List<Integer> next) {
+        queuedMembers = List.copyOf(next);
+        maybeAppendMembership();
+    }
+
+    /** Appends the queued change once every earlier entry is committed (one change at a time). */
+    private void maybeAppendMembership() {
+        if (queuedMembers != null && mergeDone && n.committed.prefix() == n.log.lastIndex()) {
+            n.appendOwn(Entry.config(n.log.lastIndex() + 1, n.term, queuedMembers));
+            queuedMembers = null;
+            syncPeers();
+        }
     }
 
     boolean transferring() {
@@ -86,7 +122,9 @@ final class Leader {
         p.reportedCommit = Math.max(p.reportedCommit, m.commit());
         p.next = m.commit() + 1;
         p.probe = false;
-        if (!merged) {
+        // A report whose log was pruned above the asked index cannot supply committed entries
+        // the leader lacks; it does not count towards the merge quorum (the voters' reports do).
+        if (!merged && m.logTerm() < mergeFrom) {
             reports.add(new LogMerger.Report(m.commit(), m.entries()));
             maybeMerge();
         }
@@ -94,7 +132,7 @@ final class Leader {
     }
 
     private void maybeMerge() {
-        if (reports.size() < cfg.quorum()) {
+        if (reports.size() < n.members.quorum()) {
             return;
         }
         LogMerger.Result r = LogMerger.merge(n.term, mergeFrom, cfg.lookBehind(), cfg.naiveMerge(), n.log, reports);
@@ -108,6 +146,7 @@ final class Leader {
         }
         merged = true;
         mergeEnd = r.end();
+        syncPeers();
         n.committed.addPrefix(r.base());
         maybeCommit();
     }
@@ -118,8 +157,13 @@ final class Leader {
         if (!merged) {
             return;
         }
+        maybeAppendMembership();
         for (Map.Entry<Integer, Progress> pe : peers.entrySet()) {
             Progress p = pe.getValue();
+            if (streamer.needed(p)) {
+                streamer.send(pe.getKey(), p);
+                continue;
+            }
             while (!p.probe && p.inflight < cfg.maxInflight() && p.next <= n.log.lastIndex()) {
                 if (!sendBatch(pe.getKey(), p)) {
                     break;
@@ -182,6 +226,9 @@ final class Leader {
 
     RejectReason onResponse(Message m) {
         Progress p = peers.get(m.from());
+        if (p == null) {
+            return RejectReason.UNKNOWN_NODE;
+        }
         p.recentActive = true;
         if (m.reject() && m.type() == MessageType.HEARTBEAT_RESP) {
             return RejectReason.NONE;
@@ -189,6 +236,15 @@ final class Leader {
         p.reportedCommit = Math.max(p.reportedCommit, m.commit());
         return switch (m.type()) {
             case MERGE_RESP -> onMergeResp(m, p);
+            case CHECKPOINT_RESP -> {
+                if (streamer.onResponse(m, p) && ackPrefix(p, m.commit())) {
+                    p.probe = false;
+                    p.next = p.acked.prefix() + 1;
+                    p.inflight = 0;
+                    maybeCommit();
+                }
+                yield RejectReason.NONE;
+            }
             case HEARTBEAT_RESP -> {
                 ackPrefix(p, m.commit());
                 if (p.probe && merged) {
@@ -260,27 +316,29 @@ final class Leader {
         if (!mergeDone || x <= mergeEnd || n.committed.contains(x)) {
             return;
         }
-        int count = self.contains(x) ? 1 : 0;
+        int count = selfVote(self.contains(x));
         for (Progress p : peers.values()) {
             if (p.acked.contains(x)) {
                 count++;
             }
         }
-        if (count >= cfg.quorum()) {
+        if (count >= n.members.quorum()) {
             n.committed.add(x);
         }
     }
 
     private void maybeCommit() {
         if (cfg.mode() == Mode.STRICT) {
-            long[] acks = new long[peers.size() + 1];
+            long[] acks = new long[peers.size() + selfVote(true)];
             int k = 0;
-            acks[k++] = self.prefix();
+            if (selfVote(true) == 1) {
+                acks[k++] = self.prefix();
+            }
             for (Progress p : peers.values()) {
                 acks[k++] = p.acked.prefix();
             }
             java.util.Arrays.sort(acks);
-            long q = acks[acks.length - cfg.quorum()];
+            long q = acks[acks.length - n.members.quorum()];
             if (q > n.committed.prefix() && n.log.termAt(q) == n.term) {
                 n.committed.addPrefix(q);
             }
@@ -289,13 +347,13 @@ final class Leader {
         if (!merged || mergeDone) {
             return;
         }
-        int count = self.prefix() >= mergeEnd ? 1 : 0;
+        int count = selfVote(self.prefix() >= mergeEnd);
         for (Progress p : peers.values()) {
             if (p.acked.prefix() >= mergeEnd) {
                 count++;
             }
         }
-        if (count >= cfg.quorum()) {
+        if (count >= n.members.quorum()) {
             mergeDone = true;
             n.committed.addPrefix(mergeEnd);
             for (long x = mergeEnd + 1; x <= n.log.lastIndex(); x++) {
@@ -316,6 +374,7 @@ final class Leader {
             broadcastHeartbeat();
         }
         for (Progress p : peers.values()) {
+            streamer.tick(p);
             if (p.next > p.acked.prefix() + 1 && ++p.stalledTicks >= 2 * cfg.heartbeatTicks() + 2) {
                 p.stalledTicks = 0;
                 p.inflight = 0;
@@ -354,14 +413,14 @@ final class Leader {
     }
 
     boolean quorumActive() {
-        int active = 1;
+        int active = selfVote(true);
         for (Progress p : peers.values()) {
             if (p.recentActive) {
                 active++;
             }
             p.recentActive = false;
         }
-        return active >= cfg.quorum();
+        return active >= n.members.quorum();
     }
 
     // ---- leadership transfer -----------------------------------------------------------------

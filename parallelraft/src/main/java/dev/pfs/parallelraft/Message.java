@@ -10,13 +10,20 @@ import java.util.List;
  *   <li>{@code index}: APPEND (strict) previous index; VOTE/PRE_VOTE last index; MERGE_REQ first
  *       index wanted; APPEND_RESP (strict) the follower's contiguous last index.</li>
  *   <li>{@code logTerm}: APPEND (strict) previous entry's term; VOTE/PRE_VOTE last entry term;
- *       HEARTBEAT the prefix every member reported committed (the receiver may prune up to it).</li>
+ *       HEARTBEAT the prefix every member reported committed (the receiver may prune up to it);
+ *       MERGE_RESP the reporter's compaction point (its log holds nothing at or below it).</li>
  *   <li>{@code commit}: from the leader, the commit prefix this follower may trust; from a
- *       follower, its own known-committed prefix.</li>
+ *       follower or a candidate (VOTE/PRE_VOTE), its own known-committed prefix.</li>
  *   <li>{@code indices}: APPEND/HEARTBEAT (parallel) committed indices above {@code commit};
  *       APPEND_RESP the indices acknowledged.</li>
  *   <li>{@code reject}: vote refused, strict append not matching, an answer to a stale message; on
- *       VOTE/PRE_VOTE: a leadership-transfer campaign that ignores leases.</li>
+ *       VOTE/PRE_VOTE: a leadership-transfer campaign that ignores leases; on CHECKPOINT: the last
+ *       piece.</li>
+ *   <li>CHECKPOINT: {@code index} the checkpoint's applied prefix, {@code logTerm} the stamp of that
+ *       index, {@code commit} the piece's byte offset, {@code indices} the members at that index,
+ *       {@code data} the piece. CHECKPOINT_RESP: {@code index} the checkpoint, {@code logTerm} the
+ *       next byte offset the follower wants, {@code commit} its commit prefix (at least
+ *       {@code index} once installed).</li>
  * </ul>
  *
  * @param type    kind
@@ -29,16 +36,25 @@ import java.util.List;
  * @param commit  see above
  * @param indices see above
  * @param reject  see above
+ * @param data    CHECKPOINT: the piece's bytes; else empty
  */
 public record Message(MessageType type, int from, int to, long term, long index, long logTerm,
-                      List<Entry> entries, long commit, long[] indices, boolean reject) {
+                      List<Entry> entries, long commit, long[] indices, boolean reject, byte[] data) {
 
     private static final long[] NONE = new long[0];
+    private static final byte[] NO_DATA = new byte[0];
 
     /** Normalises null collections to empty ones. */
     public Message {
         entries = entries == null ? List.of() : entries;
         indices = indices == null ? NONE : indices;
+        data = data == null ? NO_DATA : data;
+    }
+
+    /** A message without checkpoint bytes. */
+    public Message(MessageType type, int from, int to, long term, long index, long logTerm, List<Entry> entries,
+                   long commit, long[] indices, boolean reject) {
+        this(type, from, to, term, index, logTerm, entries, commit, indices, reject, NO_DATA);
     }
 
     /** @return a message with only the header fields set */
@@ -48,14 +64,14 @@ public record Message(MessageType type, int from, int to, long term, long index,
 
     /** @return this message with {@code reject} set */
     public Message withReject() {
-        return new Message(type, from, to, term, index, logTerm, entries, commit, indices, true);
+        return new Message(type, from, to, term, index, logTerm, entries, commit, indices, true, data);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Message m && m.type == type && m.from == from && m.to == to && m.term == term
                 && m.index == index && m.logTerm == logTerm && m.entries.equals(entries) && m.commit == commit
-                && Arrays.equals(m.indices, indices) && m.reject == reject;
+                && Arrays.equals(m.indices, indices) && m.reject == reject && Arrays.equals(m.data, data);
     }
 
     @Override
@@ -80,8 +96,15 @@ public record Message(MessageType type, int from, int to, long term, long index,
         if (indices.length > 0) {
             b.append(" x").append(Arrays.toString(indices));
         }
+        if (data.length > 0) {
+            b.append(" d").append(data.length);
+        }
         if (reject) {
-            b.append(type == MessageType.VOTE || type == MessageType.PRE_VOTE ? " TRANSFER" : " REJECT");
+            b.append(switch (type) {
+                case VOTE, PRE_VOTE -> " TRANSFER";
+                case CHECKPOINT -> " LAST";
+                default -> " REJECT";
+            });
         }
         return b.toString();
     }

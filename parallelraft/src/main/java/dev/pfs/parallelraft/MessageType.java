@@ -23,5 +23,9 @@ public enum MessageType {
     /** Answer to {@link #HEARTBEAT}, carrying the follower's commit prefix. */
     HEARTBEAT_RESP,
     /** Leadership transfer: start an election now, ignoring leases. */
-    TIMEOUT_NOW
+    TIMEOUT_NOW,
+    /** A piece of the leader's checkpoint, for a follower that needs entries the leader pruned. */
+    CHECKPOINT,
+    /** How much of a checkpoint a follower holds durably, or that it installed it. */
+    CHECKPOINT_RESP
 }

@@ -1,6 +1,7 @@
 package dev.pfs.parallelraft;
 
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * Decides, before a message touches any state, whether it can be valid: the decode boundary of
@@ -9,16 +10,24 @@ import java.util.List;
 final class MessageValidator {
 
     private final RaftConfig cfg;
+    private final IntPredicate knownSender;
 
-    MessageValidator(RaftConfig cfg) {
+    MessageValidator(RaftConfig cfg, IntPredicate knownSender) {
         this.cfg = cfg;
+        this.knownSender = knownSender;
     }
 
     RejectReason check(Message m) {
         if (m == null || m.type() == null) {
             return RejectReason.MALFORMED;
         }
-        if (m.to() != cfg.id() || m.from() == cfg.id() || !cfg.voters().contains(m.from())) {
+        if (m.to() != cfg.id() || m.from() == cfg.id() || m.from() <= 0) {
+            return RejectReason.UNKNOWN_NODE;
+        }
+        // A leader's messages are heard from anyone: a lagging member may not yet hold the change
+        // that added its new leader. Votes are heard only from members, so a removed server cannot
+        // disrupt the group; answers from non-members are dropped where they are counted.
+        if ((m.type() == MessageType.PRE_VOTE || m.type() == MessageType.VOTE) && !knownSender.test(m.from())) {
             return RejectReason.UNKNOWN_NODE;
         }
         if (m.term() < 0 || m.index() < 0 || m.logTerm() < 0 || m.commit() < 0) {
@@ -33,6 +42,13 @@ final class MessageValidator {
         }
         boolean carries = m.type() == MessageType.APPEND || m.type() == MessageType.MERGE_RESP;
         if (!carries && !m.entries().isEmpty()) {
+            return RejectReason.MALFORMED;
+        }
+        if (m.type() != MessageType.CHECKPOINT && m.data().length > 0) {
+            return RejectReason.MALFORMED;
+        }
+        if (m.type() == MessageType.CHECKPOINT && (m.data().length > cfg.checkpointPiece() || m.indices().length == 0
+                || m.indices()[m.indices().length - 1] > Integer.MAX_VALUE)) {
             return RejectReason.MALFORMED;
         }
         return checkEntries(m);
@@ -59,6 +75,11 @@ final class MessageValidator {
     RejectReason checkEntry(Entry e) {
         if (e.kind() == EntryKind.WRITE ? e.ranges().isEmpty() : !e.ranges().isEmpty()) {
             return RejectReason.INVALID_LBA;
+        }
+        if (e.kind() == EntryKind.CONFIG && (e.data().length == 0 || e.members().size() * 4 != e.data().length
+                || e.members().stream().anyMatch(id -> id <= 0) || e.members().stream().distinct().count()
+                != e.members().size())) {
+            return RejectReason.MALFORMED;
         }
         if (!rangesValid(e.ranges())) {
             return RejectReason.INVALID_LBA;

@@ -19,4 +19,18 @@ final class Progress {
     long reportedCommit;
     /** Merge stage: the follower's log report has arrived. */
     boolean reported;
+
+    /** Checkpoint being streamed to the follower (its applied prefix), or 0. */
+    long streamIndex;
+    /** Its size, stamp at its index and members there (sorted). */
+    long streamSize;
+    long streamTerm;
+    long[] streamMembers;
+    /** Next byte offset to send, and the offset the follower last asked for. */
+    long streamSent;
+    long streamAcked;
+    /** The last piece was sent (and not asked for again). */
+    boolean streamLastSent;
+    /** Ticks since the follower's acknowledged offset last grew. */
+    int streamStalled;
 }

@@ -35,7 +35,13 @@ public final class RaftNode {
     private int electionElapsed;
     private int randomizedTimeout;
     private final FollowerAppender appender = new FollowerAppender(this);
+    private final CheckpointReceiver receiver = new CheckpointReceiver(this);
     private long maxTerm;
+    /** The membership this node follows (newest configuration in its log). */
+    final Membership members;
+    private CheckpointReader checkpoints = CheckpointReader.NONE;
+    private final List<CheckpointPiece> pieces = new ArrayList<>();
+    private long install = -1;
 
     /** Indices stored in memory whose current entry is not yet durable. */
     final Set<Long> unstable = new HashSet<>();
@@ -91,7 +97,8 @@ public final class RaftNode {
                     + hard.compactIndex());
         }
         this.cfg = cfg;
-        this.validator = new MessageValidator(cfg);
+        this.members = new Membership(hard.members().isEmpty() ? cfg.voters() : hard.members());
+        this.validator = new MessageValidator(cfg, this::knownSender);
         this.applier = new Applier(cfg.mode(), cfg.mode() == Mode.PARALLEL ? cfg.lookBehind() : 0);
         this.random = new Random(cfg.randomSeed());
         this.term = hard.term();
@@ -101,13 +108,16 @@ public final class RaftNode {
         for (Entry e : entries) {
             if (e.index() > hard.compactIndex()) {
                 log.put(e);
+                members.stored(e);
                 maxTerm = Math.max(maxTerm, e.term());
             }
         }
         if (cfg.mode() == Mode.STRICT) {
             // Readies persisted concurrently may leave holes after a crash; strict mode never
             // acknowledged or counted an entry beyond its first hole, so it drops them.
-            log.truncateAfter(log.contiguousFrom(log.firstIndex(), log.lastIndex()));
+            long contiguous = log.contiguousFrom(log.firstIndex(), log.lastIndex());
+            log.truncateAfter(contiguous);
+            members.truncatedAfter(contiguous);
             maxTerm = log.maxTerm();
         }
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
@@ -155,6 +165,43 @@ public final class RaftNode {
     /** @return whether a leader accepts proposals now (its merge stage is done, no transfer) */
     public boolean readyToServe() {
         return leader != null && leader.acceptsProposals();
+    }
+
+    /** @return the members this node follows now (the newest configuration in its log) */
+    public List<Integer> members() {
+        return members.current();
+    }
+
+    /**
+     * Gives the node read access to the caller's checkpoints, which a leader streams to a follower
+     * that needs entries it pruned. Without one a leader cannot stream and such a follower waits.
+     */
+    public void setCheckpointReader(CheckpointReader reader) {
+        checkpoints = reader == null ? CheckpointReader.NONE : reader;
+    }
+
+    /**
+     * Asks the leader to change the membership by adding or removing one member. The leader stops
+     * taking writes, appends the change once every earlier entry is committed, and takes writes
+     * again once the change commits; it counts quorums under the new membership from the moment it
+     * appends it. A leader that removes itself steps down once the change commits.
+     *
+     * @param next the members after the change
+     * @return NONE when queued, else why not (counted)
+     */
+    public RejectReason proposeMembership(List<Integer> next) {
+        RejectReason r;
+        if (leader == null || !leader.acceptsProposals()) {
+            r = leader != null && leader.changingMembers() ? RejectReason.CHANGING_MEMBERS
+                    : leader != null && leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
+        } else if (Membership.invalidChange(members.current(), next) != null) {
+            r = RejectReason.INVALID_MEMBERSHIP;
+        } else {
+            leader.queueMembership(next);
+            return RejectReason.NONE;
+        }
+        rejections.merge(r, 1L, Long::sum);
+        return r;
     }
 
     /** @return how many inputs were refused, per reason */
@@ -231,11 +278,13 @@ public final class RaftNode {
                 return RejectReason.NONE;
             }
             boolean fromLeader = m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
-                    || m.type() == MessageType.MERGE_REQ || m.type() == MessageType.TIMEOUT_NOW;
+                    || m.type() == MessageType.MERGE_REQ || m.type() == MessageType.TIMEOUT_NOW
+                    || m.type() == MessageType.CHECKPOINT;
             becomeFollower(m.term(), fromLeader ? m.from() : 0);
         } else if (m.term() < term) {
             if (m.type() == MessageType.APPEND || m.type() == MessageType.HEARTBEAT
-                    || m.type() == MessageType.MERGE_REQ || m.type() == MessageType.PRE_VOTE) {
+                    || m.type() == MessageType.MERGE_REQ || m.type() == MessageType.PRE_VOTE
+                    || m.type() == MessageType.CHECKPOINT) {
                 send(Message.of(m.type() == MessageType.PRE_VOTE ? MessageType.PRE_VOTE_RESP
                         : MessageType.HEARTBEAT_RESP, id(), m.from(), term).withReject());
             }
@@ -246,8 +295,8 @@ public final class RaftNode {
             case VOTE -> onVote(m);
             case PRE_VOTE_RESP -> onPreVoteResp(m);
             case VOTE_RESP -> onVoteResp(m);
-            case APPEND, HEARTBEAT, MERGE_REQ, TIMEOUT_NOW -> fromLeader(m);
-            case APPEND_RESP, HEARTBEAT_RESP, MERGE_RESP ->
+            case APPEND, HEARTBEAT, MERGE_REQ, TIMEOUT_NOW, CHECKPOINT -> fromLeader(m);
+            case APPEND_RESP, HEARTBEAT_RESP, MERGE_RESP, CHECKPOINT_RESP ->
                     leader != null ? leader.onResponse(m) : RejectReason.NONE;
         };
     }
@@ -281,7 +330,8 @@ public final class RaftNode {
     public ProposeResult propose(List<LbaRange> ranges, byte[] data) {
         RejectReason r;
         if (leader == null || !leader.acceptsProposals()) {
-            r = leader != null && leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
+            r = leader != null && leader.changingMembers() ? RejectReason.CHANGING_MEMBERS
+                    : leader != null && leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
         } else if (ranges == null || ranges.isEmpty() || !validator.rangesValid(ranges)) {
             r = RejectReason.INVALID_LBA;
         } else {
@@ -300,7 +350,7 @@ public final class RaftNode {
      * @return false if this node is not a serving leader or the target is not another member
      */
     public boolean transferLeadership(int target) {
-        if (leader == null || target == id() || !cfg.voters().contains(target) || !leader.acceptsProposals()) {
+        if (leader == null || target == id() || !members.contains(target) || !leader.acceptsProposals()) {
             return false;
         }
         leader.startTransfer(target);
@@ -328,6 +378,9 @@ public final class RaftNode {
      *         outstanding at once: see {@link Ready} for what the caller must then respect.
      */
     public Ready ready() {
+        if (leader != null && !members.contains(id()) && committed.prefix() >= members.latestIndex()) {
+            becomeFollower(term, 0);
+        }
         if (leader != null) {
             leader.sendAppends();
         }
@@ -335,9 +388,13 @@ public final class RaftNode {
         long prune = Math.min(Math.min(checkpointIndex, safePrefix), Math.min(committed.prefix(), applied.prefix()));
         if (prune >= log.firstIndex()) {
             log.compact(prune, 0);
+            members.compacted(prune);
             hardStateDirty = true;
         }
-        long durable = inFlight.durableThrough(checkpointIndex);
+        // A Ready that truncates or carries a checkpoint lands after every earlier one (Ready's
+        // rules), so nothing is in flight for it.
+        boolean barrier = truncateAfter >= 0 || install >= 0 || !pieces.isEmpty();
+        long durable = barrier ? Long.MAX_VALUE : inFlight.durableThrough(checkpointIndex);
         HardState hs = null;
         List<Message> msgs = List.of();
         // The last hard state handed out may cover entries written with it, in the same Ready. While
@@ -349,15 +406,18 @@ public final class RaftNode {
             out.clear();
             if (hardStateDirty || commit != hardCommit || (hardStatesInFlight > 0 && !msgs.isEmpty())) {
                 hardCommit = commit;
-                hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm());
+                hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm(),
+                        members.base());
                 hardStatesInFlight++;
                 hardStateDirty = false;
             }
         }
-        Ready rd = new Ready(hs, truncateAfter, List.copyOf(toPersist), msgs, apply);
+        Ready rd = new Ready(hs, truncateAfter, List.copyOf(toPersist), msgs, apply, List.copyOf(pieces), install);
         inFlight.handedOut(toPersist, log);
         truncateAfter = -1;
         toPersist.clear();
+        pieces.clear();
+        install = -1;
         return rd;
     }
 
@@ -383,6 +443,10 @@ public final class RaftNode {
     // ---- roles -------------------------------------------------------------------------------
 
     private void campaign(boolean pre, boolean forced) {
+        if (!members.contains(id())) {
+            resetElectionTimer();
+            return;
+        }
         granted.clear();
         refused.clear();
         granted.add(id());
@@ -397,7 +461,7 @@ public final class RaftNode {
             leaderId = 0;
         }
         resetElectionTimer();
-        if (granted.size() >= cfg.quorum()) {
+        if (votes(granted) >= members.quorum()) {
             if (pre) {
                 campaign(false, forced);
             } else {
@@ -405,10 +469,10 @@ public final class RaftNode {
             }
             return;
         }
-        for (int peer : cfg.voters()) {
+        for (int peer : members.current()) {
             if (peer != id()) {
                 send(new Message(pre ? MessageType.PRE_VOTE : MessageType.VOTE, id(), peer, pre ? term + 1 : term,
-                        log.lastIndex(), maxTerm, List.of(), 0, null, forced));
+                        log.lastIndex(), maxTerm, List.of(), committed.prefix(), null, forced));
             }
         }
     }
@@ -420,6 +484,9 @@ public final class RaftNode {
             hardStateDirty = true;
         }
         role = Role.FOLLOWER;
+        if (leaderId != newLeader) {
+            receiver.reset();
+        }
         leaderId = newLeader;
         leader = null;
         appender.reset();
@@ -446,8 +513,14 @@ public final class RaftNode {
 
     // ---- elections ---------------------------------------------------------------------------
 
+    /**
+     * Raft's check on {@code (highest stamp, last index)}; in ParallelRaft also that this node has
+     * not pruned (or skipped, by installing a checkpoint) entries above the candidate's commit
+     * prefix: a new leader's merge fetches everything above its commit prefix from its voters.
+     */
     private boolean upToDate(Message m) {
-        return m.logTerm() > maxTerm || (m.logTerm() == maxTerm && m.index() >= log.lastIndex());
+        boolean logOk = m.logTerm() > maxTerm || (m.logTerm() == maxTerm && m.index() >= log.lastIndex());
+        return logOk && (cfg.mode() == Mode.STRICT || log.firstIndex() - 1 <= m.commit());
     }
 
     private RejectReason onPreVote(Message m) {
@@ -466,6 +539,23 @@ public final class RaftNode {
         }
         send(new Message(MessageType.VOTE_RESP, id(), m.from(), term, 0, 0, List.of(), 0, null, !grant));
         return RejectReason.NONE;
+    }
+
+    /** @return how many of {@code ids} are members now */
+    private int votes(Set<Integer> ids) {
+        int k = 0;
+        for (int v : ids) {
+            k += members.contains(v) ? 1 : 0;
+        }
+        return k;
+    }
+
+    /**
+     * Members (and those of the configuration before the newest, such as a leader removing itself)
+     * may talk to this node; a node that is not a member (joining, or removed) hears anyone.
+     */
+    private boolean knownSender(int from) {
+        return members.contains(from) || members.previous().contains(from) || !members.contains(id());
     }
 
     private RejectReason onPreVoteResp(Message m) {
@@ -487,13 +577,13 @@ public final class RaftNode {
             return RejectReason.DUPLICATE;
         }
         (m.reject() ? refused : granted).add(m.from());
-        if (granted.size() >= cfg.quorum()) {
+        if (votes(granted) >= members.quorum()) {
             if (pre) {
                 campaign(false, false);
             } else {
                 becomeLeader();
             }
-        } else if (refused.size() >= cfg.quorum()) {
+        } else if (votes(refused) >= members.quorum()) {
             becomeFollower(term, 0);
         }
         return RejectReason.NONE;
@@ -518,8 +608,9 @@ public final class RaftNode {
                         committed.prefix(), null, false));
                 yield RejectReason.NONE;
             }
+            case CHECKPOINT -> receiver.receive(m);
             case MERGE_REQ -> {
-                send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), 0,
+                send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), log.firstIndex() - 1,
                         log.range(m.index(), log.lastIndex()), committed.prefix(), null, false));
                 yield RejectReason.NONE;
             }
@@ -535,6 +626,7 @@ public final class RaftNode {
     void store(Entry e) {
         log.put(e);
         inFlight.replaced(e.index());
+        members.stored(e);
         toPersist.add(e);
         unstable.add(e.index());
         maxTerm = Math.max(maxTerm, e.term());
@@ -551,6 +643,42 @@ public final class RaftNode {
         inFlight.truncated(after);
         truncateAfter = truncateAfter < 0 ? after : Math.min(truncateAfter, after);
         maxTerm = log.maxTerm();
+        members.truncatedAfter(after);
+    }
+
+    // ---- checkpoints ---------------------------------------------------------------------------
+
+    CheckpointReader checkpoints() {
+        return checkpoints;
+    }
+
+    long checkpointIndex() {
+        return checkpointIndex;
+    }
+
+    void receivedPiece(CheckpointPiece piece) {
+        pieces.add(piece);
+    }
+
+    /**
+     * Takes a streamed checkpoint of the committed prefix {@code index} as this node's applied
+     * state: entries up to it are dropped, entries above it are applied again over it. In strict
+     * mode the log above is kept only if it continues the checkpoint's stamp (Raft's rule).
+     */
+    void install(long index, long stamp, List<Integer> membersThere) {
+        if (cfg.mode() == Mode.STRICT && (log.get(index) == null || log.get(index).term() != stamp)) {
+            truncate(index);
+        }
+        log.compact(index, stamp);
+        toPersist.removeIf(e -> e.index() <= index);
+        unstable.removeIf(i -> i <= index);
+        members.installed(index, membersThere);
+        committed.addPrefix(index);
+        applied.clear(index);
+        checkpointIndex = Math.max(checkpointIndex, index);
+        maxTerm = log.maxTerm();
+        hardStateDirty = true;
+        install = index;
     }
 
     List<LbbSlot> lookBehind(long index) {

@@ -4,9 +4,12 @@ import java.util.List;
 
 /**
  * What a node asks its caller to do, after etcd raft's {@code Ready}. For one Ready the caller
- * must: persist {@link #truncateAfter} (if not negative), {@link #entries} (each written at its
- * index, replacing what is there) and {@link #hardState} (if not null) durably; then send
- * {@link #messages}; apply {@link #toApply} in list order; then call {@link RaftNode#advance}.
+ * must: write {@link #checkpointPieces} durably into the checkpoint being received; if
+ * {@link #installCheckpoint} is not negative, make that (now complete) checkpoint its durable
+ * applied state, replacing the state it had; persist {@link #truncateAfter} (if not negative),
+ * {@link #entries} (each written at its index, replacing what is there) and {@link #hardState} (if
+ * not null) durably; then send {@link #messages}; apply {@link #toApply} in list order; then call
+ * {@link RaftNode#advance}.
  * Once a hard state is durable, persisted entries up to its {@link HardState#compactIndex} may be
  * deleted (the caller's checkpoint covers them).
  *
@@ -17,8 +20,9 @@ import java.util.List;
  *   <li>hard states land in Ready order: a later hard state supersedes an earlier one, and an
  *       earlier one must never overwrite a later one that is already durable;</li>
  *   <li>writes to the same log index land in Ready order (the later Ready's entry wins);</li>
- *   <li>a Ready that truncates starts only once every earlier Ready is durable, and later writes
- *       to the truncated indices land after the truncation;</li>
+ *   <li>a Ready that truncates, carries checkpoint pieces or installs a checkpoint starts only
+ *       once every earlier Ready is durable, and later Readies' writes land after it (simplest:
+ *       run it alone);</li>
  *   <li>a Ready's messages leave once its own truncation, entries and hard state are durable
  *       (nothing else needs to wait: the node never puts a message in a Ready that depends on
  *       an earlier Ready still in flight);</li>
@@ -40,13 +44,15 @@ import java.util.List;
  * @param entries       entries to persist
  * @param messages      messages to send once the above is durable
  * @param toApply       committed entries safe to apply now, in this order
+ * @param checkpointPieces pieces of a checkpoint streamed by the leader, to write first
+ * @param installCheckpoint the applied prefix of a fully received checkpoint to install; -1 for none
  */
 public record Ready(HardState hardState, long truncateAfter, List<Entry> entries, List<Message> messages,
-                    List<Entry> toApply) {
+                   List<Entry> toApply, List<CheckpointPiece> checkpointPieces, long installCheckpoint) {
 
     /** @return whether there is nothing to do */
     public boolean isEmpty() {
         return hardState == null && truncateAfter < 0 && entries.isEmpty() && messages.isEmpty()
-                && toApply.isEmpty();
+                && toApply.isEmpty() && checkpointPieces.isEmpty() && installCheckpoint < 0;
     }
 }

@@ -17,5 +17,9 @@ public enum RejectReason {
     /** A proposal reached a node that is not a leader ready to accept it. */
     NOT_LEADER,
     /** A proposal arrived while leadership is being transferred. */
-    TRANSFERRING
+    TRANSFERRING,
+    /** A proposal arrived while a membership change is under way (writes wait until it commits). */
+    CHANGING_MEMBERS,
+    /** A membership change that is not a single add or removal of a valid id. */
+    INVALID_MEMBERSHIP
 }

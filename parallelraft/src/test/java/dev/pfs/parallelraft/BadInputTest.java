@@ -68,7 +68,8 @@ class BadInputTest {
 
     @Test
     void rejectsMessagesFromUnknownNodesOrForOthers() {
-        assertRefused(append(9, 2, List.of()), RejectReason.UNKNOWN_NODE);
+        assertRefused(new Message(MessageType.PRE_VOTE, 9, 1, 3, 0, 0, null, 0, null, false), RejectReason.UNKNOWN_NODE);
+        assertRefused(new Message(MessageType.VOTE, 9, 1, 3, 0, 0, null, 0, null, false), RejectReason.UNKNOWN_NODE);
         assertRefused(new Message(MessageType.HEARTBEAT, 2, 3, 2, 0, 0, null, 0, null, false),
                 RejectReason.UNKNOWN_NODE);
         assertRefused(new Message(MessageType.HEARTBEAT, 1, 1, 2, 0, 0, null, 0, null, false),
@@ -101,6 +102,25 @@ class BadInputTest {
         Entry badLbb = new Entry(5, 2, 2, EntryKind.WRITE, List.of(new LbaRange(0, 1)),
                 List.of(new LbbSlot(1, 1, List.of(new LbaRange(0, 1)))), null);
         assertRefused(append(2, 2, List.of(badLbb)), RejectReason.INVALID_LBA);
+    }
+
+    @Test
+    void rejectsMalformedCheckpointPiecesAndMembershipEntries() {
+        byte[] tooBig = new byte[RaftConfig.DEFAULT_CHECKPOINT_PIECE + 1];
+        assertRefused(new Message(MessageType.CHECKPOINT, 2, 1, 2, 5, 1, null, 0, new long[] {1, 2, 3}, false, tooBig),
+                RejectReason.MALFORMED);
+        assertRefused(new Message(MessageType.CHECKPOINT, 2, 1, 2, 5, 1, null, 0, null, true, new byte[] {1}),
+                RejectReason.MALFORMED);
+        assertRefused(new Message(MessageType.HEARTBEAT, 2, 1, 2, 0, 0, null, 0, null, false, new byte[] {1}),
+                RejectReason.MALFORMED);
+        Entry noMembers = new Entry(2, 2, 2, EntryKind.CONFIG, List.of(), List.of(), new byte[0]);
+        Entry oddBytes = new Entry(2, 2, 2, EntryKind.CONFIG, List.of(), List.of(), new byte[] {0, 0, 0, 1, 0});
+        Entry twice = Entry.config(2, 2, List.of(1, 2, 2));
+        Entry negative = Entry.config(2, 2, List.of(1, -2));
+        for (Entry e : List.of(noMembers, oddBytes, twice, negative)) {
+            assertRefused(append(2, 2, List.of(e)), RejectReason.MALFORMED);
+        }
+        assertThat(follower.members()).containsExactly(1, 2, 3);
     }
 
     @Test

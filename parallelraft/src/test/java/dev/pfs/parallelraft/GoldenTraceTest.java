@@ -88,6 +88,39 @@ class GoldenTraceTest {
     }
 
     @Test
+    void newServerCatchesUpFromAStreamedCheckpoint() throws IOException {
+        ScriptedGroup g = new ScriptedGroup(Mode.PARALLEL, 3, c -> c.withCheckpointPiece(256));
+        g.campaign(1);
+        g.deliver(any());
+        g.propose(1, 0, 2, DATA);
+        g.propose(1, 4, 1, DATA);
+        g.deliver(any());
+        for (int round = 0; round < 2; round++) {
+            g.tick(1, 2);
+            g.deliver(any());
+        }
+        for (int id = 1; id <= 3; id++) {
+            g.checkpoint(id);
+        }
+        for (int round = 0; round < 2; round++) {
+            g.tick(1, 2);
+            g.deliver(any());
+        }
+        g.addServer(4, c -> c.withCheckpointPiece(256));
+        g.node(1).proposeMembership(java.util.List.of(1, 2, 3, 4));
+        g.trace.add("propose members 1,2,3,4");
+        g.pump(1);
+        g.deliver(any());
+        for (int round = 0; round < 4; round++) {
+            g.tick(1, 2);
+            g.deliver(any());
+        }
+        assertThat(g.installed.get(4)).isEqualTo(g.checkpointAt.get(1));
+        assertThat(g.node(4).appliedPrefix()).isEqualTo(g.node(1).lastIndex());
+        check("checkpoint-catch-up", g);
+    }
+
+    @Test
     void leadershipTransfer() throws IOException {
         ScriptedGroup g = new ScriptedGroup(Mode.PARALLEL, 3, c -> c);
         g.campaign(1);

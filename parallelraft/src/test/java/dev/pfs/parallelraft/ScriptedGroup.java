@@ -25,8 +25,14 @@ final class ScriptedGroup {
     final List<Message> inflight = new ArrayList<>();
     final List<String> trace = new ArrayList<>();
     final Set<Integer> down = new HashSet<>();
+    /** Per node: the index of its durable checkpoint, the pieces it received, what it installed. */
+    final Map<Integer, Long> checkpointAt = new HashMap<>();
+    final Map<Integer, java.io.ByteArrayOutputStream> received = new HashMap<>();
+    final Map<Integer, Long> installed = new HashMap<>();
+    private final Mode mode;
 
     ScriptedGroup(Mode mode, int size, UnaryOperator<RaftConfig> tweak) {
+        this.mode = mode;
         List<Integer> ids = new ArrayList<>();
         for (int i = 1; i <= size; i++) {
             ids.add(i);
@@ -34,11 +40,57 @@ final class ScriptedGroup {
         for (int i = 1; i <= size; i++) {
             RaftConfig c = new RaftConfig(i, ids, mode, 2, 10, 2, 16, 16, false, false, 1024, i, false);
             c = tweak.apply(c);
-            configs.put(i, c);
-            nodes.put(i, new RaftNode(c));
-            hard.put(i, HardState.EMPTY);
-            disks.put(i, new TreeMap<>());
-            applied.put(i, new ArrayList<>());
+            start(c);
+        }
+    }
+
+    private void start(RaftConfig c) {
+        int i = c.id();
+        configs.put(i, c);
+        nodes.put(i, node(c, HardState.EMPTY, List.of()));
+        hard.put(i, HardState.EMPTY);
+        disks.put(i, new TreeMap<>());
+        applied.put(i, new ArrayList<>());
+    }
+
+    /** Starts a server with an empty disk that will join when a leader adds it. */
+    void addServer(int id, UnaryOperator<RaftConfig> tweak) {
+        trace.add("start " + id);
+        start(tweak.apply(new RaftConfig(id, List.of(), mode, 2, 10, 2, 16, 16, false, false, 1024, id, false)));
+    }
+
+    private RaftNode node(RaftConfig c, HardState hs, List<Entry> entries) {
+        RaftNode n = new RaftNode(c, hs, entries, checkpointAt.getOrDefault(c.id(), hs.compactIndex()));
+        n.setCheckpointReader(new CheckpointReader() {
+            @Override
+            public long size(long index) {
+                return index == checkpointAt.getOrDefault(c.id(), -1L) ? checkpointBytes(index).length : -1;
+            }
+
+            @Override
+            public byte[] read(long index, long offset, int length) {
+                byte[] all = size(index) < 0 ? null : checkpointBytes(index);
+                return all == null ? null
+                        : java.util.Arrays.copyOfRange(all, (int) offset, (int) Math.min(all.length, offset + length));
+            }
+        });
+        return n;
+    }
+
+    /** The content of a checkpoint at {@code index}: the same on every node (a deterministic state machine). */
+    static byte[] checkpointBytes(long index) {
+        byte[] b = new byte[1000];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (index * 31 + i);
+        }
+        return b;
+    }
+
+    /** The node takes a checkpoint of its applied prefix. */
+    void checkpoint(int id) {
+        long at = nodes.get(id).appliedPrefix();
+        if (nodes.get(id).checkpointed(at)) {
+            checkpointAt.put(id, at);
         }
     }
 
@@ -60,6 +112,16 @@ final class ScriptedGroup {
         RaftNode n = nodes.get(id);
         for (Ready rd = n.ready(); !rd.isEmpty(); rd = n.ready()) {
             TreeMap<Long, Entry> disk = disks.get(id);
+            for (CheckpointPiece p : rd.checkpointPieces()) {
+                if (p.offset() == 0) {
+                    received.put(id, new java.io.ByteArrayOutputStream());
+                }
+                received.get(id).writeBytes(p.data());
+            }
+            if (rd.installCheckpoint() >= 0) {
+                installed.put(id, rd.installCheckpoint());
+                checkpointAt.put(id, rd.installCheckpoint());
+            }
             if (rd.truncateAfter() >= 0) {
                 disk.tailMap(rd.truncateAfter(), false).clear();
             }
@@ -139,7 +201,7 @@ final class ScriptedGroup {
     void restart(int id) {
         trace.add("restart " + id);
         down.remove(id);
-        nodes.put(id, new RaftNode(configs.get(id), hard.get(id), new ArrayList<>(disks.get(id).values())));
+        nodes.put(id, node(configs.get(id), hard.get(id), new ArrayList<>(disks.get(id).values())));
         applied.get(id).clear();
         pump(id);
     }

@@ -102,20 +102,24 @@ final class SimChecker {
         }
     }
 
-    /** Every replica up, applied everything, all equal to the leader's log. */
+    /** Every member up, applied everything, all equal to the leader's log. */
     boolean converged() {
         SimReplica l = sim.servingLeader();
         if (l == null || l.node.commitPrefix() != l.node.lastIndex()) {
             return false;
         }
         long end = l.node.lastIndex();
-        for (int i = 1; i < sim.replicas.length; i++) {
-            SimReplica r = sim.replicas[i];
+        for (SimReplica r : sim.members()) {
             if (!r.up || r.node.appliedPrefix() != end || r.busy()) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** @return membership changes in the committed log observed */
+    long committedMembershipChanges() {
+        return committed.values().stream().filter(e -> e.kind() == EntryKind.CONFIG).count();
     }
 
     void finalChecks() {
@@ -138,8 +142,7 @@ final class SimChecker {
                 throw new SimFailure("acknowledged write id " + a.getKey() + " at " + a.getValue() + " lost");
             }
         }
-        for (int i = 1; i < sim.replicas.length; i++) {
-            SimReplica r = sim.replicas[i];
+        for (SimReplica r : sim.members()) {
             if (!r.blocks.equals(expected)) {
                 throw new SimFailure("node " + r.id + " blocks differ from the committed log's last writes");
             }

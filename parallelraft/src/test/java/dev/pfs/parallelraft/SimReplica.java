@@ -1,5 +1,7 @@
 package dev.pfs.parallelraft;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -8,26 +10,29 @@ import java.util.TreeMap;
 
 /**
  * One simulated server: a node, its durable disk, its applied block state, and checkpoints of the
- * state of its applied prefix (the node prunes its log behind them). The disk takes several
- * Readies at once ({@link Simulation} schedules them); each lands atomically when it completes,
- * in any order, under {@link Ready}'s rules: per index and for the hard state the later Ready
- * wins, and a truncating Ready runs alone.
+ * state of its applied prefix (the node prunes its log behind them, and streams the newest one to a
+ * follower that needs pruned entries). The disk takes several Readies at once ({@link Simulation}
+ * schedules them); each lands atomically when it completes, in any order, under {@link Ready}'s
+ * rules: per index and for the hard state the later Ready wins, and a Ready that truncates or
+ * carries a checkpoint runs alone.
  */
-final class SimReplica {
+final class SimReplica implements CheckpointReader {
 
     final int id;
     final RaftConfig cfg;
     RaftNode node;
     boolean up = true;
+    /** A spare not yet added to the group has never run. */
+    boolean started = true;
     int incarnation;
 
     /** Readies of this incarnation handed out so far: a Ready's sequence number orders its writes. */
     long readySeq;
     /** Readies being written now. */
     int writing;
-    /** A truncating Ready is being written: no other Ready starts until it lands. */
-    boolean truncating;
-    /** A truncating Ready waiting for the earlier ones to land, with its sequence number. */
+    /** A Ready that runs alone is being written: no other Ready starts until it lands. */
+    boolean exclusive;
+    /** A Ready that runs alone, waiting for the earlier ones to land, with its sequence number. */
     Ready barrier;
     long barrierSeq;
 
@@ -60,11 +65,57 @@ final class SimReplica {
 
     /** Highest commit prefix already checked against the group's committed log. */
     long checkedCommit;
+    /** A checkpoint being received from a leader (durable pieces so far), and its index. */
+    private ByteArrayOutputStream incoming = new ByteArrayOutputStream();
+    private long incomingIndex = -1;
+    /** Pieces this replica received, and checkpoints it installed. */
+    int piecesReceived;
+    int installs;
 
     SimReplica(RaftConfig cfg) {
         this.id = cfg.id();
         this.cfg = cfg;
         this.node = new RaftNode(cfg);
+        node.setCheckpointReader(this);
+    }
+
+    @Override
+    public long size(long index) {
+        return index == checkpointIndex ? encodeCheckpoint().length : -1;
+    }
+
+    @Override
+    public byte[] read(long index, long offset, int length) {
+        if (index != checkpointIndex) {
+            return null;
+        }
+        byte[] all = encodeCheckpoint();
+        return java.util.Arrays.copyOfRange(all, (int) offset, (int) Math.min(all.length, offset + length));
+    }
+
+    /** Block, data id and write count of every block in the checkpoint, by block. */
+    private byte[] encodeCheckpoint() {
+        ByteBuffer b = ByteBuffer.allocate(20 * checkpointBlocks.size());
+        new TreeMap<>(checkpointBlocks).forEach((block, data) -> b.putLong(block).putLong(data)
+                .putInt(checkpointWrites.get(block)));
+        return b.array();
+    }
+
+    private void installCheckpoint(long index) {
+        if (incomingIndex != index) {
+            throw new SimFailure("node " + id + " installs checkpoint " + index + " but received " + incomingIndex);
+        }
+        ByteBuffer b = ByteBuffer.wrap(incoming.toByteArray());
+        checkpointBlocks = new HashMap<>();
+        checkpointWrites = new HashMap<>();
+        while (b.hasRemaining()) {
+            long block = b.getLong();
+            checkpointBlocks.put(block, b.getLong());
+            checkpointWrites.put(block, b.getInt());
+        }
+        checkpointIndex = index;
+        installs++;
+        restoreCheckpoint();
     }
 
     /** @return whether a Ready is being written or waits to be */
@@ -72,8 +123,28 @@ final class SimReplica {
         return writing > 0 || barrier != null;
     }
 
+    /** @return whether {@code rd} must run alone: it truncates, or carries a checkpoint */
+    static boolean runsAlone(Ready rd) {
+        return rd.truncateAfter() >= 0 || rd.installCheckpoint() >= 0 || !rd.checkpointPieces().isEmpty();
+    }
+
     /** Ready number {@code seq} landed on disk: what it wrote survives a crash from now on. */
     void persist(Ready rd, long seq) {
+        for (CheckpointPiece piece : rd.checkpointPieces()) {
+            if (piece.offset() == 0) {
+                incoming = new ByteArrayOutputStream();
+                incomingIndex = piece.index();
+            }
+            if (piece.index() != incomingIndex || piece.offset() != incoming.size()) {
+                throw new SimFailure("node " + id + " got piece " + piece.index() + "@" + piece.offset()
+                        + " while holding " + incomingIndex + "@" + incoming.size());
+            }
+            incoming.writeBytes(piece.data());
+            piecesReceived++;
+        }
+        if (rd.installCheckpoint() >= 0) {
+            installCheckpoint(rd.installCheckpoint());
+        }
         if (rd.truncateAfter() >= 0) {
             disk.tailMap(rd.truncateAfter(), false).clear();
             writtenBy.tailMap(rd.truncateAfter(), false).clear();
@@ -132,7 +203,7 @@ final class SimReplica {
     /** Forgets the Readies being written: they never land. */
     private void dropOutstanding() {
         writing = 0;
-        truncating = false;
+        exclusive = false;
         barrier = null;
         incarnation++;
     }
@@ -140,6 +211,15 @@ final class SimReplica {
     void restart() {
         List<Entry> entries = new ArrayList<>(disk.values());
         node = new RaftNode(cfg, hard, entries, checkpointIndex);
+        node.setCheckpointReader(this);
+        restoreCheckpoint();
+        up = true;
+        started = true;
+        dropOutstanding();
+    }
+
+    /** Applied state := the durable checkpoint; the node applies the entries above it again. */
+    private void restoreCheckpoint() {
         blocks.clear();
         blocks.putAll(checkpointBlocks);
         writesApplied.clear();
@@ -150,7 +230,5 @@ final class SimReplica {
         appliedAbove.clear();
         sinceCheckpoint.clear();
         checkedCommit = checkpointIndex;
-        up = true;
-        dropOutstanding();
     }
 }

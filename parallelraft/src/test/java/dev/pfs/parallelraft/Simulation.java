@@ -11,8 +11,9 @@ import java.util.Random;
 /**
  * Deterministic simulation of a group on simulated time. One seed drives everything: message
  * delay (Pareto), reordering, loss, duplication, partitions (symmetric and one-way), crashes that
- * lose what was not persisted, restarts, leadership transfers and the client load. The checkers of
- * {@link SimChecker} run after every event.
+ * lose what was not persisted, restarts, leadership transfers, membership changes (a member
+ * removed, a spare with an empty disk added and caught up from a streamed checkpoint) and the
+ * client load. The checkers of {@link SimChecker} run after every event.
  */
 final class Simulation {
 
@@ -26,6 +27,8 @@ final class Simulation {
      */
     static final double DISK_ALPHA = 1.5;
     static final double DISK_CAP = 2_000;
+    /** Servers with empty disks that membership changes may add. */
+    static final int SPARES = 3;
 
     private record Event(long time, long seq, Runnable action) {
     }
@@ -74,18 +77,24 @@ final class Simulation {
         if (opt.naiveMerge()) {
             base = base.withNaiveMerge();
         }
-        replicas = new SimReplica[opt.nodes() + 1];
-        for (int i = 1; i <= opt.nodes(); i++) {
-            replicas[i] = new SimReplica(base.withId(i, seed * 31 + i));
+        base = base.withCheckpointPiece(64);
+        int total = opt.nodes() + (opt.faults() ? SPARES : 0);
+        replicas = new SimReplica[total + 1];
+        for (int i = 1; i <= total; i++) {
+            RaftConfig c = i <= opt.nodes() ? base.withId(i, seed * 31 + i)
+                    : base.withVoters(List.of()).withId(i, seed * 31 + i);
+            replicas[i] = new SimReplica(c);
+            replicas[i].started = i <= opt.nodes();
+            replicas[i].up = i <= opt.nodes();
         }
-        blocked = new boolean[opt.nodes() + 1][opt.nodes() + 1];
+        blocked = new boolean[total + 1][total + 1];
         checker = new SimChecker(this);
     }
 
     /** Runs the chaos phase, heals, runs to quiescence and checks the end state. */
     void run() {
         try {
-            for (int i = 1; i <= opt.nodes(); i++) {
+            for (int i = 1; i < replicas.length; i++) {
                 int id = i;
                 at(rnd.nextInt((int) TICK), () -> tick(id));
             }
@@ -122,7 +131,10 @@ final class Simulation {
     String describe() {
         StringBuilder b = new StringBuilder();
         for (int i = 1; i < replicas.length; i++) {
-            b.append("\n  ").append(replicas[i].up ? replicas[i].node : "node " + i + " down");
+            if (replicas[i].started) {
+                b.append("\n  ").append(replicas[i].up ? replicas[i].node + " members " + replicas[i].node.members()
+                        : "node " + i + " down");
+            }
         }
         return b.toString();
     }
@@ -145,23 +157,24 @@ final class Simulation {
     /**
      * Takes Readies while the node's disk has a free slot (so a busy disk makes later Readies
      * bigger), applies each one's committed entries at once in Ready order, and starts its write;
-     * a Ready with nothing to write completes at once. A truncating Ready waits until every
-     * earlier one landed and runs alone.
+     * a Ready with nothing to write completes at once. A Ready that truncates or carries a
+     * checkpoint waits until every earlier one landed, runs alone, and applies after it landed
+     * (an installed checkpoint replaces the applied state).
      */
     void pump(SimReplica r) {
-        while (r.up && r.barrier == null && !r.truncating && r.writing < diskQueue) {
+        while (r.up && r.barrier == null && !r.exclusive && r.writing < diskQueue) {
             Ready rd = r.node.ready();
             if (rd.isEmpty()) {
                 break;
             }
             long seq = ++r.readySeq;
-            for (Entry e : rd.toApply()) {
-                checker.applied(r, e);
-                r.applied(e);
+            boolean alone = SimReplica.runsAlone(rd);
+            if (!alone) {
+                apply(r, rd);
             }
-            if (rd.entries().isEmpty() && rd.hardState() == null && rd.truncateAfter() < 0) {
+            if (rd.entries().isEmpty() && rd.hardState() == null && !alone) {
                 landed(r, rd, seq);
-            } else if (rd.truncateAfter() >= 0 && r.writing > 0) {
+            } else if (alone && r.writing > 0) {
                 r.barrier = rd;
                 r.barrierSeq = seq;
             } else {
@@ -174,17 +187,27 @@ final class Simulation {
         }
     }
 
+    private void apply(SimReplica r, Ready rd) {
+        for (Entry e : rd.toApply()) {
+            checker.applied(r, e);
+            r.applied(e);
+        }
+    }
+
     private void startWrite(SimReplica r, Ready rd, long seq) {
         r.writing++;
-        r.truncating = rd.truncateAfter() >= 0;
+        r.exclusive = SimReplica.runsAlone(rd);
         int inc = r.incarnation;
         at(now + diskLatency(), () -> {
             if (r.incarnation != inc || !r.up) {
                 return;
             }
             r.writing--;
-            r.truncating &= rd.truncateAfter() < 0;
+            r.exclusive = false;
             landed(r, rd, seq);
+            if (SimReplica.runsAlone(rd)) {
+                apply(r, rd);
+            }
             if (r.barrier != null && r.writing == 0) {
                 Ready b = r.barrier;
                 r.barrier = null;
@@ -312,17 +335,17 @@ final class Simulation {
         if (!chaos) {
             return;
         }
-        int n = opt.nodes();
-        int pick = rnd.nextInt(10);
-        int a = 1 + rnd.nextInt(n);
-        int b = 1 + rnd.nextInt(n);
+        int n = replicas.length - 1;
+        int pick = rnd.nextInt(11);
+        int a = randomStarted();
+        int b = randomStarted();
         SimReplica current = servingLeader();
         if (current != null && rnd.nextBoolean()) {
             a = current.id;
         }
         switch (pick) {
             case 0, 1 -> {
-                if (downCount() < (n - 1) / 2 + 1 && replicas[a].up) {
+                if (downCount() < (opt.nodes() - 1) / 2 + 1 && replicas[a].up) {
                     trace.add(now, "CRASH " + a);
                     replicas[a].crash();
                 }
@@ -331,7 +354,7 @@ final class Simulation {
             case 4 -> {
                 trace.add(now, "PARTITION {" + a + "} | rest");
                 for (int x = 1; x <= n; x++) {
-                    if (x != a) {
+                    if (x != a && replicas[x].started) {
                         blocked[a][x] = true;
                         blocked[x][a] = true;
                     }
@@ -353,6 +376,7 @@ final class Simulation {
                     pump(l);
                 }
             }
+            case 9 -> changeMembers();
             default -> {
                 loss = rnd.nextDouble() * 0.05;
                 dup = rnd.nextDouble() * 0.03;
@@ -361,17 +385,71 @@ final class Simulation {
         at(now + 2_000 + rnd.nextInt(40_000), this::fault);
     }
 
+    private int randomStarted() {
+        while (true) {
+            int id = 1 + rnd.nextInt(replicas.length - 1);
+            if (replicas[id].started) {
+                return id;
+            }
+        }
+    }
+
+    /**
+     * Adds a spare (empty disk) or removes a member, keeping the group between
+     * {@code max(3, nodes - 1)} and {@code nodes + 1} members: removing one and adding a spare later
+     * is how an operator replaces a failed disk.
+     */
+    private void changeMembers() {
+        SimReplica l = servingLeader();
+        if (l == null) {
+            return;
+        }
+        List<Integer> next = new ArrayList<>(l.node.members());
+        SimReplica spare = null;
+        for (int i = opt.nodes() + 1; i < replicas.length && spare == null; i++) {
+            spare = replicas[i].started ? null : replicas[i];
+        }
+        boolean add = spare != null && (next.size() <= Math.max(3, opt.nodes() - 1)
+                || (next.size() <= opt.nodes() && rnd.nextBoolean()));
+        if (add) {
+            next.add(spare.id);
+        } else if (next.size() > Math.max(3, opt.nodes() - 1)) {
+            next.remove(rnd.nextInt(next.size()));
+        } else {
+            return;
+        }
+        RejectReason r = l.node.proposeMembership(next);
+        trace.add(now, "MEMBERS " + l.node.members() + " -> " + next + ": " + r);
+        if (r == RejectReason.NONE && add) {
+            spare.started = true;
+            spare.up = true;
+        }
+        pump(l);
+    }
+
+    /** @return the members of the serving leader's group, or every started replica without one */
+    List<SimReplica> members() {
+        SimReplica l = servingLeader();
+        List<SimReplica> out = new ArrayList<>();
+        for (int i = 1; i < replicas.length; i++) {
+            if (l == null ? replicas[i].started : l.node.members().contains(i)) {
+                out.add(replicas[i]);
+            }
+        }
+        return out;
+    }
+
     private int downCount() {
         int d = 0;
         for (int i = 1; i < replicas.length; i++) {
-            d += replicas[i].up ? 0 : 1;
+            d += replicas[i].started && !replicas[i].up ? 1 : 0;
         }
         return d;
     }
 
     private void restartAll() {
         for (int i = 1; i < replicas.length; i++) {
-            if (!replicas[i].up) {
+            if (!replicas[i].up && replicas[i].started) {
                 trace.add(now, "RESTART " + i);
                 replicas[i].restart();
                 pump(replicas[i]);

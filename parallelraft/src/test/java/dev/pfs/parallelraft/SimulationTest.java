@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -18,6 +20,22 @@ class SimulationTest {
 
     static final int SEEDS = Integer.getInteger("pfs.raft.seeds", 500);
     static final long FIRST = Long.getLong("pfs.raft.firstSeed", 1);
+
+    private static final AtomicLong CHANGES = new AtomicLong();
+    private static final AtomicLong INSTALLS = new AtomicLong();
+    private static final AtomicLong PIECES = new AtomicLong();
+
+    /** The seed set must really exercise membership changes and checkpoint streaming. */
+    @AfterAll
+    static void membershipChangesAndStreamingHappened() {
+        System.out.printf("simulation: %d membership changes committed, %d checkpoints installed from %d pieces%n",
+                CHANGES.get(), INSTALLS.get(), PIECES.get());
+        if (SEEDS >= 100) {
+            assertThat(CHANGES.get()).as("membership changes committed").isGreaterThan(SEEDS / 10);
+            assertThat(INSTALLS.get()).as("streamed checkpoints installed").isGreaterThan(SEEDS / 20);
+            assertThat(PIECES.get()).as("pieces: checkpoints span several").isGreaterThan(2 * INSTALLS.get());
+        }
+    }
 
     @TestFactory
     Stream<DynamicTest> parallelRaftSurvivesChaos() {
@@ -35,9 +53,15 @@ class SimulationTest {
                     Simulation sim = new Simulation(seed, SimOptions.chaos(mode, seed % 2 == 0 ? 3 : 5));
                     sim.run();
                     long end = sim.servingLeader().node.lastIndex();
-                    for (int id = 1; id < sim.replicas.length; id++) {
-                        assertThat(sim.replicas[id].node.appliedPrefix()).as("seed %d node %d", seed, id)
-                                .isEqualTo(end);
+                    for (SimReplica r : sim.members()) {
+                        assertThat(r.node.appliedPrefix()).as("seed %d node %d", seed, r.id).isEqualTo(end);
+                    }
+                    CHANGES.addAndGet(sim.checker.committedMembershipChanges());
+                    for (SimReplica r : sim.replicas) {
+                        if (r != null) {
+                            INSTALLS.addAndGet(r.installs);
+                            PIECES.addAndGet(r.piecesReceived);
+                        }
                     }
                     long pruned = 0;
                     for (int id = 1; id < sim.replicas.length; id++) {

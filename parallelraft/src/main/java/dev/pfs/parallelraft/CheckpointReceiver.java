@@ -1,0 +1,65 @@
+package dev.pfs.parallelraft;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A follower's side of checkpoint streaming: takes the leader's pieces strictly in order, hands
+ * each to the caller to write durably, acknowledges the next offset it wants (after the write),
+ * and installs the checkpoint when the last piece arrives. Pieces of one stream come from one
+ * leader: a leader change drops a partial stream, since two leaders need not encode a checkpoint
+ * the same way.
+ */
+final class CheckpointReceiver {
+
+    private final RaftNode n;
+    private long index = -1;
+    private long expected;
+
+    CheckpointReceiver(RaftNode n) {
+        this.n = n;
+    }
+
+    void reset() {
+        index = -1;
+        expected = 0;
+    }
+
+    RejectReason receive(Message m) {
+        if (m.index() <= n.committed.prefix()) {
+            respond(m, 0);
+            return RejectReason.DUPLICATE;
+        }
+        if (m.index() != index) {
+            if (m.commit() != 0) {
+                respond(m, 0);
+                return RejectReason.DUPLICATE;
+            }
+            index = m.index();
+            expected = 0;
+        }
+        if (m.commit() != expected) {
+            respond(m, expected);
+            return RejectReason.DUPLICATE;
+        }
+        n.receivedPiece(new CheckpointPiece(index, expected, m.data(), m.reject()));
+        expected += m.data().length;
+        if (m.reject()) {
+            List<Integer> members = new ArrayList<>(m.indices().length);
+            for (long id : m.indices()) {
+                members.add((int) id);
+            }
+            n.install(index, m.logTerm(), members);
+        }
+        respond(m, expected);
+        if (m.reject()) {
+            reset();
+        }
+        return RejectReason.NONE;
+    }
+
+    private void respond(Message m, long wanted) {
+        n.send(new Message(MessageType.CHECKPOINT_RESP, n.id(), m.from(), n.term, m.index(), wanted, List.of(),
+                n.committed.prefix(), null, false));
+    }
+}
