@@ -89,7 +89,9 @@ final class FollowerAppender {
         int acked = 0;
         boolean changed = false;
         for (Entry e : m.entries()) {
-            if (e.index() > n.committed.prefix() && e.index() >= n.log.firstIndex()) {
+            // An entry known committed is final, look-behind buffer included: the apply rule may
+            // already rely on it, so a later leader's re-stamped copy never replaces it.
+            if (!n.committed.contains(e.index()) && e.index() >= n.log.firstIndex()) {
                 Entry cur = n.log.get(e.index());
                 if (cur == null || cur.term() != e.term() || !cur.sameOrigin(e)) {
                     n.store(e);

@@ -135,7 +135,8 @@ final class Leader {
         if (reports.size() < n.members.quorum()) {
             return;
         }
-        LogMerger.Result r = LogMerger.merge(n.term, mergeFrom, cfg.lookBehind(), cfg.naiveMerge(), n.log, reports);
+        LogMerger.Result r = LogMerger.merge(n.term, mergeFrom, cfg.lookBehind(), cfg.naiveMerge(), n.log, n.committed,
+                reports);
         reports.clear();
         for (Entry e : r.entries()) {
             if (!e.equals(n.log.get(e.index()))) {

@@ -10,12 +10,13 @@ import java.util.List;
  * <ol>
  *   <li>{@code base} = the highest commit prefix reported; entries up to it are committed and taken
  *       from a reporter that knows them committed.</li>
- *   <li>Above {@code base}, per index, the entry with the highest stamp wins; a hole everywhere
- *       becomes a no-op.</li>
+ *   <li>Above {@code base}, an index the leader knows committed keeps the leader's entry as it is;
+ *       at any other index the entry with the highest stamp wins; a hole everywhere becomes a
+ *       no-op.</li>
  *   <li>Walking down from the end, a winner is stale, and replaced by a no-op, when a winner at a
  *       higher index within N carries a higher stamp and its look-behind buffer names another
  *       origin for this index.</li>
- *   <li>Every entry above {@code base} is re-stamped with the new term and gets a look-behind
+ *   <li>Every other entry above {@code base} is re-stamped with the new term and gets a look-behind
  *       buffer recomputed from the merged log.</li>
  * </ol>
  * The naive variant (the paper's merge, kept for the test that shows its flaw) skips rules 3 and 4.
@@ -49,10 +50,13 @@ final class LogMerger {
      * @param from       first index asked (the leader's commit prefix + 1)
      * @param lookBehind N
      * @param naive      the paper's merge (unsafe), for tests only
-     * @param below      the leader's own entries below {@code from}, for look-behind slots
+     * @param own        the leader's log: its entries below {@code from} give look-behind slots, and
+     *                   those it knows committed above are kept
+     * @param known      indices the leader knows committed
      * @param reports    logs of a quorum including the leader's
      */
-    static Result merge(long term, long from, int lookBehind, boolean naive, RaftLog below, List<Report> reports) {
+    static Result merge(long term, long from, int lookBehind, boolean naive, RaftLog own, IndexSet known,
+                        List<Report> reports) {
         long base = from - 1;
         long end = from - 1;
         for (Report r : reports) {
@@ -79,8 +83,16 @@ final class LogMerger {
                 throw new IllegalStateException("committed index " + i + " missing from the reports");
             }
         }
+        boolean[] kept = new boolean[n];
         if (!naive) {
-            dropStale(chosen, from, base, end, lookBehind);
+            for (long i = base + 1; i <= end; i++) {
+                Entry mine = own.get(i);
+                if (mine != null && known.contains(i)) {
+                    chosen[(int) (i - from)] = mine;
+                    kept[(int) (i - from)] = true;
+                }
+            }
+            dropStale(chosen, kept, from, base, end, lookBehind);
         }
         List<Entry> out = new ArrayList<>(n);
         for (long i = from; i <= end; i++) {
@@ -89,20 +101,20 @@ final class LogMerger {
                 out.add(c);
             } else if (c == null) {
                 out.add(Entry.noop(i, term));
-            } else if (naive) {
+            } else if (naive || kept[(int) (i - from)]) {
                 out.add(c);
             } else {
-                out.add(c.restamp(term, lookBehindOf(i, lookBehind, from, out, below)));
+                out.add(c.restamp(term, lookBehindOf(i, lookBehind, from, out, own)));
             }
         }
         return new Result(base, end, out);
     }
 
     /** Rule 3: walking down, a winner contradicted by a newer successor's LBB becomes a hole. */
-    private static void dropStale(Entry[] chosen, long from, long base, long end, int lookBehind) {
+    private static void dropStale(Entry[] chosen, boolean[] kept, long from, long base, long end, int lookBehind) {
         for (long j = end; j > base; j--) {
             Entry c = chosen[(int) (j - from)];
-            if (c == null) {
+            if (c == null || kept[(int) (j - from)]) {
                 continue;
             }
             for (long i = j + 1; i <= Math.min(end, j + lookBehind); i++) {

@@ -19,7 +19,7 @@ class LogMergerTest {
     void highestStampWinsHolesBecomeNoopsAndEverythingIsRestamped() {
         LogMerger.Report a = new LogMerger.Report(0, List.of(write(1, 1, 1, 5), write(3, 2, 2, 7)));
         LogMerger.Report b = new LogMerger.Report(0, List.of(write(1, 2, 2, 6)));
-        LogMerger.Result r = LogMerger.merge(4, 1, 2, false, new RaftLog(), List.of(a, b));
+        LogMerger.Result r = LogMerger.merge(4, 1, 2, false, new RaftLog(), new IndexSet(), List.of(a, b));
         assertThat(r.base()).isZero();
         assertThat(r.end()).isEqualTo(3);
         assertThat(r.entries()).extracting(Entry::term).containsOnly(4L);
@@ -34,7 +34,7 @@ class LogMergerTest {
         // Index 2 holds origin 1 somewhere; index 3, stamped 3, says the leader of term 3 had origin 3 at 2.
         LogMerger.Report a = new LogMerger.Report(0, List.of(write(2, 1, 1, 9)));
         LogMerger.Report b = new LogMerger.Report(0, List.of(write(3, 3, 3, 4, slot(2, 3, 8))));
-        LogMerger.Result r = LogMerger.merge(5, 1, 2, false, new RaftLog(), List.of(a, b));
+        LogMerger.Result r = LogMerger.merge(5, 1, 2, false, new RaftLog(), new IndexSet(), List.of(a, b));
         assertThat(r.entries().get(1).kind()).as("stale index 2").isEqualTo(EntryKind.NOOP);
         assertThat(r.entries().get(2).originTerm()).isEqualTo(3);
     }
@@ -43,7 +43,7 @@ class LogMergerTest {
     void keepsCommittedEntriesBelowTheHighestCommitPrefix() {
         LogMerger.Report leader = new LogMerger.Report(0, List.of());
         LogMerger.Report other = new LogMerger.Report(2, List.of(write(1, 1, 1, 1), write(2, 1, 1, 2)));
-        LogMerger.Result r = LogMerger.merge(3, 1, 2, false, new RaftLog(), List.of(leader, other));
+        LogMerger.Result r = LogMerger.merge(3, 1, 2, false, new RaftLog(), new IndexSet(), List.of(leader, other));
         assertThat(r.base()).isEqualTo(2);
         assertThat(r.entries()).extracting(Entry::term).containsExactly(1L, 1L);
     }
@@ -51,7 +51,7 @@ class LogMergerTest {
     @Test
     void naiveMergeKeepsOldStamps() {
         LogMerger.Report a = new LogMerger.Report(0, List.of(write(1, 1, 1, 5)));
-        LogMerger.Result r = LogMerger.merge(3, 1, 2, true, new RaftLog(), List.of(a));
+        LogMerger.Result r = LogMerger.merge(3, 1, 2, true, new RaftLog(), new IndexSet(), List.of(a));
         assertThat(r.entries().getFirst().term()).isEqualTo(1);
     }
 }
