@@ -42,20 +42,40 @@ final class CheckpointReceiver {
             respond(m, expected);
             return RejectReason.DUPLICATE;
         }
-        n.receivedPiece(new CheckpointPiece(index, expected, m.data(), m.reject()));
+        n.pending.received(new CheckpointPiece(index, expected, m.data(), m.reject()));
         expected += m.data().length;
         if (m.reject()) {
             List<Integer> members = new ArrayList<>(m.indices().length);
             for (long id : m.indices()) {
                 members.add((int) id);
             }
-            n.install(index, m.logTerm(), members);
+            install(index, m.logTerm(), members);
         }
         respond(m, expected);
         if (m.reject()) {
             reset();
         }
         return RejectReason.NONE;
+    }
+
+    /**
+     * Takes a streamed checkpoint of the committed prefix {@code index} as the node's applied
+     * state: entries up to it are dropped, entries above it are applied again over it. In strict
+     * mode the log above is kept only if it continues the checkpoint's stamp (Raft's rule).
+     */
+    private void install(long index, long stamp, List<Integer> membersThere) {
+        Entry there = n.log.get(index);
+        if (n.cfg.mode() == Mode.STRICT && (there == null || there.term() != stamp)) {
+            n.truncate(index);
+        }
+        n.log.compact(index, stamp);
+        n.pending.installed(index);
+        n.members.installed(index, membersThere);
+        n.committed.addPrefix(index);
+        n.applied.clear(index);
+        n.checkpointIndex = Math.max(n.checkpointIndex, index);
+        n.maxTerm = n.log.maxTerm();
+        n.hardStateDirty = true;
     }
 
     private void respond(Message m, long wanted) {

@@ -50,7 +50,7 @@ final class CheckpointStreamer {
     }
 
     private boolean start(Progress p) {
-        long index = n.checkpointIndex();
+        long index = n.checkpointIndex;
         long size = n.checkpoints().size(index);
         if (index < n.log.firstIndex() - 1 || size < 0) {
             return false;

@@ -63,7 +63,7 @@ final class FollowerAppender {
         int k = 0;
         long[] kept = new long[acks.length];
         for (long x : acks) {
-            if (!n.inFlight.holds(x, n.log)) {
+            if (!n.pending.inFlight.holds(x, n.log)) {
                 kept[k++] = x;
             }
         }
@@ -151,6 +151,22 @@ final class FollowerAppender {
     private Message appendResp(int to, long index, boolean reject) {
         return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, 0, List.of(), n.committed.prefix(),
                 null, reject);
+    }
+
+    /** Takes the leader's commit information and safe prefix; answers with this node's commit prefix. */
+    RejectReason heartbeat(Message m) {
+        learnCommitted(m.commit(), m.indices());
+        n.safePrefix = Math.max(n.safePrefix, m.logTerm());
+        n.send(new Message(MessageType.HEARTBEAT_RESP, n.id(), m.from(), n.term, n.log.lastIndex(), 0, List.of(),
+                n.committed.prefix(), null, false));
+        return RejectReason.NONE;
+    }
+
+    /** Merge stage: reports this node's commit prefix, compaction point and entries from the asked index. */
+    RejectReason reportLog(Message m) {
+        n.send(new Message(MessageType.MERGE_RESP, n.id(), m.from(), n.term, m.index(), n.log.firstIndex() - 1,
+                n.log.range(m.index(), n.log.lastIndex()), n.committed.prefix(), null, false));
+        return RejectReason.NONE;
     }
 
     /** Marks what the leader says is n.committed and this node holds; returns whether anything was new. */

@@ -59,14 +59,14 @@ final class Leader {
 
     void start() {
         for (long i = self.prefix() + 1; i <= n.log.lastIndex(); i++) {
-            if (n.log.get(i) != null && !n.unstable.contains(i) && cfg.mode() == Mode.STRICT) {
+            if (n.log.get(i) != null && !n.pending.unstable.contains(i) && cfg.mode() == Mode.STRICT) {
                 self.add(i);
             }
         }
         if (cfg.mode() == Mode.STRICT) {
             merged = true;
             mergeDone = true;
-            n.appendOwn(Entry.noop(n.log.lastIndex() + 1, n.term));
+            n.store(Entry.noop(n.log.lastIndex() + 1, n.term));
             broadcastHeartbeat();
             return;
         }
@@ -92,7 +92,7 @@ final class Leader {
     /** Appends the queued change once every earlier entry is committed (one change at a time). */
     private void maybeAppendMembership() {
         if (queuedMembers != null && mergeDone && n.committed.prefix() == n.log.lastIndex()) {
-            n.appendOwn(Entry.config(n.log.lastIndex() + 1, n.term, queuedMembers));
+            n.store(Entry.config(n.log.lastIndex() + 1, n.term, queuedMembers));
             queuedMembers = null;
             syncPeers();
         }
@@ -141,7 +141,7 @@ final class Leader {
         for (Entry e : r.entries()) {
             if (!e.equals(n.log.get(e.index()))) {
                 n.store(e);
-            } else if (!n.unstable.contains(e.index())) {
+            } else if (!n.pending.unstable.contains(e.index())) {
                 self.add(e.index());
             }
         }

@@ -42,6 +42,15 @@ final class Membership {
         return inLog.isEmpty() ? 0 : inLog.lastKey();
     }
 
+    /**
+     * Members (and those of the configuration before the newest, such as a leader removing itself)
+     * may ask node {@code self} for votes; a node that is not a member (joining, or removed) hears
+     * anyone.
+     */
+    boolean hears(int from, int self) {
+        return contains(from) || previous().contains(from) || !contains(self);
+    }
+
     boolean contains(int id) {
         return current().contains(id);
     }

@@ -102,6 +102,18 @@ final class RaftLog {
         return i - 1;
     }
 
+    /** @return the look-behind buffer of an entry at {@code index}: the held entries among the {@code n} before it */
+    List<LbbSlot> lookBehind(long index, int n) {
+        List<LbbSlot> slots = new ArrayList<>(n);
+        for (long k = Math.max(first, index - n); k < index; k++) {
+            Entry p = get(k);
+            if (p != null) {
+                slots.add(new LbbSlot(k, p.originTerm(), p.ranges()));
+            }
+        }
+        return slots;
+    }
+
     /** @return held entries in {@code [from, to]}, skipping holes */
     List<Entry> range(long from, long to) {
         List<Entry> out = new ArrayList<>();

@@ -2,11 +2,9 @@ package dev.pfs.parallelraft;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 /**
  * One member of a replication group as a pure state machine, after etcd raft: feed it
@@ -19,49 +17,36 @@ public final class RaftNode {
     final RaftConfig cfg;
     final RaftLog log = new RaftLog();
     final IndexSet committed = new IndexSet();
-    private final IndexSet applied = new IndexSet();
+    final IndexSet applied = new IndexSet();
     private final MessageValidator validator;
     private final Applier applier;
     private final Random random;
     private final Map<RejectReason, Long> rejections = new EnumMap<>(RejectReason.class);
 
     long term;
-    private int votedFor;
+    int votedFor;
     int leaderId;
     Role role = Role.FOLLOWER;
     private Leader leader;
-    private final Set<Integer> granted = new HashSet<>();
-    private final Set<Integer> refused = new HashSet<>();
+    private final Election election = new Election(this);
     private int electionElapsed;
     private int randomizedTimeout;
-    private final FollowerAppender appender = new FollowerAppender(this);
+    final FollowerAppender appender = new FollowerAppender(this);
     private final CheckpointReceiver receiver = new CheckpointReceiver(this);
-    private long maxTerm;
+    /** Highest stamp in the log, pruned part included: with the last index, how up to date it is. */
+    long maxTerm;
     /** The membership this node follows (newest configuration in its log). */
     final Membership members;
     private CheckpointReader checkpoints = CheckpointReader.NONE;
-    private final List<CheckpointPiece> pieces = new ArrayList<>();
-    private long install = -1;
 
-    /** Indices stored in memory whose current entry is not yet durable. */
-    final Set<Long> unstable = new HashSet<>();
-    final InFlightWrites inFlight = new InFlightWrites();
     final List<Message> out = new ArrayList<>();
-    private final List<Entry> toPersist = new ArrayList<>();
-    private long truncateAfter = -1;
-    private boolean hardStateDirty;
-    /** Commit prefix in the last hard state handed out. */
-    private long hardCommit;
-    /**
-     * Readies handed out with a hard state and not yet advanced. While one is in flight, a Ready
-     * with messages carries the hard state again: its messages may rely on that state (a new term,
-     * a vote, a reported commit prefix), and a later hard state supersedes the earlier ones.
-     */
-    private int hardStatesInFlight;
+    /** Term or vote changed since the last hard state handed out. */
+    boolean hardStateDirty;
+    final PendingWrites pending;
     /** Strict follower acknowledgements held back because an earlier write was not yet durable. */
     long acksDeferred;
     /** Highest index the caller holds a durable checkpoint of (applied prefix state). */
-    private long checkpointIndex;
+    long checkpointIndex;
     /** Prefix every member knows committed, as piggybacked by a leader: nobody needs it from a log again. */
     long safePrefix;
 
@@ -98,7 +83,7 @@ public final class RaftNode {
         }
         this.cfg = cfg;
         this.members = new Membership(hard.members().isEmpty() ? cfg.voters() : hard.members());
-        this.validator = new MessageValidator(cfg, this::knownSender);
+        this.validator = new MessageValidator(cfg, from -> members.hears(from, cfg.id()));
         this.applier = new Applier(cfg.mode(), cfg.mode() == Mode.PARALLEL ? cfg.lookBehind() : 0);
         this.random = new Random(cfg.randomSeed());
         this.term = hard.term();
@@ -122,7 +107,7 @@ public final class RaftNode {
         }
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
         applied.addPrefix(checkpoint);
-        hardCommit = hard.commit();
+        pending = new PendingWrites(hard.commit());
         checkpointIndex = checkpoint;
         resetElectionTimer();
     }
@@ -226,7 +211,7 @@ public final class RaftNode {
      *         checkpoint, or the compaction point: strict mode checks the term at its index)
      */
     public boolean checkpointed(long index) {
-        if (index > applied.prefix() || index > inFlight.durableThrough(checkpointIndex)) {
+        if (index > applied.prefix() || index > pending.inFlight.durableThrough(checkpointIndex)) {
             return false;
         }
         checkpointIndex = Math.max(checkpointIndex, index);
@@ -272,7 +257,7 @@ public final class RaftNode {
     private RejectReason stepValid(Message m) {
         if (m.term() > term) {
             if (m.type() == MessageType.PRE_VOTE || (m.type() == MessageType.PRE_VOTE_RESP && !m.reject())) {
-                return m.type() == MessageType.PRE_VOTE ? onPreVote(m) : onPreVoteResp(m);
+                return m.type() == MessageType.PRE_VOTE ? election.onPreVote(m) : election.onPreVoteResp(m);
             }
             if (m.type() == MessageType.VOTE && inLease() && !m.reject()) {
                 return RejectReason.NONE;
@@ -291,10 +276,10 @@ public final class RaftNode {
             return RejectReason.STALE_TERM;
         }
         return switch (m.type()) {
-            case PRE_VOTE -> onPreVote(m);
-            case VOTE -> onVote(m);
-            case PRE_VOTE_RESP -> onPreVoteResp(m);
-            case VOTE_RESP -> onVoteResp(m);
+            case PRE_VOTE -> election.onPreVote(m);
+            case VOTE -> election.onVote(m);
+            case PRE_VOTE_RESP -> election.onPreVoteResp(m);
+            case VOTE_RESP -> election.onVoteResp(m);
             case APPEND, HEARTBEAT, MERGE_REQ, TIMEOUT_NOW, CHECKPOINT -> fromLeader(m);
             case APPEND_RESP, HEARTBEAT_RESP, MERGE_RESP, CHECKPOINT_RESP ->
                     leader != null ? leader.onResponse(m) : RejectReason.NONE;
@@ -316,7 +301,7 @@ public final class RaftNode {
             leader.tick();
         } else if (electionElapsed >= randomizedTimeout) {
             electionElapsed = 0;
-            campaign(cfg.preVote(), false);
+            election.campaign(cfg.preVote(), false);
         }
     }
 
@@ -336,7 +321,7 @@ public final class RaftNode {
             r = RejectReason.INVALID_LBA;
         } else {
             long index = log.lastIndex() + 1;
-            appendOwn(new Entry(index, term, term, EntryKind.WRITE, ranges, lookBehind(index), data));
+            store(new Entry(index, term, term, EntryKind.WRITE, ranges, lookBehind(index), data));
             return new ProposeResult(RejectReason.NONE, index, term);
         }
         rejections.merge(r, 1L, Long::sum);
@@ -360,7 +345,7 @@ public final class RaftNode {
     /** Starts an election now, as if the election timer had fired (with pre-vote if configured). */
     public void campaign() {
         if (leader == null) {
-            campaign(cfg.preVote(), false);
+            election.campaign(cfg.preVote(), false);
         }
     }
 
@@ -391,34 +376,7 @@ public final class RaftNode {
             members.compacted(prune);
             hardStateDirty = true;
         }
-        // A Ready that truncates or carries a checkpoint lands after every earlier one (Ready's
-        // rules), so nothing is in flight for it.
-        boolean barrier = truncateAfter >= 0 || install >= 0 || !pieces.isEmpty();
-        long durable = barrier ? Long.MAX_VALUE : inFlight.durableThrough(checkpointIndex);
-        HardState hs = null;
-        List<Message> msgs = List.of();
-        // The last hard state handed out may cover entries written with it, in the same Ready. While
-        // that Ready is in flight no hard state may follow (its commit could neither shrink nor cover
-        // those entries), nor any message (it may rely on a hard state): they wait for the next call.
-        if (hardCommit <= durable) {
-            long commit = Math.max(hardCommit, Math.min(committed.prefix(), durable));
-            msgs = InFlightWrites.capCommits(appender.bound(out, durable), commit);
-            out.clear();
-            if (hardStateDirty || commit != hardCommit || (hardStatesInFlight > 0 && !msgs.isEmpty())) {
-                hardCommit = commit;
-                hs = new HardState(term, votedFor, hardCommit, log.firstIndex() - 1, log.compactTerm(),
-                        members.base());
-                hardStatesInFlight++;
-                hardStateDirty = false;
-            }
-        }
-        Ready rd = new Ready(hs, truncateAfter, List.copyOf(toPersist), msgs, apply, List.copyOf(pieces), install);
-        inFlight.handedOut(toPersist, log);
-        truncateAfter = -1;
-        toPersist.clear();
-        pieces.clear();
-        install = -1;
-        return rd;
+        return pending.build(this, apply);
     }
 
     /**
@@ -426,56 +384,13 @@ public final class RaftNode {
      * Readies may be advanced in any order.
      */
     public void advance(Ready rd) {
-        for (Entry e : rd.entries()) {
-            if (log.get(e.index()) == e) {
-                unstable.remove(e.index());
-            }
-        }
-        inFlight.landed(rd.entries());
-        if (rd.hardState() != null && hardStatesInFlight > 0) {
-            hardStatesInFlight--;
-        }
+        pending.landed(rd, log);
         if (leader != null) {
             leader.persisted(rd.entries());
         }
     }
 
     // ---- roles -------------------------------------------------------------------------------
-
-    private void campaign(boolean pre, boolean forced) {
-        if (!members.contains(id())) {
-            resetElectionTimer();
-            return;
-        }
-        granted.clear();
-        refused.clear();
-        granted.add(id());
-        if (pre) {
-            role = Role.PRE_CANDIDATE;
-            leaderId = 0;
-        } else {
-            term++;
-            votedFor = id();
-            hardStateDirty = true;
-            role = Role.CANDIDATE;
-            leaderId = 0;
-        }
-        resetElectionTimer();
-        if (votes(granted) >= members.quorum()) {
-            if (pre) {
-                campaign(false, forced);
-            } else {
-                becomeLeader();
-            }
-            return;
-        }
-        for (int peer : members.current()) {
-            if (peer != id()) {
-                send(new Message(pre ? MessageType.PRE_VOTE : MessageType.VOTE, id(), peer, pre ? term + 1 : term,
-                        log.lastIndex(), maxTerm, List.of(), committed.prefix(), null, forced));
-            }
-        }
-    }
 
     void becomeFollower(long newTerm, int newLeader) {
         if (newTerm != term) {
@@ -493,7 +408,7 @@ public final class RaftNode {
         resetElectionTimer();
     }
 
-    private void becomeLeader() {
+    void becomeLeader() {
         role = Role.LEADER;
         leaderId = id();
         appender.reset();
@@ -502,91 +417,18 @@ public final class RaftNode {
         leader.start();
     }
 
-    private boolean inLease() {
+    boolean inLease() {
         return cfg.checkQuorum() && leaderId != 0 && electionElapsed < cfg.electionTicks();
     }
 
-    private void resetElectionTimer() {
+    /** A leader (or a candidate we voted for) was heard from: the election timer starts over. */
+    void heardFromLeader() {
+        electionElapsed = 0;
+    }
+
+    void resetElectionTimer() {
         electionElapsed = 0;
         randomizedTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
-    }
-
-    // ---- elections ---------------------------------------------------------------------------
-
-    /**
-     * Raft's check on {@code (highest stamp, last index)}; in ParallelRaft also that this node has
-     * not pruned (or skipped, by installing a checkpoint) entries above the candidate's commit
-     * prefix: a new leader's merge fetches everything above its commit prefix from its voters.
-     */
-    private boolean upToDate(Message m) {
-        boolean logOk = m.logTerm() > maxTerm || (m.logTerm() == maxTerm && m.index() >= log.lastIndex());
-        return logOk && (cfg.mode() == Mode.STRICT || log.firstIndex() - 1 <= m.commit());
-    }
-
-    private RejectReason onPreVote(Message m) {
-        boolean grant = m.term() > term && !inLease() && upToDate(m);
-        send(new Message(MessageType.PRE_VOTE_RESP, id(), m.from(), grant ? m.term() : term, 0, 0, List.of(), 0,
-                null, !grant));
-        return RejectReason.NONE;
-    }
-
-    private RejectReason onVote(Message m) {
-        boolean grant = (votedFor == 0 || votedFor == m.from()) && upToDate(m) && leader == null;
-        if (grant) {
-            votedFor = m.from();
-            hardStateDirty = true;
-            electionElapsed = 0;
-        }
-        send(new Message(MessageType.VOTE_RESP, id(), m.from(), term, 0, 0, List.of(), 0, null, !grant));
-        return RejectReason.NONE;
-    }
-
-    /** @return how many of {@code ids} are members now */
-    private int votes(Set<Integer> ids) {
-        int k = 0;
-        for (int v : ids) {
-            k += members.contains(v) ? 1 : 0;
-        }
-        return k;
-    }
-
-    /**
-     * Members (and those of the configuration before the newest, such as a leader removing itself)
-     * may talk to this node; a node that is not a member (joining, or removed) hears anyone.
-     */
-    private boolean knownSender(int from) {
-        return members.contains(from) || members.previous().contains(from) || !members.contains(id());
-    }
-
-    private RejectReason onPreVoteResp(Message m) {
-        if (role != Role.PRE_CANDIDATE || m.term() != term + 1) {
-            return role == Role.PRE_CANDIDATE ? RejectReason.NONE : RejectReason.DUPLICATE;
-        }
-        return tally(m, true);
-    }
-
-    private RejectReason onVoteResp(Message m) {
-        if (role != Role.CANDIDATE) {
-            return RejectReason.DUPLICATE;
-        }
-        return tally(m, false);
-    }
-
-    private RejectReason tally(Message m, boolean pre) {
-        if (granted.contains(m.from()) || refused.contains(m.from())) {
-            return RejectReason.DUPLICATE;
-        }
-        (m.reject() ? refused : granted).add(m.from());
-        if (votes(granted) >= members.quorum()) {
-            if (pre) {
-                campaign(false, false);
-            } else {
-                becomeLeader();
-            }
-        } else if (votes(refused) >= members.quorum()) {
-            becomeFollower(term, 0);
-        }
-        return RejectReason.NONE;
     }
 
     // ---- following ---------------------------------------------------------------------------
@@ -601,21 +443,11 @@ public final class RaftNode {
         electionElapsed = 0;
         return switch (m.type()) {
             case APPEND -> appender.append(m);
-            case HEARTBEAT -> {
-                appender.learnCommitted(m.commit(), m.indices());
-                safePrefix = Math.max(safePrefix, m.logTerm());
-                send(new Message(MessageType.HEARTBEAT_RESP, id(), m.from(), term, log.lastIndex(), 0, List.of(),
-                        committed.prefix(), null, false));
-                yield RejectReason.NONE;
-            }
+            case HEARTBEAT -> appender.heartbeat(m);
             case CHECKPOINT -> receiver.receive(m);
-            case MERGE_REQ -> {
-                send(new Message(MessageType.MERGE_RESP, id(), m.from(), term, m.index(), log.firstIndex() - 1,
-                        log.range(m.index(), log.lastIndex()), committed.prefix(), null, false));
-                yield RejectReason.NONE;
-            }
+            case MERGE_REQ -> appender.reportLog(m);
             default -> {
-                campaign(false, true);
+                election.campaign(false, true);
                 yield RejectReason.NONE;
             }
         };
@@ -625,23 +457,14 @@ public final class RaftNode {
 
     void store(Entry e) {
         log.put(e);
-        inFlight.replaced(e.index());
         members.stored(e);
-        toPersist.add(e);
-        unstable.add(e.index());
+        pending.stored(e);
         maxTerm = Math.max(maxTerm, e.term());
-    }
-
-    void appendOwn(Entry e) {
-        store(e);
     }
 
     void truncate(long after) {
         log.truncateAfter(after);
-        toPersist.removeIf(e -> e.index() > after);
-        unstable.removeIf(i -> i > after);
-        inFlight.truncated(after);
-        truncateAfter = truncateAfter < 0 ? after : Math.min(truncateAfter, after);
+        pending.truncated(after);
         maxTerm = log.maxTerm();
         members.truncatedAfter(after);
     }
@@ -652,47 +475,8 @@ public final class RaftNode {
         return checkpoints;
     }
 
-    long checkpointIndex() {
-        return checkpointIndex;
-    }
-
-    void receivedPiece(CheckpointPiece piece) {
-        pieces.add(piece);
-    }
-
-    /**
-     * Takes a streamed checkpoint of the committed prefix {@code index} as this node's applied
-     * state: entries up to it are dropped, entries above it are applied again over it. In strict
-     * mode the log above is kept only if it continues the checkpoint's stamp (Raft's rule).
-     */
-    void install(long index, long stamp, List<Integer> membersThere) {
-        if (cfg.mode() == Mode.STRICT && (log.get(index) == null || log.get(index).term() != stamp)) {
-            truncate(index);
-        }
-        log.compact(index, stamp);
-        toPersist.removeIf(e -> e.index() <= index);
-        unstable.removeIf(i -> i <= index);
-        members.installed(index, membersThere);
-        committed.addPrefix(index);
-        applied.clear(index);
-        checkpointIndex = Math.max(checkpointIndex, index);
-        maxTerm = log.maxTerm();
-        hardStateDirty = true;
-        install = index;
-    }
-
     List<LbbSlot> lookBehind(long index) {
-        if (cfg.mode() != Mode.PARALLEL) {
-            return List.of();
-        }
-        List<LbbSlot> slots = new ArrayList<>(cfg.lookBehind());
-        for (long k = Math.max(log.firstIndex(), index - cfg.lookBehind()); k < index; k++) {
-            Entry p = log.get(k);
-            if (p != null) {
-                slots.add(new LbbSlot(k, p.originTerm(), p.ranges()));
-            }
-        }
-        return slots;
+        return cfg.mode() == Mode.PARALLEL ? log.lookBehind(index, cfg.lookBehind()) : List.of();
     }
 
     void send(Message m) {
