@@ -26,6 +26,11 @@ final class FollowerAppender {
         this.n = n;
     }
 
+    /** Strict mode: whether an append waits behind a gap. */
+    boolean waitingBehindGap() {
+        return !reorder.isEmpty();
+    }
+
     void reset() {
         reorder.clear();
         matchIndex = 0;

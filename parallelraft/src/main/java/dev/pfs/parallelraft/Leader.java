@@ -260,6 +260,9 @@ final class Leader {
     }
 
     private RejectReason onAppendResp(Message m, Progress p) {
+        if (m.reject() && cfg.mode() == Mode.PARALLEL) {
+            return resendHoles(m, p);
+        }
         p.inflight = Math.max(0, p.inflight - 1);
         boolean news = ackPrefix(p, m.commit());
         if (cfg.mode() == Mode.STRICT) {
@@ -286,6 +289,27 @@ final class Leader {
         }
         maybeFinishTransfer();
         return news ? RejectReason.NONE : RejectReason.DUPLICATE;
+    }
+
+    /** Fast catch-up: the follower named holes (from look-behind buffers); send exactly those entries. */
+    private RejectReason resendHoles(Message m, Progress p) {
+        ackPrefix(p, m.commit());
+        if (!merged || streamer.needed(p)) {
+            return RejectReason.NONE;
+        }
+        List<Entry> batch = new ArrayList<>();
+        for (long x : m.indices()) {
+            Entry e = n.log.get(x);
+            if (e != null && !p.acked.contains(x) && batch.size() < cfg.maxBatch()) {
+                batch.add(e);
+            }
+        }
+        if (batch.isEmpty()) {
+            return RejectReason.DUPLICATE;
+        }
+        long cp = Math.min(n.committed.prefix(), p.acked.prefix());
+        n.send(new Message(MessageType.APPEND, n.id(), m.from(), n.term, 0, 0, batch, cp, committedFor(p, cp), false));
+        return RejectReason.NONE;
     }
 
     private boolean ackPrefix(Progress p, long upTo) {

@@ -33,6 +33,7 @@ public final class RaftNode {
     private int randomizedTimeout;
     final FollowerAppender appender = new FollowerAppender(this);
     private final CheckpointReceiver receiver = new CheckpointReceiver(this);
+    private final HoleReporter holes = new HoleReporter(this);
     /** Highest stamp in the log, pruned part included: with the last index, how up to date it is. */
     long maxTerm;
     /** The membership this node follows (newest configuration in its log). */
@@ -302,6 +303,8 @@ public final class RaftNode {
         } else if (electionElapsed >= randomizedTimeout) {
             electionElapsed = 0;
             election.campaign(cfg.preVote(), false);
+        } else if (role == Role.FOLLOWER && leaderId != 0) {
+            holes.tick(appender.waitingBehindGap());
         }
     }
 
@@ -405,6 +408,7 @@ public final class RaftNode {
         leaderId = newLeader;
         leader = null;
         appender.reset();
+        holes.reset();
         resetElectionTimer();
     }
 

@@ -121,6 +121,45 @@ class GoldenTraceTest {
     }
 
     @Test
+    void followerNamesHolesFromLookBehindBuffers() throws IOException {
+        ScriptedGroup g = new ScriptedGroup(Mode.PARALLEL, 3, c -> c);
+        g.campaign(1);
+        g.deliver(any());
+        for (int i = 0; i < 3; i++) {
+            g.propose(1, i * 3, 2, DATA);
+        }
+        g.drop(m -> m.to() == 3 && m.entries().stream().anyMatch(e -> e.index() == 1));
+        g.deliver(any());
+        assertThat(g.node(3).entry(1)).as("index 1 lost on its way to node 3").isNull();
+        g.tick(3, 1);
+        g.deliver(any());
+        assertThat(g.node(3).entry(1)).as("one tick: maybe only overtaken").isNull();
+        g.tick(3, 1);
+        g.deliver(any());
+        assertThat(g.node(3).entry(1)).as("named by the LBBs of 2 and 3, asked for, sent").isNotNull();
+        check("named-holes", g);
+    }
+
+    @Test
+    void strictFollowerReportsAGapAfterATick() throws IOException {
+        ScriptedGroup g = new ScriptedGroup(Mode.STRICT, 3, c -> c);
+        g.campaign(1);
+        g.deliver(any());
+        g.tick(1, 2);
+        g.deliver(any());
+        for (int i = 0; i < 3; i++) {
+            g.propose(1, i * 3, 2, DATA);
+        }
+        g.drop(m -> m.to() == 3 && m.entries().stream().anyMatch(e -> e.index() == 2));
+        g.deliver(any());
+        assertThat(g.node(3).lastIndex()).as("index 3 waits behind the gap at 2").isEqualTo(1);
+        g.tick(3, 2);
+        g.deliver(any());
+        assertThat(g.node(3).lastIndex()).isEqualTo(4);
+        check("strict-gap", g);
+    }
+
+    @Test
     void leadershipTransfer() throws IOException {
         ScriptedGroup g = new ScriptedGroup(Mode.PARALLEL, 3, c -> c);
         g.campaign(1);
