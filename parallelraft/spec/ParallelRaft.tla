@@ -24,7 +24,7 @@
 (***************************************************************************)
 EXTENDS Naturals, Sequences, FiniteSets, TLC
 
-CONSTANTS Node, MaxTerm, MaxIndex, Lba, NoLba, Naive, MaxRestarts
+CONSTANTS Node, MaxTerm, MaxIndex, Lba, NoLba, Naive, KeepKnown, MaxRestarts
 
 Idx == 1..MaxIndex
 Terms == 1..MaxTerm
@@ -76,6 +76,12 @@ Wins(n, Q, t) ==
     /\ t <= MaxTerm /\ n \in Q
     /\ \A m \in Q : term[m] < t /\ UpToDate(n, m)
 
+\* The merged log (LogMerger.merge). The leader keeps its own entries up to its commit prefix and
+\* builds look-behind slots from them. KeepKnown = FALSE is the implementation: an entry the leader
+\* knows committed above its prefix is re-stamped with a look-behind slot from the merge, and a
+\* replica may then apply it on that slot although the merge is never committed (TLC finds apply
+\* orders that differ between replicas with 3 terms, see ParallelRaftRestampKnown.cfg). KeepKnown = TRUE
+\* is the proposed fix: such entries stay as they are, like the prefix.
 MergedLog(n, Q, t) ==
     LET base == Max({Cp(m) : m \in Q})
         end == Max({base} \cup {i \in Idx : \E m \in Q : log[m][i].stamp > 0})
@@ -90,12 +96,14 @@ MergedLog(n, Q, t) ==
                  THEN Hole
                  ELSE Best(i)
         Committed(i) == log[CHOOSE m \in Q : Cp(m) >= i][i]
-        Ident(i) == IF i <= base THEN [origin |-> Committed(i).origin, lba |-> Committed(i).lba]
+        Own(i) == i <= Cp(n) \/ (KeepKnown /\ i \in known[n])
+        Ident(i) == IF Own(i) THEN [origin |-> log[n][i].origin, lba |-> log[n][i].lba]
+                    ELSE IF i <= base THEN [origin |-> Committed(i).origin, lba |-> Committed(i).lba]
                     ELSE IF Kept[i].stamp = 0 THEN [origin |-> t, lba |-> NoLba]
                     ELSE [origin |-> Kept[i].origin, lba |-> Kept[i].lba]
         Prev(i) == IF i = 1 THEN [origin |-> 0, lba |-> NoLba] ELSE Ident(i - 1)
     IN [i \in Idx |->
-          IF i <= Cp(n) THEN log[n][i]
+          IF Own(i) THEN log[n][i]
           ELSE IF i <= base THEN Committed(i)
           ELSE IF i > end THEN Hole
           ELSE IF Naive THEN (IF Kept[i].stamp = 0 THEN [stamp |-> t, origin |-> t, lba |-> NoLba, po |-> 0, pl |-> NoLba]
@@ -154,10 +162,11 @@ Propose(n, l) ==
           /\ acked' = [acked EXCEPT ![term[n]][n] = @ \cup {i}]
     /\ UNCHANGED <<obs, term, role, known, applied, elected, mbase, mend, committed, restarts>>
 
-\* Leader n's APPEND of index i reaches m, which stores it (unless known committed) and acknowledges.
+\* Leader n's APPEND of index i reaches m, which stores it unless i is in its commit prefix (as
+\* FollowerAppender: an entry m knows committed above its prefix is replaced) and acknowledges.
 Replicate(n, m, i) ==
     /\ role[n] \in Leading /\ m # n /\ term[m] <= term[n] /\ log[n][i].stamp > 0
-    /\ log' = IF i \in known[m] THEN log ELSE [log EXCEPT ![m][i] = log[n][i]]
+    /\ log' = IF i <= Cp(m) THEN log ELSE [log EXCEPT ![m][i] = log[n][i]]
     /\ acked' = [Retire({m}) EXCEPT ![term[n]][m] = @ \cup {i}]
     /\ term' = [term EXCEPT ![m] = term[n]]
     /\ role' = [role EXCEPT ![m] = "F"]
