@@ -273,10 +273,17 @@ Perms == {p @@ q : p \in Permutations(Node), q \in Permutations(Lba)}
 \* nodes' logs and commit prefixes, Replicate reads only the leader's log, and the invariants read
 \* leaders' logs, obs's applied entries and the commit record. Writes to them (Replicate, Learn) go
 \* on but have no effect on anything else, so states that differ only there are one state.
+\* Likewise the committing term of an entry is read only as "c[3] <= term[n]" for leaders n
+\* (LeaderCompleteness); leaders to come have terms above elected. So c[3] counts only up to the
+\* lowest term >= c[3] of a node leading now (or elected + 1); no node ever leads a term between the
+\* two again, so the comparison with every present and future leader is the same.
 Dead(m) == elected = MaxTerm /\ role[m] = "F" /\ m # obs
+Min(S) == CHOOSE x \in S : \A y \in S : x <= y
+Upto(ct) == Min({term[n] : n \in {x \in Node : role[x] \in Leading /\ term[x] >= ct}} \cup {elected + 1})
 View == <<term, role, [m \in Node |-> IF Dead(m) THEN Hole ELSE log[m]],
           [m \in Node |-> IF Dead(m) THEN {} ELSE known[m]],
-          obs, applied, acked, elected, mbase, mend, committed, restarts>>
+          obs, applied, acked, elected, mbase, mend,
+          {<<c[1], c[2], Upto(c[3]), c[4]>> : c \in committed}, restarts>>
 
 \* ---- invariants ----
 OneLeaderPerTerm ==
