@@ -166,13 +166,16 @@ Propose(n, l) ==
 \* FollowerAppender: an entry m knows committed above its prefix is replaced) and acknowledges.
 Replicate(n, m, i) ==
     /\ role[n] \in Leading /\ m # n /\ term[m] <= term[n] /\ log[n][i].stamp > 0
-    /\ log' = IF i <= Cp(m) THEN log ELSE [log EXCEPT ![m][i] = log[n][i]]
-    /\ acked' = [Retire({m}) EXCEPT ![term[n]][m] = @ \cup {i}]
+    /\ LET store == i > Cp(m) /\ log[m][i] # log[n][i]
+           \* m may lead an older term (not term[n]: one leader per term); then it retires.
+           kept == IF role[m] \in Leading THEN [acked EXCEPT ![term[m]] = [x \in Node |-> {}]] ELSE acked
+       IN /\ store \/ i \notin acked[term[n]][m] \/ term[m] # term[n] \/ role[m] # "F"
+          /\ log' = IF store THEN [log EXCEPT ![m][i] = log[n][i]] ELSE log
+          /\ acked' = [kept EXCEPT ![term[n]][m] = @ \cup {i}]
     /\ term' = [term EXCEPT ![m] = term[n]]
     /\ role' = [role EXCEPT ![m] = "F"]
-    /\ mbase' = ZeroFor(mbase, {m})
-    /\ mend' = ZeroFor(mend, {m})
-    /\ <<log', acked', term', role'>> # <<log, acked, term, role>>
+    /\ mbase' = [mbase EXCEPT ![m] = 0]
+    /\ mend' = [mend EXCEPT ![m] = 0]
     /\ UNCHANGED <<obs, known, applied, elected, committed, restarts>>
 
 \* Records that entry (i, origin) was committed in term t. Only the lowest committing term of an
