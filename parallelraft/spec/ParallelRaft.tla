@@ -119,9 +119,11 @@ MergedLog(n, Q, t) ==
 \* step is taken by a leader L of an older term (L is not in Q, else it was retired) and touches
 \* only L, nodes whose term is still L's (so not in Q) and the global commit record, while the
 \* election reads and writes only Q (a later election would leave n unable to merge, since its
-\* quorum and M intersect); applying and crashing read nothing the election writes. So any
-\* behaviour with steps between the election and the merge reaches the same states as one where the
-\* election is moved to just before the merge, and the merge reads nothing the election wrote but n's term.
+\* quorum and M intersect). Applying reads nothing the election writes; a crash of a member of Q
+\* leaves it a follower with its leadership retired whichever comes first (a crash of n itself
+\* means no merge: ElectOnly). So any behaviour with steps between the election and the merge
+\* reaches the same states as one where the election is moved to just before the merge, and the
+\* merge reads nothing the election wrote but n's term.
 ElectMerge(n, Q, M) ==
     LET t == elected + 1
         base == Max({Cp(m) : m \in M})
