@@ -77,11 +77,11 @@ Wins(n, Q, t) ==
     /\ \A m \in Q : term[m] < t /\ UpToDate(n, m)
 
 \* The merged log (LogMerger.merge). The leader keeps its own entries up to its commit prefix and
-\* builds look-behind slots from them. KeepKnown = FALSE is the implementation: an entry the leader
-\* knows committed above its prefix is re-stamped with a look-behind slot from the merge, and a
-\* replica may then apply it on that slot although the merge is never committed (TLC finds apply
-\* orders that differ between replicas with 3 terms, see ParallelRaftRestampKnown.cfg). KeepKnown = TRUE
-\* is the proposed fix: such entries stay as they are, like the prefix.
+\* builds look-behind slots from them. KeepKnown = TRUE is the implementation: an entry the leader
+\* knows committed above its prefix also stays as it is. KeepKnown = FALSE is the earlier code: such
+\* an entry was re-stamped with a look-behind slot from the merge, and a replica could then apply it
+\* on that slot although the merge is never committed (TLC finds apply orders that differ between
+\* replicas with 3 terms, see ParallelRaftRestampKnown.cfg).
 MergedLog(n, Q, t) ==
     LET base == Max({Cp(m) : m \in Q})
         end == Max({base} \cup {i \in Idx : \E m \in Q : log[m][i].stamp > 0})
@@ -164,11 +164,12 @@ Propose(n, l) ==
           /\ acked' = [acked EXCEPT ![term[n]][n] = @ \cup {i}]
     /\ UNCHANGED <<obs, term, role, known, applied, elected, mbase, mend, committed, restarts>>
 
-\* Leader n's APPEND of index i reaches m, which stores it unless i is in its commit prefix (as
-\* FollowerAppender: an entry m knows committed above its prefix is replaced) and acknowledges.
+\* Leader n's APPEND of index i reaches m, which stores it unless m knows i committed (as
+\* FollowerAppender; with KeepKnown = FALSE, the earlier code, only the commit prefix is kept and an
+\* entry m knows committed above it is replaced) and acknowledges.
 Replicate(n, m, i) ==
     /\ role[n] \in Leading /\ m # n /\ term[m] <= term[n] /\ log[n][i].stamp > 0
-    /\ LET store == i > Cp(m) /\ log[m][i] # log[n][i]
+    /\ LET store == i > Cp(m) /\ (~KeepKnown \/ i \notin known[m]) /\ log[m][i] # log[n][i]
            \* m may lead an older term (not term[n]: one leader per term); then it retires.
            kept == IF role[m] \in Leading THEN [acked EXCEPT ![term[m]] = [x \in Node |-> {}]] ELSE acked
        IN /\ store \/ i \notin acked[term[n]][m] \/ term[m] # term[n] \/ role[m] # "F"

