@@ -17,7 +17,10 @@ package dev.pfs.parallelraft;
 record SimOptions(Mode mode, int nodes, long chaosMicros, int iodepth, long lbaCount, int maxBlocks, boolean faults,
                   long delayScale, double paretoAlpha, boolean naiveMerge) {
 
+    /** Simulated microseconds of chaos per run; {@code pfs.raft.chaosMicros} lengthens soaks. */
+    static final long CHAOS_MICROS = Long.getLong("pfs.raft.chaosMicros", 300_000);
+
     static SimOptions chaos(Mode mode, int nodes) {
-        return new SimOptions(mode, nodes, 300_000, 4, 64, 4, true, 200, 1.3, false);
+        return new SimOptions(mode, nodes, CHAOS_MICROS, 4, 64, 4, true, 200, 1.3, false);
     }
 }
