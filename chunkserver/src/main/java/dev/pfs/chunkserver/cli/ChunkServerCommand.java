@@ -2,6 +2,7 @@ package dev.pfs.chunkserver.cli;
 
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.disk.DataDirException;
+import dev.pfs.common.config.ByteSize;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -67,9 +68,17 @@ public final class ChunkServerCommand implements Callable<Integer> {
     ChunkServerConfig config() {
         InetSocketAddress metricsAddress = "none".equals(metrics) ? null : ChunkServerConfig.address("--metrics", metrics);
         return new ChunkServerConfig(dataDir, walDir, ChunkServerConfig.address("--listen", listen), metricsAddress,
-                Sizes.parse("--chunk-size", chunkSize),
-                new DataDir.Layout(Sizes.parse("--capacity", capacity), Sizes.parse("--wal-size", walSize), maxChunks),
+                size("--chunk-size", chunkSize),
+                new DataDir.Layout(size("--capacity", capacity), size("--wal-size", walSize), maxChunks),
                 clusterId, serverId, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads);
+    }
+
+    private static long size(String option, String text) {
+        try {
+            return ByteSize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.pfs.cli.progress.Progress;
 import dev.pfs.cli.volume.HostIdMixin;
 import dev.pfs.cli.volume.SizeConverter;
 import dev.pfs.cli.volume.VolumeSession;
+import dev.pfs.common.config.ByteSize;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.FileVolume;
 import dev.pfs.common.volume.VolumeException;
@@ -47,8 +48,8 @@ public final class GrowfsCommand extends BaseCommand {
             });
             PfsStatFs after = session.pfs().statfs();
             out().printf("%s: grown from %s to %s (%d -> %d blocks)%n", volume,
-                    SizeConverter.human(before.totalBlocks() * before.blockSize()),
-                    SizeConverter.human(after.totalBlocks() * after.blockSize()),
+                    ByteSize.human(before.totalBlocks() * before.blockSize()),
+                    ByteSize.human(after.totalBlocks() * after.blockSize()),
                     before.totalBlocks(), after.totalBlocks());
             return ExitStatus.OK;
         } catch (PfsException e) {

@@ -3,7 +3,7 @@ package dev.pfs.cli.admin;
 import dev.pfs.cli.BaseCommand;
 import dev.pfs.cli.CliException;
 import dev.pfs.cli.ExitStatus;
-import dev.pfs.cli.volume.SizeConverter;
+import dev.pfs.common.config.ByteSize;
 import dev.pfs.cli.volume.VolumeSession;
 import dev.pfs.common.volume.FileVolume;
 import dev.pfs.core.Pfs;
@@ -34,14 +34,14 @@ public final class InfoCommand extends BaseCommand {
         row(out, "volume", volume.toString());
         row(out, "uuid", info.uuid().toString());
         row(out, "format version", Integer.toString(info.formatVersion()));
-        row(out, "size", SizeConverter.human(info.volumeSize()) + " (" + info.volumeSize() + " bytes)");
-        row(out, "chunks", info.chunks() + " x " + SizeConverter.human(info.chunkSize()));
+        row(out, "size", ByteSize.human(info.volumeSize()) + " (" + info.volumeSize() + " bytes)");
+        row(out, "chunks", info.chunks() + " x " + ByteSize.human(info.chunkSize()));
         long usedBlocks = info.totalBlocks() - info.freeBlocks();
         row(out, "blocks", String.format(Locale.ROOT, "%d used of %d (%s), %d free, %d B each",
                 usedBlocks, info.totalBlocks(), percent(usedBlocks, info.totalBlocks()), info.freeBlocks(),
                 info.blockSize()));
-        row(out, "space", SizeConverter.human(usedBlocks * info.blockSize()) + " used of "
-                + SizeConverter.human(info.totalBlocks() * info.blockSize()));
+        row(out, "space", ByteSize.human(usedBlocks * info.blockSize()) + " used of "
+                + ByteSize.human(info.totalBlocks() * info.blockSize()));
         long usedInodes = info.totalInodes() - info.freeInodes();
         row(out, "inodes", String.format(Locale.ROOT, "%d used of %d (%s)", usedInodes, info.totalInodes(),
                 percent(usedInodes, info.totalInodes())));

@@ -7,6 +7,7 @@ import dev.pfs.cli.Failures;
 import dev.pfs.cli.progress.Progress;
 import dev.pfs.cli.volume.SizeConverter;
 import dev.pfs.cli.volume.VolumeSession;
+import dev.pfs.common.config.ByteSize;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.FileVolume;
 import dev.pfs.common.volume.VolumeException;
@@ -69,8 +70,8 @@ public final class MkfsCommand extends BaseCommand {
             VolumeInfo info = Pfs.info(vol);
             formatted = true;
             out().printf("%s: formatted: %s, %d chunk(s) of %s, %d blocks of %d B, %d inodes, uuid %s%n",
-                    volume, SizeConverter.human(info.volumeSize()), info.chunks(),
-                    SizeConverter.human(info.chunkSize()), info.totalBlocks(), info.blockSize(),
+                    volume, ByteSize.human(info.volumeSize()), info.chunks(),
+                    ByteSize.human(info.chunkSize()), info.totalBlocks(), info.blockSize(),
                     info.totalInodes(), info.uuid());
             return ExitStatus.OK;
         } catch (PfsException e) {
@@ -127,7 +128,7 @@ public final class MkfsCommand extends BaseCommand {
         }
         if (existing != null) {
             throw Failures.file(volume + ": already holds a pfs volume (uuid " + existing.uuid() + ", "
-                    + SizeConverter.human(existing.volumeSize()) + "): add --force to erase it");
+                    + ByteSize.human(existing.volumeSize()) + "): add --force to erase it");
         }
         if (!startsWithZeros(vol)) {
             throw Failures.file(volume + ": holds data that is not a pfs volume: add --force to erase it");

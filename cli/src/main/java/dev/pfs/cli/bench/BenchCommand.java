@@ -5,6 +5,7 @@ import dev.pfs.cli.CliException;
 import dev.pfs.cli.ExitStatus;
 import dev.pfs.cli.Failures;
 import dev.pfs.cli.volume.SizeConverter;
+import dev.pfs.common.config.ByteSize;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -73,8 +74,8 @@ public final class BenchCommand extends BaseCommand {
              WriteTarget pfs = new LibpfsTarget(dir.resolve("bench.img"), volumeSize)) {
             List<WriteTarget> targets = List.of(plain, pfs);
             out.printf("pfs bench in %s (%s): random file %s, %d x 4 KB writes, sequential %s, %d rounds%n",
-                    dir, Files.getFileStore(dir).type(), SizeConverter.human(fileSize), ops,
-                    SizeConverter.human(seqSize), rounds);
+                    dir, Files.getFileStore(dir).type(), ByteSize.human(fileSize), ops,
+                    ByteSize.human(seqSize), rounds);
             for (WriteTarget t : targets) {
                 out.printf("  %-10s %s%n", t.name() + ":", t.mode());
             }

@@ -1,7 +1,7 @@
 package dev.pfs.cli.progress;
 
 import dev.pfs.cli.CliContext;
-import dev.pfs.cli.volume.SizeConverter;
+import dev.pfs.common.config.ByteSize;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Executors;
@@ -99,8 +99,8 @@ public final class Progress implements AutoCloseable {
             double rate = seconds > 0 ? done / seconds : 0;
             line = String.format(Locale.ROOT, "%s [%s%s] %3d%% %s / %s, %d files, %s/s", label,
                     "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), Math.round(fraction * 100),
-                    SizeConverter.human(done), SizeConverter.human(total), files,
-                    SizeConverter.human((long) rate));
+                    ByteSize.human(done), ByteSize.human(total), files,
+                    ByteSize.human((long) rate));
         }
         err.print("\r" + line + "\u001b[K");
         err.flush();

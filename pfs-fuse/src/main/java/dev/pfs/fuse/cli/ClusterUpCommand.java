@@ -1,5 +1,6 @@
 package dev.pfs.fuse.cli;
 
+import dev.pfs.common.config.ByteSize;
 import dev.pfs.common.volume.FileVolume;
 import dev.pfs.core.MkfsOptions;
 import dev.pfs.core.Pfs;
@@ -39,7 +40,7 @@ public final class ClusterUpCommand implements Callable<Integer> {
         Path mp = (mountPoint != null ? mountPoint : d.resolve("mnt")).toAbsolutePath().normalize();
         long bytes;
         try {
-            bytes = Sizes.parse(size);
+            bytes = ByteSize.parse(size);
         } catch (IllegalArgumentException e) {
             err.println("pfs cluster up: " + e.getMessage());
             return 2;
