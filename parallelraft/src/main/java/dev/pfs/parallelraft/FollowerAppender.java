@@ -24,14 +24,35 @@ final class FollowerAppender {
 
     FollowerAppender(RaftNode n) {
         this.n = n;
+        this.holes = new HoleReporter(n);
     }
 
-    /** Strict mode: whether an append waits behind a gap. */
-    boolean waitingBehindGap() {
-        return !reorder.isEmpty();
+    /** Strict mode: an append already waited behind a gap at the previous tick. */
+    private boolean gapSeen;
+
+    private final HoleReporter holes;
+
+    /**
+     * Fast catch-up, on every tick of a follower that knows its leader. ParallelRaft: see
+     * {@link HoleReporter}. Strict mode: an append still waiting behind a gap a tick later (lost,
+     * not merely overtaken) makes the follower report its last index, and the leader resends from
+     * there (Raft's rejection).
+     */
+    void tick() {
+        if (n.cfg.mode() == Mode.PARALLEL) {
+            holes.tick();
+            return;
+        }
+        boolean gap = !reorder.isEmpty();
+        if (gap && gapSeen) {
+            n.send(appendResp(n.leaderId, n.log.lastIndex(), true));
+        }
+        gapSeen = gap;
     }
 
     void reset() {
+        holes.reset();
+        gapSeen = false;
         reorder.clear();
         matchIndex = 0;
         ackSent = 0;

@@ -4,12 +4,11 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * A follower's side of fast catch-up. ParallelRaft: an index named by the look-behind buffer of
- * an entry this node holds, above its commit prefix, but not held itself is a hole; one still open
- * a tick later (not merely overtaken by its successor) is asked for by name in a rejecting
- * APPEND_RESP, and the leader sends exactly those entries. Strict mode, for a fair comparison: an
- * append still waiting behind a gap a tick later makes the follower report its last index, and the
- * leader resends from there (Raft's rejection).
+ * A ParallelRaft follower's side of fast catch-up: an index named by the look-behind buffer of an
+ * entry this node holds, above its commit prefix, but not held itself is a hole; one still open a
+ * tick later (not merely overtaken by its successor) is asked for by name in a rejecting
+ * APPEND_RESP, and the leader sends exactly those entries. (Strict mode's equivalent is
+ * {@link FollowerAppender#tick}.)
  */
 final class HoleReporter {
 
@@ -18,7 +17,6 @@ final class HoleReporter {
 
     private final RaftNode n;
     private TreeSet<Long> seen = new TreeSet<>();
-    private boolean gapSeen;
 
     HoleReporter(RaftNode n) {
         this.n = n;
@@ -26,19 +24,10 @@ final class HoleReporter {
 
     void reset() {
         seen = new TreeSet<>();
-        gapSeen = false;
     }
 
     /** Called on every tick of a follower that knows its leader. */
-    void tick(boolean strictGap) {
-        if (n.cfg.mode() == Mode.STRICT) {
-            if (strictGap && gapSeen) {
-                n.send(new Message(MessageType.APPEND_RESP, n.id(), n.leaderId, n.term, n.log.lastIndex(), 0,
-                        List.of(), n.committed.prefix(), null, true));
-            }
-            gapSeen = strictGap;
-            return;
-        }
+    void tick() {
         TreeSet<Long> holes = namedHoles();
         long[] ask = holes.stream().filter(seen::contains).limit(MAX_NAMED).mapToLong(Long::longValue).toArray();
         if (ask.length > 0) {

@@ -196,8 +196,7 @@ final class Leader {
                 p.next = i;
                 return true;
             }
-            long cp = Math.min(n.committed.prefix(), p.acked.prefix());
-            n.send(new Message(MessageType.APPEND, n.id(), to, n.term, 0, 0, batch, cp, committedFor(p, cp), false));
+            sendParallelAppend(to, p, batch);
         }
         p.next = i;
         p.inflight++;
@@ -307,9 +306,14 @@ final class Leader {
         if (batch.isEmpty()) {
             return RejectReason.DUPLICATE;
         }
-        long cp = Math.min(n.committed.prefix(), p.acked.prefix());
-        n.send(new Message(MessageType.APPEND, n.id(), m.from(), n.term, 0, 0, batch, cp, committedFor(p, cp), false));
+        sendParallelAppend(m.from(), p, batch);
         return RejectReason.NONE;
+    }
+
+    /** A ParallelRaft APPEND: the entries, and what the follower may mark committed. */
+    private void sendParallelAppend(int to, Progress p, List<Entry> batch) {
+        long cp = Math.min(n.committed.prefix(), p.acked.prefix());
+        n.send(new Message(MessageType.APPEND, n.id(), to, n.term, 0, 0, batch, cp, committedFor(p, cp), false));
     }
 
     private boolean ackPrefix(Progress p, long upTo) {

@@ -33,7 +33,6 @@ public final class RaftNode {
     private int randomizedTimeout;
     final FollowerAppender appender = new FollowerAppender(this);
     private final CheckpointReceiver receiver = new CheckpointReceiver(this);
-    private final HoleReporter holes = new HoleReporter(this);
     /** Highest stamp in the log, pruned part included: with the last index, how up to date it is. */
     long maxTerm;
     /** The membership this node follows (newest configuration in its log). */
@@ -178,8 +177,7 @@ public final class RaftNode {
     public RejectReason proposeMembership(List<Integer> next) {
         RejectReason r;
         if (leader == null || !leader.acceptsProposals()) {
-            r = leader != null && leader.changingMembers() ? RejectReason.CHANGING_MEMBERS
-                    : leader != null && leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
+            r = whyNotServing();
         } else if (Membership.invalidChange(members.current(), next) != null) {
             r = RejectReason.INVALID_MEMBERSHIP;
         } else {
@@ -188,6 +186,15 @@ public final class RaftNode {
         }
         rejections.merge(r, 1L, Long::sum);
         return r;
+    }
+
+    /** @return why this node takes no proposals now (it is not a leader that accepts them) */
+    private RejectReason whyNotServing() {
+        if (leader == null) {
+            return RejectReason.NOT_LEADER;
+        }
+        return leader.changingMembers() ? RejectReason.CHANGING_MEMBERS
+                : leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
     }
 
     /** @return how many inputs were refused, per reason */
@@ -304,7 +311,7 @@ public final class RaftNode {
             electionElapsed = 0;
             election.campaign(cfg.preVote(), false);
         } else if (role == Role.FOLLOWER && leaderId != 0) {
-            holes.tick(appender.waitingBehindGap());
+            appender.tick();
         }
     }
 
@@ -318,8 +325,7 @@ public final class RaftNode {
     public ProposeResult propose(List<LbaRange> ranges, byte[] data) {
         RejectReason r;
         if (leader == null || !leader.acceptsProposals()) {
-            r = leader != null && leader.changingMembers() ? RejectReason.CHANGING_MEMBERS
-                    : leader != null && leader.transferring() ? RejectReason.TRANSFERRING : RejectReason.NOT_LEADER;
+            r = whyNotServing();
         } else if (ranges == null || ranges.isEmpty() || !validator.rangesValid(ranges)) {
             r = RejectReason.INVALID_LBA;
         } else {
@@ -408,7 +414,6 @@ public final class RaftNode {
         leaderId = newLeader;
         leader = null;
         appender.reset();
-        holes.reset();
         resetElectionTimer();
     }
 

@@ -62,6 +62,8 @@ final class SimReplica implements CheckpointReader {
     long checkpointIndex;
     private Map<Long, Long> checkpointBlocks = new HashMap<>();
     private Map<Long, Integer> checkpointWrites = new HashMap<>();
+    /** The checkpoint as a leader streams it, encoded once per checkpoint; null until asked for. */
+    private byte[] checkpointBytes;
 
     /** Highest commit prefix already checked against the group's committed log. */
     long checkedCommit;
@@ -81,7 +83,7 @@ final class SimReplica implements CheckpointReader {
 
     @Override
     public long size(long index) {
-        return index == checkpointIndex ? encodeCheckpoint().length : -1;
+        return index == checkpointIndex ? encodedCheckpoint().length : -1;
     }
 
     @Override
@@ -89,16 +91,19 @@ final class SimReplica implements CheckpointReader {
         if (index != checkpointIndex) {
             return null;
         }
-        byte[] all = encodeCheckpoint();
+        byte[] all = encodedCheckpoint();
         return java.util.Arrays.copyOfRange(all, (int) offset, (int) Math.min(all.length, offset + length));
     }
 
     /** Block, data id and write count of every block in the checkpoint, by block. */
-    private byte[] encodeCheckpoint() {
-        ByteBuffer b = ByteBuffer.allocate(20 * checkpointBlocks.size());
-        new TreeMap<>(checkpointBlocks).forEach((block, data) -> b.putLong(block).putLong(data)
-                .putInt(checkpointWrites.get(block)));
-        return b.array();
+    private byte[] encodedCheckpoint() {
+        if (checkpointBytes == null) {
+            ByteBuffer b = ByteBuffer.allocate(20 * checkpointBlocks.size());
+            new TreeMap<>(checkpointBlocks).forEach((block, data) -> b.putLong(block).putLong(data)
+                    .putInt(checkpointWrites.get(block)));
+            checkpointBytes = b.array();
+        }
+        return checkpointBytes;
     }
 
     private void installCheckpoint(long index) {
@@ -114,6 +119,7 @@ final class SimReplica implements CheckpointReader {
             checkpointWrites.put(block, b.getInt());
         }
         checkpointIndex = index;
+        checkpointBytes = null;
         installs++;
         restoreCheckpoint();
     }
@@ -188,6 +194,7 @@ final class SimReplica implements CheckpointReader {
     void maybeCheckpoint() {
         if (prefixIndex - checkpointIndex >= CHECKPOINT_EVERY && node.checkpointed(prefixIndex)) {
             checkpointIndex = prefixIndex;
+            checkpointBytes = null;
             for (Entry e : sinceCheckpoint) {
                 fold(e, checkpointBlocks, checkpointWrites);
             }
