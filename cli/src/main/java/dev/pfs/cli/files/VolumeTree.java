@@ -63,68 +63,43 @@ final class VolumeTree implements FileTree {
 
     @Override
     public List<String> list(String dir) throws CliException {
-        try {
-            return pfs.readdir(dir).stream().map(DirEntry::name).sorted().toList();
-        } catch (PfsException e) {
-            throw fail(dir, e);
-        }
+        return at(dir, () -> pfs.readdir(dir).stream().map(DirEntry::name).sorted().toList());
     }
 
     @Override
     public void mkdir(String dir, int permissions) throws CliException {
-        try {
-            pfs.mkdir(dir, permissions);
-        } catch (PfsException e) {
-            throw fail(dir, e);
-        }
+        act(dir, () -> pfs.mkdir(dir, permissions));
     }
 
     @Override
     public String readlink(String path) throws CliException {
-        try {
-            return pfs.readlink(path);
-        } catch (PfsException e) {
-            throw fail(path, e);
-        }
+        return at(path, () -> pfs.readlink(path));
     }
 
     @Override
     public void symlink(String target, String path) throws CliException {
-        try {
-            pfs.symlink(target, path);
-        } catch (PfsException e) {
-            throw fail(path, e);
-        }
+        act(path, () -> pfs.symlink(target, path));
     }
 
     @Override
     public void unlink(String path) throws CliException {
-        try {
-            pfs.unlink(path);
-        } catch (PfsException e) {
-            throw fail(path, e);
-        }
+        act(path, () -> pfs.unlink(path));
     }
 
     @Override
     public ReadableByteChannel openRead(String path) throws CliException {
-        try {
+        return at(path, () -> {
             if (pfs.stat(path).type() == FileType.DIRECTORY) {
                 throw Failures.file(display(path) + ": EISDIR: is a directory");
             }
             return new FdChannel(pfs.open(path, OpenFlags.O_RDONLY, 0));
-        } catch (PfsException e) {
-            throw fail(path, e);
-        }
+        });
     }
 
     @Override
     public WritableByteChannel create(String path, int permissions) throws CliException {
-        try {
-            return new FdChannel(pfs.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC, permissions));
-        } catch (PfsException e) {
-            throw fail(path, e);
-        }
+        return at(path, () -> new FdChannel(pfs.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_TRUNC,
+                permissions)));
     }
 
     @Override
@@ -139,6 +114,32 @@ final class VolumeTree implements FileTree {
 
     private CliException fail(String path, PfsException e) {
         return Failures.at(display(path), e);
+    }
+
+    /** A libpfs call on {@code path}. */
+    private interface PfsCall<T> {
+        T run() throws PfsException, CliException;
+    }
+
+    /** A libpfs call on {@code path} with no result. */
+    private interface PfsAction {
+        void run() throws PfsException;
+    }
+
+    private void act(String path, PfsAction action) throws CliException {
+        at(path, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code call}, turning a libpfs error into one that names {@code path} on this volume. */
+    private <T> T at(String path, PfsCall<T> call) throws CliException {
+        try {
+            return call.run();
+        } catch (PfsException e) {
+            throw fail(path, e);
+        }
     }
 
     /** A libpfs descriptor as a channel; libpfs errors pass through as the IOExceptions they are. */
