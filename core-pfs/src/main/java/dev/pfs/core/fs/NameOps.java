@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The calls on names: create, mkdir, rmdir, unlink, rename, link, symlink, attributes,
@@ -251,38 +252,38 @@ final class NameOps {
     }
 
     void chmod(String path, int mode) throws PfsException {
-        Inode i = fs.walker.resolve(path, true);
-        fs.checkWritable("chmod " + path);
-        fs.txn().touchInode(i);
-        i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777);
-        i.ctimeNs = FsState.now();
-        fs.commitIfLarge();
+        changeAttributes("chmod", path, i -> i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777));
     }
 
     void chown(String path, int uid, int gid) throws PfsException {
-        Inode i = fs.walker.resolve(path, true);
-        fs.checkWritable("chown " + path);
-        fs.txn().touchInode(i);
-        if (uid != -1) {
-            i.uid = uid;
-        }
-        if (gid != -1) {
-            i.gid = gid;
-        }
-        i.ctimeNs = FsState.now();
-        fs.commitIfLarge();
+        changeAttributes("chown", path, i -> {
+            if (uid != -1) {
+                i.uid = uid;
+            }
+            if (gid != -1) {
+                i.gid = gid;
+            }
+        });
     }
 
     void utimens(String path, long atimeNs, long mtimeNs) throws PfsException {
+        changeAttributes("utimens", path, i -> {
+            if (atimeNs >= 0) {
+                i.atimeNs = atimeNs;
+            }
+            if (mtimeNs >= 0) {
+                i.mtimeNs = mtimeNs;
+            }
+        });
+    }
+
+    /** An attribute change: in the open transaction, with ctime, durable at the next commit. */
+    private void changeAttributes(String op, String path, Consumer<Inode> change)
+            throws PfsException {
         Inode i = fs.walker.resolve(path, true);
-        fs.checkWritable("utimens " + path);
+        fs.checkWritable(op + " " + path);
         fs.txn().touchInode(i);
-        if (atimeNs >= 0) {
-            i.atimeNs = atimeNs;
-        }
-        if (mtimeNs >= 0) {
-            i.mtimeNs = mtimeNs;
-        }
+        change.accept(i);
         i.ctimeNs = FsState.now();
         fs.commitIfLarge();
     }
