@@ -28,12 +28,19 @@ pfs_umount() {
 
 # Cleans a dead mount (after kill -9 of its process): the kernel keeps the mount point until unmounted.
 pfs_cleanup_dead_mount() {
-  if grep -q " $MNT fuse.pfs " /proc/mounts; then
+  if is_mounted; then
     fusermount3 -u -z "$MNT" || true
   fi
 }
 
 is_mounted() { grep -q " $MNT fuse.pfs " /proc/mounts; }
+
+# The common end of every script's exit trap: unmount (lazily if pfs umount cannot) and remove
+# the work directory unless KEEP_WORK=1.
+unmount_and_remove_work() {
+  is_mounted && { pfs_umount || fusermount3 -u -z "$MNT"; } 2>/dev/null
+  [ "${KEEP_WORK:-}" = 1 ] || rm -rf "$WORK"
+}
 
 free_port() { # a TCP port nobody listens on
   local p

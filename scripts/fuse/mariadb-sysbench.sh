@@ -19,8 +19,7 @@ stop_mariadb() {
 }
 cleanup() {
   stop_mariadb
-  is_mounted && { pfs_umount || fusermount3 -u -z "$MNT"; } 2>/dev/null
-  [ "${KEEP_WORK:-}" = 1 ] || rm -rf "$WORK"
+  unmount_and_remove_work
 }
 trap cleanup EXIT
 

@@ -14,8 +14,7 @@ cleanup() {
   [ -n "$PM_PID" ] && kill -9 "$PM_PID" 2>/dev/null || true
   for pid in "${CLIENT_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
   pg_stop 2>/dev/null || true
-  is_mounted && { pfs_umount || fusermount3 -u -z "$MNT"; } 2>/dev/null
-  [ "${KEEP_WORK:-}" = 1 ] || rm -rf "$WORK"
+  unmount_and_remove_work
 }
 trap cleanup EXIT
 

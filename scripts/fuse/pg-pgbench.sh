@@ -8,8 +8,7 @@ SECONDS_RUN=${PGBENCH_SECONDS:-60}
 make_work
 cleanup() {
   pg_stop 2>/dev/null || true
-  is_mounted && { pfs_umount || fusermount3 -u -z "$MNT"; } 2>/dev/null
-  [ "${KEEP_WORK:-}" = 1 ] || rm -rf "$WORK"
+  unmount_and_remove_work
 }
 trap cleanup EXIT
 

@@ -10,8 +10,7 @@ RO=$WORK/ro
 mkdir -p "$RO"
 cleanup() {
   grep -q " $RO fuse.pfs " /proc/mounts && { $PFS umount "$RO" || fusermount3 -u -z "$RO"; } 2>/dev/null
-  is_mounted && { pfs_umount || fusermount3 -u -z "$MNT"; } 2>/dev/null
-  [ "${KEEP_WORK:-}" = 1 ] || rm -rf "$WORK"
+  unmount_and_remove_work
 }
 trap cleanup EXIT
 
