@@ -1,6 +1,6 @@
 package dev.pfs.parallelraft;
 
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -60,21 +60,22 @@ final class InFlightWrites {
 
     /**
      * Bounds the commit prefixes a Ready's messages report (a follower's own, a leader's safe
-     * prefix) by the commit prefix of the hard state durable when they leave.
+     * prefix) by the commit prefix of the hard state durable when they leave. Rewrites {@code msgs}
+     * (a list the caller owns) in place and returns a read-only view of it.
      */
     static List<Message> capCommits(List<Message> msgs, long commit) {
-        List<Message> capped = new ArrayList<>(msgs.size());
-        for (Message m : msgs) {
+        msgs.replaceAll(m -> {
             if (isReply(m) && m.commit() > commit) {
-                m = new Message(m.type(), m.from(), m.to(), m.term(), m.index(), m.logTerm(), m.entries(), commit,
-                        m.indices(), m.reject(), m.data());
-            } else if (m.type() == MessageType.HEARTBEAT && m.logTerm() > commit) {
-                m = new Message(m.type(), m.from(), m.to(), m.term(), m.index(), commit, m.entries(), m.commit(),
+                return new Message(m.type(), m.from(), m.to(), m.term(), m.index(), m.logTerm(), m.entries(), commit,
                         m.indices(), m.reject(), m.data());
             }
-            capped.add(m);
-        }
-        return List.copyOf(capped);
+            if (m.type() == MessageType.HEARTBEAT && m.logTerm() > commit) {
+                return new Message(m.type(), m.from(), m.to(), m.term(), m.index(), commit, m.entries(), m.commit(),
+                        m.indices(), m.reject(), m.data());
+            }
+            return m;
+        });
+        return Collections.unmodifiableList(msgs);
     }
 
     /** A follower's reply: its {@code commit} is its own commit prefix, which must be durable. */
