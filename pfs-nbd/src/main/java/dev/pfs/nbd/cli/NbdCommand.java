@@ -65,8 +65,8 @@ public final class NbdCommand implements Callable<Integer> {
     Integer ioThreads;
 
     @Option(names = "--volume-threads", paramLabel = "N", defaultValue = "8",
-            description = "Threads doing the volume file's I/O, the most requests in the kernel at once "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "Threads doing the volume file's I/O, the most requests in the kernel at once; "
+                    + "0 runs it on the event loops, which suits --buffered (default: ${DEFAULT-VALUE}).")
     int volumeThreads;
 
     @Option(names = "--buffered", description = "Go through the page cache instead of O_DIRECT (flush still fdatasyncs).")
@@ -96,8 +96,8 @@ public final class NbdCommand implements Callable<Integer> {
         if (mode == TlsMode.OFF && (tlsCert != null || tlsKey != null)) {
             throw new IllegalArgumentException("--tls-cert/--tls-key given with --tls off");
         }
-        if (volumeThreads < 1 || volumeThreads > 256) {
-            throw new IllegalArgumentException("--volume-threads: " + volumeThreads + " is not in 1..256");
+        if (volumeThreads < 0 || volumeThreads > 256) {
+            throw new IllegalArgumentException("--volume-threads: " + volumeThreads + " is not in 0..256");
         }
         int loops = ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads;
         if (loops < 1 || loops > 256) {

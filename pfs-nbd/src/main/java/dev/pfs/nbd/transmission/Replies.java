@@ -10,6 +10,7 @@ import java.util.List;
  * Writes the replies of the transmission phase ({@link ReplyDescriptor}). All chunks of one
  * reply are written in one go on the event loop, so chunks of different replies never interleave
  * within a chunk. Read data goes out as its own buffer after a separate header: it is not copied.
+ * Nothing here flushes: the caller flushes once for all the replies it wrote in a batch.
  */
 final class Replies {
     /** Runs of zeros at least this long (and so aligned) in read data go out as holes. */
@@ -21,13 +22,13 @@ final class Replies {
     }
 
     static void simple(ChannelHandlerContext ctx, long cookie, int error) {
-        ctx.writeAndFlush(simpleHeader(ctx, cookie, error));
+        ctx.write(simpleHeader(ctx, cookie, error));
     }
 
     /** A simple reply to READ: the header, then the data. */
     static void simpleRead(ChannelHandlerContext ctx, long cookie, ByteBuf data) {
         ctx.write(simpleHeader(ctx, cookie, 0));
-        ctx.writeAndFlush(data);
+        ctx.write(data);
     }
 
     private static ByteBuf simpleHeader(ChannelHandlerContext ctx, long cookie, int error) {
@@ -39,7 +40,7 @@ final class Replies {
     static void structuredError(ChannelHandlerContext ctx, long cookie, int error, String message) {
         byte[] text = message.getBytes(StandardCharsets.UTF_8);
         int n = Math.min(text.length, MAX_MESSAGE);
-        ctx.writeAndFlush(chunkHeader(ctx, cookie, ReplyDescriptor.FLAG_DONE, ReplyDescriptor.TYPE_ERROR, 6 + n, 6 + n)
+        ctx.write(chunkHeader(ctx, cookie, ReplyDescriptor.FLAG_DONE, ReplyDescriptor.TYPE_ERROR, 6 + n, 6 + n)
                 .writeInt(error).writeShort(n).writeBytes(text, 0, n));
     }
 
@@ -52,7 +53,7 @@ final class Replies {
         int length = data.readableBytes();
         if (length == 0) {
             data.release();
-            ctx.writeAndFlush(chunkHeader(ctx, cookie, ReplyDescriptor.FLAG_DONE, ReplyDescriptor.TYPE_NONE, 0, 0));
+            ctx.write(chunkHeader(ctx, cookie, ReplyDescriptor.FLAG_DONE, ReplyDescriptor.TYPE_NONE, 0, 0));
             return;
         }
         int base = data.readerIndex();
@@ -78,7 +79,6 @@ final class Replies {
             at = end;
         }
         data.release();
-        ctx.flush();
     }
 
     private static boolean isZero(ByteBuf data, int from, int length) {
@@ -106,7 +106,7 @@ final class Replies {
             chunk.writeInt((int) e.length())
                     .writeInt(e.data() ? 0 : ReplyDescriptor.STATE_HOLE | ReplyDescriptor.STATE_ZERO);
         }
-        ctx.writeAndFlush(chunk);
+        ctx.write(chunk);
     }
 
     /** @param room bytes of the payload that will be written into the returned buffer */

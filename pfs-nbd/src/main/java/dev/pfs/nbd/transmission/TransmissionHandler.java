@@ -47,6 +47,12 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
     private int inFlight;
     private long inFlightBytes;
     private boolean disconnecting;
+    private boolean flushScheduled;
+    /** Flushes every reply written since it was scheduled: one syscall for a batch of completions. */
+    private final Runnable flush = () -> {
+        flushScheduled = false;
+        ctx.flush();
+    };
 
     TransmissionHandler(Session session, TransmissionLimits limits) {
         this.session = session;
@@ -225,6 +231,7 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
         } else {
             Replies.simple(ctx, r.cookie(), 0);
         }
+        scheduleFlush();
         updateAutoRead();
         closeIfDone();
     }
@@ -234,6 +241,18 @@ final class TransmissionHandler extends ChannelInboundHandlerAdapter {
             Replies.structuredError(ctx, r.cookie(), errno, message);
         } else {
             Replies.simple(ctx, r.cookie(), errno);
+        }
+        scheduleFlush();
+    }
+
+    /**
+     * Flushes after the event loop has run the tasks already queued, which are often more
+     * completions: their replies then leave in one write instead of one each.
+     */
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flush);
         }
     }
 
