@@ -156,12 +156,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
 
     private void info(ChannelHandlerContext ctx, int option, ByteBuf data) {
         OptionData.InfoRequest request = OptionData.info(data);
-        if (request == null) {
-            replyError(ctx, option, OptionReplyDescriptor.ERR_INVALID, "malformed INFO/GO data");
-            return;
-        }
-        if (!export.answersTo(request.name())) {
-            replyError(ctx, option, OptionReplyDescriptor.ERR_UNKNOWN, "no export '" + request.name() + "'");
+        if (!acceptsExport(ctx, option, request == null ? null : request.name())) {
             return;
         }
         Session session = new Session(export, structured, allocation);
@@ -187,12 +182,7 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         OptionData.MetaContextRequest request = OptionData.metaContext(data);
-        if (request == null) {
-            replyError(ctx, option, OptionReplyDescriptor.ERR_INVALID, "malformed META_CONTEXT data");
-            return;
-        }
-        if (!export.answersTo(request.name())) {
-            replyError(ctx, option, OptionReplyDescriptor.ERR_UNKNOWN, "no export '" + request.name() + "'");
+        if (!acceptsExport(ctx, option, request == null ? null : request.name())) {
             return;
         }
         boolean match = matchesAllocation(request.queries(), !set);
@@ -204,6 +194,23 @@ public final class HandshakeHandler extends ChannelInboundHandlerAdapter {
                     Session.ALLOCATION_CONTEXT));
         }
         ack(ctx, option);
+    }
+
+    /**
+     * Refuses an option whose data did not parse (null {@code name}) or that names another export.
+     *
+     * @return true if the option may go on: its data parsed and names this export
+     */
+    private boolean acceptsExport(ChannelHandlerContext ctx, int option, String name) {
+        if (name == null) {
+            replyError(ctx, option, OptionReplyDescriptor.ERR_INVALID, "malformed data for option " + option);
+            return false;
+        }
+        if (!export.answersTo(name)) {
+            replyError(ctx, option, OptionReplyDescriptor.ERR_UNKNOWN, "no export '" + name + "'");
+            return false;
+        }
+        return true;
     }
 
     /** LIST may ask for everything (no queries) or a namespace ("base:"); SET names the context. */

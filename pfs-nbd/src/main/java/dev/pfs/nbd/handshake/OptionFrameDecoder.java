@@ -1,8 +1,7 @@
 package dev.pfs.nbd.handshake;
 
+import dev.pfs.nbd.SkippingFrameDecoder;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import java.util.List;
 
@@ -14,23 +13,11 @@ import java.util.List;
  * cannot be resynchronised: it fails with {@link CorruptedFrameException}, after which every
  * byte is dropped until the handler has closed the connection.
  */
-public final class OptionFrameDecoder extends ByteToMessageDecoder {
+public final class OptionFrameDecoder extends SkippingFrameDecoder {
     private boolean flagsRead;
-    private boolean unframeable;
-    private long skipping;
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (unframeable) {
-            in.skipBytes(in.readableBytes());
-            return;
-        }
-        if (skipping > 0) {
-            int n = (int) Math.min(skipping, in.readableBytes());
-            in.skipBytes(n);
-            skipping -= n;
-            return;
-        }
+    protected void decodeFrame(ByteBuf in, List<Object> out) {
         if (!flagsRead) {
             if (in.readableBytes() >= GreetingDescriptor.CLIENT_FLAGS_LENGTH) {
                 flagsRead = true;
@@ -43,16 +30,14 @@ public final class OptionFrameDecoder extends ByteToMessageDecoder {
         }
         int start = in.readerIndex();
         if (in.getLong(start + OptionDescriptor.MAGIC_OFFSET) != GreetingDescriptor.IHAVEOPT) {
-            unframeable = true;
-            long magic = in.getLong(start + OptionDescriptor.MAGIC_OFFSET);
-            in.skipBytes(in.readableBytes());
-            throw new CorruptedFrameException(String.format("option without IHAVEOPT magic (0x%016x)", magic));
+            throw unframeable(in, String.format("option without IHAVEOPT magic (0x%016x)",
+                    in.getLong(start + OptionDescriptor.MAGIC_OFFSET)));
         }
         long length = in.getUnsignedInt(start + OptionDescriptor.LENGTH_OFFSET);
         if (length > OptionDescriptor.MAX_DATA) {
             int option = in.getInt(start + OptionDescriptor.OPTION_OFFSET);
             in.skipBytes(OptionDescriptor.HEADER_LENGTH);
-            skipping = length;
+            skip(length);
             out.add(new OversizedOption(option, length));
             return;
         }

@@ -1,8 +1,7 @@
 package dev.pfs.nbd.transmission;
 
+import dev.pfs.nbd.SkippingFrameDecoder;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.CorruptedFrameException;
 import java.util.List;
 import java.util.function.LongSupplier;
@@ -15,10 +14,8 @@ import java.util.function.LongSupplier;
  * without the request magic cannot be resynchronised: it fails with
  * {@link CorruptedFrameException} and every later byte is dropped until the connection closes.
  */
-public final class RequestFrameDecoder extends ByteToMessageDecoder {
+public final class RequestFrameDecoder extends SkippingFrameDecoder {
     private final LongSupplier volumeSize;
-    private boolean unframeable;
-    private long skipping;
 
     /** @param volumeSize the export's current size, to refuse writes past its end unread */
     public RequestFrameDecoder(LongSupplier volumeSize) {
@@ -26,30 +23,17 @@ public final class RequestFrameDecoder extends ByteToMessageDecoder {
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (unframeable) {
-            in.skipBytes(in.readableBytes());
-            return;
-        }
-        if (skipping > 0) {
-            int n = (int) Math.min(skipping, in.readableBytes());
-            in.skipBytes(n);
-            skipping -= n;
-            return;
-        }
+    protected void decodeFrame(ByteBuf in, List<Object> out) {
         if (in.readableBytes() < RequestDescriptor.HEADER_LENGTH) {
             return;
         }
         if (!RequestDescriptor.hasMagic(in)) {
-            unframeable = true;
-            int magic = in.getInt(in.readerIndex());
-            in.skipBytes(in.readableBytes());
-            throw new CorruptedFrameException(String.format("request without magic (0x%08x)", magic));
+            throw unframeable(in, String.format("request without magic (0x%08x)", in.getInt(in.readerIndex())));
         }
         long payload = RequestDescriptor.payloadLength(in);
         if (payload > 0 && refused(in, payload)) {
             out.add(in.readRetainedSlice(RequestDescriptor.HEADER_LENGTH));
-            skipping = payload;
+            skip(payload);
             return;
         }
         if (in.readableBytes() >= RequestDescriptor.HEADER_LENGTH + payload) {
