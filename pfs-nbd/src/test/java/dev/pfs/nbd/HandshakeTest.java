@@ -12,10 +12,16 @@ import dev.pfs.nbd.transmission.RequestDescriptor;
 import dev.pfs.nbd.transmission.Session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import dev.pfs.nbd.transmission.TransmissionLimits;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The handshake over an EmbeddedChannel: every option, and every bad input, without sockets. */
 @Timeout(30)
@@ -200,6 +206,36 @@ class HandshakeTest {
             assertThat(w.alloc.leaked()).as("buffers held while skipping").isLessThanOrEqualTo(2);
             w.sendOption(OptionDescriptor.LIST, new byte[0]);
             assertThat(w.optionReplies()).last().extracting(OptionReply::type).isEqualTo(OptionReplyDescriptor.ACK);
+        }
+    }
+
+    @Test
+    void underTlsRequireEveryOptionButStartTlsIsRefusedAndExportNameCloses(@TempDir Path dir) throws Exception {
+        Path key = dir.resolve("key.pem");
+        Path cert = dir.resolve("cert.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                key.toString(), "-out", cert.toString(), "-subj", "/CN=localhost", "-days", "2")
+                .redirectErrorStream(true).start();
+        openssl.getInputStream().readAllBytes();
+        assertThat(openssl.waitFor()).as("openssl (scripts/setup installs it)").isZero();
+        SslContext ssl = SslContextBuilder.forServer(cert.toFile(), key.toFile()).build();
+        try (NbdWire w = new NbdWire(export(false), TlsMode.REQUIRE, ssl, TransmissionLimits.DEFAULT)) {
+            w.greet();
+            for (int option : new int[] {OptionDescriptor.GO, OptionDescriptor.INFO, OptionDescriptor.LIST,
+                OptionDescriptor.STRUCTURED_REPLY, 99}) {
+                w.sendOption(option, NbdWire.infoData("vol1"));
+                assertThat(w.readOptionReply().type()).as("option %d", option).isEqualTo(OptionReplyDescriptor.ERR_TLS_REQD);
+            }
+            w.sendOption(OptionDescriptor.STARTTLS, new byte[] {1});
+            assertThat(w.readOptionReply().type()).isEqualTo(OptionReplyDescriptor.ERR_INVALID);
+            w.sendOption(OptionDescriptor.EXPORT_NAME, "vol1".getBytes(StandardCharsets.UTF_8));
+            assertThat(w.channel.isOpen()).isFalse();
+        }
+        try (NbdWire w = new NbdWire(export(false), TlsMode.REQUIRE, ssl, TransmissionLimits.DEFAULT)) {
+            w.greet();
+            w.sendOption(OptionDescriptor.STARTTLS, new byte[0]);
+            assertThat(w.readOptionReply().type()).as("sent in plain text").isEqualTo(OptionReplyDescriptor.ACK);
+            assertThat(w.channel.pipeline().get(SslHandler.class)).isNotNull();
         }
     }
 
