@@ -170,6 +170,7 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunkserver" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_pfs; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} nbd" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster up" ];    then _picocli_pfs_cluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster down" ];    then _picocli_pfs_cluster; return $?; fi
 
@@ -190,11 +191,13 @@ function _complete_pfs() {
   local cmds13=(cluster)
   local cmds14=(chunkserver)
   local cmds15=(completion)
-  local cmds16=(cluster up)
-  local cmds17=(cluster down)
+  local cmds16=(nbd)
+  local cmds17=(cluster up)
+  local cmds18=(cluster down)
 
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_cluster_down; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_cluster_up; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_cluster_down; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_cluster_up; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_nbd; return $?; fi
   if CompWordsContainsArray "${cmds15[@]}"; then _picocli_pfs_completion; return $?; fi
   if CompWordsContainsArray "${cmds14[@]}"; then _picocli_pfs_chunkserver; return $?; fi
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_pfs_cluster; return $?; fi
@@ -221,7 +224,7 @@ function _picocli_pfs() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver completion"
+  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver completion nbd"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -728,6 +731,73 @@ function _picocli_pfs_completion() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `nbd` subcommand.
+function _picocli_pfs_nbd() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--read-only' '--buffered' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--listen' '--unix' '--export' '--description' '--tls' '--tls-cert' '--tls-key' '--io-threads' '--volume-threads'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--listen')
+      return
+      ;;
+    '--unix')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--export')
+      return
+      ;;
+    '--description')
+      return
+      ;;
+    '--tls')
+      return
+      ;;
+    '--tls-cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--io-threads')
+      return
+      ;;
+    '--volume-threads')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "nbd" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

@@ -17,6 +17,7 @@ import dev.pfs.cli.files.StatCommand;
 import dev.pfs.fuse.cli.ClusterCommand;
 import dev.pfs.fuse.cli.MountCommand;
 import dev.pfs.fuse.cli.UmountCommand;
+import dev.pfs.nbd.cli.NbdCommand;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -53,6 +54,7 @@ final class Subcommands {
                 ClusterCommand::new,
                 ChunkServerCommand::new,
                 CompletionCommand::new,
-                BenchCommand::new);
+                BenchCommand::new,
+                NbdCommand::new);
     }
 }

@@ -34,6 +34,11 @@ public final class LinuxIo {
     public static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     public static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
+    /** lseek whence: the next offset at or after the given one that holds data. */
+    public static final int SEEK_DATA = 3;
+    /** lseek whence: the next offset at or after the given one inside a hole (or the end). */
+    public static final int SEEK_HOLE = 4;
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -61,6 +66,9 @@ public final class LinuxIo {
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
     private static final MethodHandle FTRUNCATE = downcall("ftruncate64",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+    private static final MethodHandle LSEEK = downcall("lseek64",
+            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LIBC.find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(
@@ -224,6 +232,28 @@ public final class LinuxIo {
             if (rc != 0) {
                 throw new NativeIoException("ftruncate to " + length, errno(state));
             }
+        } catch (NativeIoException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("FFM downcall failed", t);
+        }
+    }
+
+    /**
+     * lseek(2), for {@link #SEEK_DATA} and {@link #SEEK_HOLE} walks of a sparse file.
+     *
+     * @return the resulting offset
+     * @throws NativeIoException with ENXIO when SEEK_DATA finds no data at or after
+     *                           {@code offset}, EINVAL where the file system cannot tell
+     */
+    public static long lseek(int fd, long offset, int whence) throws NativeIoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long rc = (long) LSEEK.invokeExact(state, fd, offset, whence);
+            if (rc < 0) {
+                throw new NativeIoException("lseek to " + offset + " whence " + whence, errno(state));
+            }
+            return rc;
         } catch (NativeIoException e) {
             throw e;
         } catch (Throwable t) {

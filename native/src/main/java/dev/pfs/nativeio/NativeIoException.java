@@ -12,6 +12,8 @@ public final class NativeIoException extends IOException {
     public static final int EINVAL = 22;
     /** errno of "operation not supported" (e.g. a file system that cannot punch holes). */
     public static final int EOPNOTSUPP = 95;
+    /** errno of "no such device or address" (lseek SEEK_DATA past the last data). */
+    public static final int ENXIO = 6;
     /** errno of "interrupted system call". */
     public static final int EINTR = 4;
 

@@ -1,6 +1,7 @@
 package dev.pfs.common.volume;
 
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -76,6 +77,22 @@ public interface BlockVolume extends AutoCloseable {
 
     /** Makes a range read as zeros, freeing space where the volume can. */
     CompletableFuture<Void> writeZeroes(long offset, long length, long epoch);
+
+    /**
+     * Reports which parts of {@code [offset, offset + length)} are allocated and which are
+     * holes that read as zeros, for sparse copies and NBD block status. The extents are in
+     * order, contiguous, start at {@code offset} and cover the range, except that a volume
+     * with a large map may stop early after at least one extent. A volume that keeps no map
+     * reports everything as data, which is always true (this default).
+     */
+    default CompletableFuture<List<Extent>> allocation(long offset, long length) {
+        VolumeException bad = VolumeRanges.check(offset, length, size());
+        if (bad != null) {
+            return CompletableFuture.failedFuture(bad);
+        }
+        return CompletableFuture.completedFuture(
+                length == 0 ? List.of() : List.of(new Extent(offset, length, true)));
+    }
 
     /** Grows (or shrinks) the volume to {@code newSize} bytes, a multiple of the sector size. */
     CompletableFuture<Void> resize(long newSize);

@@ -10,6 +10,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,6 +34,8 @@ public final class FileVolume implements BlockVolume {
     private static final Logger LOG = LoggerFactory.getLogger(FileVolume.class);
     private static final int BOUNCE_SIZE = 1 << 20;
     private static final int DEFAULT_IO_THREADS = 4;
+    /** Most extents one {@link #allocation} call reports; the caller asks again for the rest. */
+    private static final int MAX_EXTENTS = 4096;
 
     /** {@code ioThreads} value that runs each request in the caller's thread. */
     public static final int CALLER_THREAD = 0;
@@ -235,6 +239,58 @@ public final class FileVolume implements BlockVolume {
             long step = Math.min(BOUNCE_SIZE, length - done);
             LinuxIo.pwrite(fd, zeros, step, offset + done);
             done += step;
+        }
+    }
+
+    /**
+     * Walks the file with SEEK_DATA / SEEK_HOLE. A block device, or a file system that cannot
+     * tell, reports all data. Boundaries are rounded outwards to sectors so that a partly
+     * written sector counts as data.
+     */
+    @Override
+    public CompletableFuture<List<Extent>> allocation(long offset, long length) {
+        List<Extent> extents = new ArrayList<>();
+        return submit(offset, length, () -> mapExtents(offset, offset + length, extents))
+                .thenApply(v -> extents);
+    }
+
+    private void mapExtents(long from, long end, List<Extent> into) throws NativeIoException {
+        if (!regularFile) {
+            addExtent(into, from, end, true);
+            return;
+        }
+        long pos = from;
+        while (pos < end && into.size() < MAX_EXTENTS) {
+            long data;
+            try {
+                data = LinuxIo.lseek(fd, pos, LinuxIo.SEEK_DATA);
+            } catch (NativeIoException e) {
+                if (e.errno() == NativeIoException.ENXIO) {
+                    addExtent(into, pos, end, false);
+                    return;
+                }
+                if (e.errno() == NativeIoException.EINVAL || e.errno() == NativeIoException.EOPNOTSUPP) {
+                    addExtent(into, pos, end, true);
+                    return;
+                }
+                throw e;
+            }
+            long dataStart = Math.min(end, data / SECTOR_SIZE * SECTOR_SIZE);
+            if (dataStart > pos) {
+                addExtent(into, pos, dataStart, false);
+                pos = dataStart;
+                continue;
+            }
+            long hole = LinuxIo.lseek(fd, pos, LinuxIo.SEEK_HOLE);
+            long dataEnd = Math.min(end, Math.max(pos + SECTOR_SIZE, (hole + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE));
+            addExtent(into, pos, dataEnd, true);
+            pos = dataEnd;
+        }
+    }
+
+    private static void addExtent(List<Extent> into, long from, long to, boolean data) {
+        if (to > from) {
+            into.add(new Extent(from, to - from, data));
         }
     }
 

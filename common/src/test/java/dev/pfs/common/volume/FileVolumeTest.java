@@ -70,6 +70,35 @@ class FileVolumeTest {
     }
 
     @Test
+    void allocationReportsWrittenRangesAsDataAndTrimmedOrUntouchedOnesAsHoles() throws Exception {
+        try (FileVolume v = FileVolume.create(dir.resolve("v.img"), 4 << 20)) {
+            VolumeException.await(v.write(1 << 20, ByteBuffer.allocate(256 << 10)));
+            VolumeException.await(v.write(2 << 20, ByteBuffer.allocate(256 << 10)));
+            VolumeException.await(v.discard(2 << 20, 256 << 10));
+            // (create() wrote the last byte to set the size: the volume's last block is data.)
+            var map = VolumeException.await(v.allocation(0, 3 << 20));
+            assertThat(map).containsExactly(
+                    new Extent(0, 1 << 20, false),
+                    new Extent(1 << 20, 256 << 10, true),
+                    new Extent((1 << 20) + (256 << 10), (2 << 20) - (256 << 10), false));
+            assertThat(VolumeException.await(v.allocation((1 << 20) + 4096, 8192)))
+                    .containsExactly(new Extent((1 << 20) + 4096, 8192, true));
+            assertThat(v.allocation(4 << 20, 512)).isCompletedExceptionally();
+        }
+    }
+
+    @Test
+    void theDefaultAllocationMapIsAllData() throws Exception {
+        try (FileVolume file = FileVolume.create(dir.resolve("v.img"), 1 << 20)) {
+            BlockVolume plain = new ForwardingVolume(file) {
+            };
+            assertThat(VolumeException.await(plain.allocation(4096, 8192)))
+                    .containsExactly(new Extent(4096, 8192, true));
+            assertThat(plain.allocation(1 << 20, 512)).isCompletedExceptionally();
+        }
+    }
+
+    @Test
     void resizeGrowsTheFile() throws Exception {
         Path p = dir.resolve("v.img");
         try (FileVolume v = FileVolume.create(p, 1 << 20)) {
