@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * Every metaobject of the volume, held in memory after mount, with the indexes the file
  * system needs (directory entries by name, file blocks by index, free slots). The slot image
  * is the truth: {@link #apply} installs an image and updates the indexes, which is what mount
- * (loading sectors), journal replay, RO tailing and rollback all do. Not thread-safe: the
+ * (loading sectors), journal replay and RO tailing all do. Not thread-safe: the
  * file system's lock guards it.
  */
 public final class MetaStore {

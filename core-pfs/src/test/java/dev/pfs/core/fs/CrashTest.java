@@ -262,8 +262,9 @@ class CrashTest {
                 expectFsyncFails(fs, fd, w, file);
                 throw e;
             }
+            long failedBefore = v.failedFlushes();
             fs.fdatasync(fd);
-            if (v.failedFlushes() > 0 && w.violation == null) {
+            if (failedBefore > 0 && w.violation == null) {
                 w.violation = "fdatasync of " + file + " succeeded after a failed flush";
             }
             fs.close(fd);
