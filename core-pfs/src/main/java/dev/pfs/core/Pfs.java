@@ -26,6 +26,14 @@ public interface Pfs extends AutoCloseable {
     }
 
     /**
+     * Fails with {@link Errno#EBUSY} if a live RW mount holds {@code volume} (what {@link #mkfs}
+     * checks first); for tools that change a volume before formatting it (a resize).
+     */
+    static void refuseIfMounted(BlockVolume volume) throws PfsException {
+        dev.pfs.core.fs.FileSystems.refuseIfMounted(volume);
+    }
+
+    /**
      * Mounts a formatted volume. A RW mount wins the volume through Disk Paxos or fails with
      * {@link Errno#EBUSY} naming the holder; a RO mount never writes.
      */

@@ -30,16 +30,21 @@ public final class FileSystems {
     /** See {@link Pfs#mkfs}. */
     public static void mkfs(BlockVolume volume, MkfsOptions options) throws PfsException {
         Superblock sb = Formatter.plan(volume.size(), options, Leases.regionSize(options.maxHosts()));
-        Superblock existing = existingSuperblock(volume);
-        if (existing != null) {
-            Leases.refuseLiveHolder(volume, existing);
-        }
+        refuseIfMounted(volume);
         Formatter.wipeSuperblock(volume);
         Leases.format(volume, sb);
         Formatter.format(volume, sb);
         Formatter.commit(volume, sb);
         LOG.info("formatted pfs volume {}: {} bytes, {} chunks of {} bytes", sb.uuid(), sb.volumeSize(),
                 new ChunkDescriptor(sb).chunks(), sb.chunkSize());
+    }
+
+    /** See {@link Pfs#refuseIfMounted}. */
+    public static void refuseIfMounted(BlockVolume volume) throws PfsException {
+        Superblock existing = existingSuperblock(volume);
+        if (existing != null) {
+            Leases.refuseLiveHolder(volume, existing);
+        }
     }
 
     /** @return the superblock of a pfs volume, or null if there is none to read */

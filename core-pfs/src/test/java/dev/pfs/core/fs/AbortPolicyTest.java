@@ -61,6 +61,14 @@ class AbortPolicyTest {
         }
     }
 
+    /** @return a descriptor of /db holding one fsynced 64 KB block of seeded bytes */
+    private static long fsyncedBlock(Pfs fs, long seed) throws PfsException {
+        long fd = fs.open("/db", O_CREAT | O_RDWR, 0644);
+        fs.pwrite(fd, ByteBuffer.wrap(random(65536, seed)), 0);
+        fs.fsync(fd);
+        return fd;
+    }
+
     /** Fails every plain (non-FUA) write while armed: checkpoint sectors and file data, not the journal. */
     private static AtomicBoolean failPlainWrites(FaultyVolume v) {
         AtomicBoolean armed = new AtomicBoolean();
@@ -160,9 +168,7 @@ class AbortPolicyTest {
     void aFailedDataWriteIsReportedToTheNextFsyncOfEveryDescriptorOfTheFile() throws Exception {
         FaultyVolume v = formatted(5);
         Pfs fs = mount(v);
-        long fd = fs.open("/db", O_CREAT | O_RDWR, 0644);
-        fs.pwrite(fd, ByteBuffer.wrap(random(65536, 6)), 0);
-        fs.fsync(fd);
+        long fd = fsyncedBlock(fs, 6);
         long a = fs.open("/db", O_RDWR, 0);
         long b = fs.open("/db", O_RDWR, 0);
         v.fail(FaultRule.nth(FaultRule.Op.WRITE, 1, VolumeException.Kind.IO));
@@ -182,9 +188,7 @@ class AbortPolicyTest {
     void aFlushThatFailsInTheBackgroundTickIsReportedToTheFilesItCovered() throws Exception {
         FaultyVolume v = formatted(6);
         Pfs fs = mount(v);
-        long fd = fs.open("/db", O_CREAT | O_RDWR, 0644);
-        fs.pwrite(fd, ByteBuffer.wrap(random(65536, 9)), 0);
-        fs.fsync(fd);
+        long fd = fsyncedBlock(fs, 9);
         fs.pwrite(fd, ByteBuffer.wrap(random(4096, 10)), 0);
         fs.mkdir("/pending", 0755);
         v.fail(FaultRule.nth(FaultRule.Op.FLUSH, 1, VolumeException.Kind.IO));

@@ -334,13 +334,13 @@ class CrashTest {
             if (e.getValue() == null) {
                 assertThat(fs.stat(p).type()).isEqualTo(FileType.DIRECTORY);
             } else {
-                assertThat(read(fs, p)).as("seed %d: content of %s", seed, p).isEqualTo(e.getValue());
+                assertThat(AbortPolicyTest.readAll(fs, p)).as("seed %d: content of %s", seed, p).isEqualTo(e.getValue());
             }
         }
         for (String p : found) {
             if (w.uncertain.contains(p)) {
                 if (fs.stat(p).type() == FileType.REGULAR) {
-                    checkNoForeignBytes(read(fs, p), w.versions.get(p), seed, p);
+                    checkNoForeignBytes(AbortPolicyTest.readAll(fs, p), w.versions.get(p), seed, p);
                 }
                 continue;
             }
@@ -368,17 +368,6 @@ class CrashTest {
             if (e.type() == FileType.DIRECTORY) {
                 walk(fs, p, out);
             }
-        }
-    }
-
-    private static byte[] read(Pfs fs, String p) throws PfsException {
-        long fd = fs.open(p, O_RDONLY, 0);
-        try {
-            ByteBuffer b = ByteBuffer.allocate((int) fs.fstat(fd).size());
-            fs.pread(fd, b, 0);
-            return b.array();
-        } finally {
-            fs.close(fd);
         }
     }
 }
