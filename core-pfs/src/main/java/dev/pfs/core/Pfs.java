@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * libpfs: a mounted pfs volume, with a POSIX-like API on integer file descriptors.
+ * libpfs: a mounted pfs volume, with a POSIX-like API on 64-bit file descriptors that are never reused while a mount lasts.
  *
  * <p>Paths are absolute, '/'-separated, without "." or ".." components or NUL bytes; each
  * component is at most 255 bytes of UTF-8. Failures throw {@link PfsException} with an
@@ -16,9 +16,21 @@ import java.util.List;
  */
 public interface Pfs extends AutoCloseable {
 
-    /** Formats {@code volume} as an empty pfs file system. Overwrites what is there. */
+    /**
+     * Formats {@code volume} as an empty pfs file system. Overwrites what is there, except
+     * that it fails with {@link Errno#EBUSY} while a live RW mount holds the volume (it watches
+     * the leader record for up to one lease to tell a live holder from a dead one).
+     */
     static void mkfs(BlockVolume volume, MkfsOptions options) throws PfsException {
         dev.pfs.core.fs.FileSystems.mkfs(volume, options);
+    }
+
+    /**
+     * Fails with {@link Errno#EBUSY} if a live RW mount holds {@code volume} (what {@link #mkfs}
+     * checks first); for tools that change a volume before formatting it (a resize).
+     */
+    static void refuseIfMounted(BlockVolume volume) throws PfsException {
+        dev.pfs.core.fs.FileSystems.refuseIfMounted(volume);
     }
 
     /**
@@ -40,45 +52,45 @@ public interface Pfs extends AutoCloseable {
     }
 
     /** open(2): returns a file descriptor. {@code mode} applies when O_CREAT creates. */
-    int open(String path, int flags, int mode) throws PfsException;
+    long open(String path, int flags, int mode) throws PfsException;
 
     /** creat(2): open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
-    default int creat(String path, int mode) throws PfsException {
+    default long creat(String path, int mode) throws PfsException {
         return open(path, OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_TRUNC, mode);
     }
 
     /** close(2). */
-    void close(int fd) throws PfsException;
+    void close(long fd) throws PfsException;
 
     /** read(2) at the descriptor's offset; returns bytes read, 0 at end of file. */
-    int read(int fd, ByteBuffer dst) throws PfsException;
+    int read(long fd, ByteBuffer dst) throws PfsException;
 
     /** write(2) at the descriptor's offset (or the end with O_APPEND); returns bytes written. */
-    int write(int fd, ByteBuffer src) throws PfsException;
+    int write(long fd, ByteBuffer src) throws PfsException;
 
     /** pread(2); returns bytes read, 0 at or past end of file. */
-    int pread(int fd, ByteBuffer dst, long offset) throws PfsException;
+    int pread(long fd, ByteBuffer dst, long offset) throws PfsException;
 
     /** pwrite(2); returns bytes written. */
-    int pwrite(int fd, ByteBuffer src, long offset) throws PfsException;
+    int pwrite(long fd, ByteBuffer src, long offset) throws PfsException;
 
     /** lseek(2) with {@link OpenFlags#SEEK_SET}, SEEK_CUR or SEEK_END; returns the new offset. */
-    long lseek(int fd, long offset, int whence) throws PfsException;
+    long lseek(long fd, long offset, int whence) throws PfsException;
 
     /** fsync(2): the file's data and metadata are durable on return. */
-    void fsync(int fd) throws PfsException;
+    void fsync(long fd) throws PfsException;
 
     /** fdatasync(2): the file's data, and metadata needed to read it, are durable on return. */
-    void fdatasync(int fd) throws PfsException;
+    void fdatasync(long fd) throws PfsException;
 
     /** truncate(2). */
     void truncate(String path, long length) throws PfsException;
 
     /** ftruncate(2). */
-    void ftruncate(int fd, long length) throws PfsException;
+    void ftruncate(long fd, long length) throws PfsException;
 
     /** fallocate(2) with mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE or ZERO_RANGE. */
-    void fallocate(int fd, int mode, long offset, long length) throws PfsException;
+    void fallocate(long fd, int mode, long offset, long length) throws PfsException;
 
     /** unlink(2). */
     void unlink(String path) throws PfsException;
@@ -102,7 +114,7 @@ public interface Pfs extends AutoCloseable {
     PfsStat lstat(String path) throws PfsException;
 
     /** fstat(2). */
-    PfsStat fstat(int fd) throws PfsException;
+    PfsStat fstat(long fd) throws PfsException;
 
     /** chmod(2): permission bits only. */
     void chmod(String path, int mode) throws PfsException;

@@ -192,7 +192,7 @@ final class PfsFuseFileSystem implements FuseOperations, LibfuseExtras.ExtraOper
     @Override
     public int create(String path, int mode, FileInfo fi) {
         return call("create", path, () -> {
-            int fd = pfs.open(path, (fi.getFlags() & PASSED_OPEN_FLAGS) | OpenFlags.O_CREAT,
+            long fd = pfs.open(path, (fi.getFlags() & PASSED_OPEN_FLAGS) | OpenFlags.O_CREAT,
                     mode & 07777);
             fi.setFh(fd);
             ownByCaller(path);
@@ -322,7 +322,7 @@ final class PfsFuseFileSystem implements FuseOperations, LibfuseExtras.ExtraOper
     @Override
     public int fsyncdir(String path, int datasync, FileInfo fi) {
         return call("fsyncdir", path, () -> {
-            int fd = pfs.open(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, 0);
+            long fd = pfs.open(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, 0);
             try {
                 pfs.fsync(fd);
             } finally {

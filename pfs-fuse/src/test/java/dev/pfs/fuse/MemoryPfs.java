@@ -51,9 +51,9 @@ final class MemoryPfs implements Pfs {
     }
 
     private final Inode root = new Inode(1, FileType.DIRECTORY.modeBits() | 0755);
-    private final Map<Integer, Open> fds = new HashMap<>();
+    private final Map<Long, Open> fds = new HashMap<>();
     private long nextIno = 2;
-    private int nextFd = 3;
+    private long nextFd = 3;
     private volatile boolean failFsync;
 
     MemoryPfs() {
@@ -123,7 +123,7 @@ final class MemoryPfs implements Pfs {
         return i;
     }
 
-    private Open fd(int fd) throws PfsException {
+    private Open fd(long fd) throws PfsException {
         Open o = fds.get(fd);
         if (o == null) {
             throw new PfsException(Errno.EBADF, "fd " + fd);
@@ -132,7 +132,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized int open(String path, int flags, int mode) throws PfsException {
+    public synchronized long open(String path, int flags, int mode) throws PfsException {
         Inode i;
         try {
             i = lookup(path, true);
@@ -156,14 +156,14 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized void close(int fd) throws PfsException {
+    public synchronized void close(long fd) throws PfsException {
         if (fds.remove(fd) == null) {
             throw new PfsException(Errno.EBADF, "fd " + fd);
         }
     }
 
     @Override
-    public synchronized int read(int fd, ByteBuffer dst) throws PfsException {
+    public synchronized int read(long fd, ByteBuffer dst) throws PfsException {
         Open o = fd(fd);
         int n = pread(fd, dst, o.offset[0]);
         o.offset[0] += n;
@@ -171,7 +171,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized int write(int fd, ByteBuffer src) throws PfsException {
+    public synchronized int write(long fd, ByteBuffer src) throws PfsException {
         Open o = fd(fd);
         long at = (o.flags & OpenFlags.O_APPEND) != 0 ? o.inode.size : o.offset[0];
         int n = pwrite(fd, src, at);
@@ -180,7 +180,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized int pread(int fd, ByteBuffer dst, long offset) throws PfsException {
+    public synchronized int pread(long fd, ByteBuffer dst, long offset) throws PfsException {
         Inode i = fd(fd).inode;
         int n = (int) Math.max(0, Math.min(dst.remaining(), i.size - offset));
         for (int k = 0; k < n; k++) {
@@ -192,7 +192,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized int pwrite(int fd, ByteBuffer src, long offset) throws PfsException {
+    public synchronized int pwrite(long fd, ByteBuffer src, long offset) throws PfsException {
         Open o = fd(fd);
         if ((o.flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) {
             throw new PfsException(Errno.EBADF, "fd " + fd + " is read-only");
@@ -209,7 +209,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized long lseek(int fd, long offset, int whence) throws PfsException {
+    public synchronized long lseek(long fd, long offset, int whence) throws PfsException {
         Open o = fd(fd);
         o.offset[0] = switch (whence) {
             case OpenFlags.SEEK_SET -> offset;
@@ -220,7 +220,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized void fsync(int fd) throws PfsException {
+    public synchronized void fsync(long fd) throws PfsException {
         fd(fd);
         if (failFsync) {
             throw new PfsException(Errno.EIO, "injected fsync failure");
@@ -228,7 +228,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public void fdatasync(int fd) throws PfsException {
+    public void fdatasync(long fd) throws PfsException {
         fsync(fd);
     }
 
@@ -249,12 +249,12 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized void ftruncate(int fd, long length) throws PfsException {
+    public synchronized void ftruncate(long fd, long length) throws PfsException {
         resize(fd(fd).inode, length);
     }
 
     @Override
-    public synchronized void fallocate(int fd, int mode, long offset, long length) throws PfsException {
+    public synchronized void fallocate(long fd, int mode, long offset, long length) throws PfsException {
         Inode i = fd(fd).inode;
         if ((mode & OpenFlags.FALLOC_FL_KEEP_SIZE) == 0) {
             i.size = Math.max(i.size, offset + length);
@@ -332,7 +332,7 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
-    public synchronized PfsStat fstat(int fd) throws PfsException {
+    public synchronized PfsStat fstat(long fd) throws PfsException {
         return stat(fd(fd).inode);
     }
 

@@ -118,6 +118,11 @@ public final class MkfsCommand extends BaseCommand {
     /** A pfs volume, or a file that holds anything but zeros at its start, needs --force. */
     private void refuseToOverwrite(FileVolume vol) throws CliException {
         if (force) {
+            try {
+                Pfs.refuseIfMounted(vol);
+            } catch (PfsException e) {
+                throw Failures.file(volume + ": " + e.getMessage());
+            }
             return;
         }
         VolumeInfo existing;

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 final class LibpfsTarget implements WriteTarget {
     private final FileVolume volume;
     private final Pfs pfs;
-    private int fd = -1;
+    private long fd = -1;
 
     LibpfsTarget(Path image, long size) throws IOException {
         FileVolume.create(image, size).close();

@@ -32,7 +32,7 @@ public final class CatCommand extends VolumeFileCommand {
                 if (at(loc, () -> pfs.stat(loc.path())).type() == FileType.DIRECTORY) {
                     throw Failures.file(loc.display() + ": EISDIR: is a directory");
                 }
-                int fd = at(loc, () -> pfs.open(loc.path(), OpenFlags.O_RDONLY, 0));
+                long fd = at(loc, () -> pfs.open(loc.path(), OpenFlags.O_RDONLY, 0));
                 try {
                     copyOut(pfs, fd, loc, raw);
                 } finally {
@@ -43,7 +43,7 @@ public final class CatCommand extends VolumeFileCommand {
         return ExitStatus.OK;
     }
 
-    private static void copyOut(Pfs pfs, int fd, Location loc, OutputStream raw) throws CliException {
+    private static void copyOut(Pfs pfs, long fd, Location loc, OutputStream raw) throws CliException {
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
         byte[] bytes = new byte[buf.capacity()];
         try {

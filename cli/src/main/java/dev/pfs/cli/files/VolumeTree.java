@@ -144,10 +144,10 @@ final class VolumeTree implements FileTree {
 
     /** A libpfs descriptor as a channel; libpfs errors pass through as the IOExceptions they are. */
     private final class FdChannel implements ReadableByteChannel, WritableByteChannel {
-        private final int fd;
+        private final long fd;
         private boolean open = true;
 
-        FdChannel(int fd) {
+        FdChannel(long fd) {
             this.fd = fd;
         }
 

@@ -96,6 +96,20 @@ public final class FileVolume implements BlockVolume {
      *                  returns
      */
     public static FileVolume open(Path path, boolean tryDirect, int ioThreads) throws IOException {
+        return open(path, tryDirect, ioThreads, LinuxIo.O_RDWR);
+    }
+
+    /**
+     * Opens an existing file or block device for reading only (a read-only mount): the kernel
+     * refuses every write, flush and discard on it.
+     *
+     * @see #open(Path, boolean, int)
+     */
+    public static FileVolume openReadOnly(Path path, boolean tryDirect, int ioThreads) throws IOException {
+        return open(path, tryDirect, ioThreads, LinuxIo.O_RDONLY);
+    }
+
+    private static FileVolume open(Path path, boolean tryDirect, int ioThreads, int access) throws IOException {
         if (!Files.exists(path)) {
             throw new java.nio.file.NoSuchFileException(path.toString(), null, "no such volume file");
         }
@@ -112,15 +126,15 @@ public final class FileVolume implements BlockVolume {
         boolean direct = false;
         if (tryDirect) {
             try {
-                fd = LinuxIo.open(path.toString(), LinuxIo.O_RDWR | LinuxIo.O_DIRECT, 0);
+                fd = LinuxIo.open(path.toString(), access | LinuxIo.O_DIRECT, 0);
                 direct = true;
             } catch (NativeIoException e) {
                 LOG.info("{}: O_DIRECT refused ({}); using the page cache, flush still fdatasyncs",
                         path, e.getMessage());
-                fd = LinuxIo.open(path.toString(), LinuxIo.O_RDWR, 0);
+                fd = LinuxIo.open(path.toString(), access, 0);
             }
         } else {
-            fd = LinuxIo.open(path.toString(), LinuxIo.O_RDWR, 0);
+            fd = LinuxIo.open(path.toString(), access, 0);
         }
         return new FileVolume(path, fd, direct, regular, size, ioThreads);
     }

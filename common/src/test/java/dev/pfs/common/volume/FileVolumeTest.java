@@ -126,4 +126,20 @@ class FileVolumeTest {
                             e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.MISALIGNED));
         }
     }
+
+    @Test
+    void aVolumeOpenedReadOnlyReadsAndRefusesWrites() throws Exception {
+        Path file = dir.resolve("ro.img");
+        try (FileVolume v = FileVolume.create(file, 1 << 20)) {
+            VolumeException.await(v.write(0, ByteBuffer.wrap(new byte[512]).put(0, (byte) 9), 0, true));
+        }
+        try (FileVolume ro = FileVolume.openReadOnly(file, true, FileVolume.CALLER_THREAD)) {
+            ByteBuffer b = ByteBuffer.allocate(512);
+            VolumeException.await(ro.read(0, b));
+            assertThat(b.get(0)).isEqualTo((byte) 9);
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> VolumeException.await(ro.write(0, ByteBuffer.allocate(512), 0, false)))
+                    .isInstanceOf(VolumeException.class);
+        }
+    }
 }

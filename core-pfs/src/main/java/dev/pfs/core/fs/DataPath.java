@@ -272,8 +272,10 @@ final class DataPath {
     /** Fails unless {@code need} blocks are free. */
     void checkSpace(long need, String path) throws PfsException {
         if (need > store.freeBlocks()) {
+            long cooling = store.coolingBlocks();
             throw new PfsException(Errno.ENOSPC, "no space left on the volume for " + path
-                    + " (" + need + " blocks needed, " + store.freeBlocks() + " free)");
+                    + " (" + need + " blocks needed, " + store.freeBlocks() + " free"
+                    + (cooling > 0 ? ", " + cooling + " more freed but not reusable yet" : "") + ")");
         }
     }
 }

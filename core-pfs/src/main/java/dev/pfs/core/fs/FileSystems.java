@@ -12,6 +12,7 @@ import dev.pfs.core.journal.JournalWriter;
 import dev.pfs.core.layout.ChunkDescriptor;
 import dev.pfs.core.layout.MetaType;
 import dev.pfs.core.layout.Superblock;
+import dev.pfs.core.lease.LeaseClock;
 import dev.pfs.core.lease.Leases;
 import dev.pfs.core.lease.VolumeLease;
 import java.time.Duration;
@@ -29,6 +30,7 @@ public final class FileSystems {
     /** See {@link Pfs#mkfs}. */
     public static void mkfs(BlockVolume volume, MkfsOptions options) throws PfsException {
         Superblock sb = Formatter.plan(volume.size(), options, Leases.regionSize(options.maxHosts()));
+        refuseIfMounted(volume);
         Formatter.wipeSuperblock(volume);
         Leases.format(volume, sb);
         Formatter.format(volume, sb);
@@ -37,16 +39,34 @@ public final class FileSystems {
                 new ChunkDescriptor(sb).chunks(), sb.chunkSize());
     }
 
+    /** See {@link Pfs#refuseIfMounted}. */
+    public static void refuseIfMounted(BlockVolume volume) throws PfsException {
+        Superblock existing = existingSuperblock(volume);
+        if (existing != null) {
+            Leases.refuseLiveHolder(volume, existing);
+        }
+    }
+
+    /** @return the superblock of a pfs volume, or null if there is none to read */
+    private static Superblock existingSuperblock(BlockVolume volume) {
+        try {
+            return VolumeLoader.readSuperblock(volume);
+        } catch (PfsException e) {
+            return null;
+        }
+    }
+
     /**
-     * How a mount keeps time and whether it runs its background thread; tests inject a clock
+     * How a mount keeps time and whether it runs its background threads; tests inject a clock
      * and drive the lease themselves so that a seed replays exactly.
      *
-     * @param clock      monotonic nanoseconds for the lease
-     * @param background whether to run lease renewal (RW) or journal following (RO) on a thread
+     * @param clock      monotonic nanoseconds for the lease ({@link LeaseClock#BOOTTIME})
+     * @param background whether to run lease renewal and the commit tick (RW) or journal
+     *                   following (RO) on threads
      * @param acquired   told when a RW mount won its lease, before it reads or writes anything
      */
     record MountHooks(LongSupplier clock, boolean background, Runnable acquired) {
-        static final MountHooks DEFAULT = new MountHooks(System::nanoTime, true, () -> { });
+        static final MountHooks DEFAULT = new MountHooks(LeaseClock.BOOTTIME, true, () -> { });
     }
 
     /** See {@link Pfs#mount}. */
@@ -58,6 +78,9 @@ public final class FileSystems {
         if (options.lease().isNegative() || options.lease().isZero() || options.roPollPeriod().isNegative()
                 || options.roPollPeriod().isZero()) {
             throw new PfsException(Errno.EINVAL, "lease and RO poll period must be positive");
+        }
+        if (options.reuseDelay() == null || options.reuseDelay().isNegative()) {
+            throw new PfsException(Errno.EINVAL, "the block reuse delay must be zero or positive");
         }
         Superblock sb = VolumeLoader.readSuperblock(volume);
         if (options.hostId() < 0 || options.hostId() >= sb.maxHosts()) {
@@ -71,72 +94,89 @@ public final class FileSystems {
     /**
      * Mounts RW; with {@code problems}, corrupt metaobjects are dropped and a corrupt journal
      * record ends replay instead of failing the mount (fsck --repair), each reported there.
+     * The lease is renewed on its own thread from the moment it is won, so a long load or a
+     * slow volume cannot let it run out unnoticed; every write is checked against it.
      */
     static PfsMount mountReadWrite(BlockVolume volume, Superblock sb, MountOptions options, MountHooks hooks,
                                    java.util.function.Consumer<String> problems) throws PfsException {
         VolumeLease lease = Leases.acquire(volume, sb, options.hostId(), options.lease(), hooks.clock());
         hooks.acquired().run();
+        MountHealth health = new MountHealth();
+        BlockVolume guarded = GuardedVolume.leased(volume, lease::valid);
+        MountSupport support = new MountSupport(guarded, lease, sb);
+        Duration period = options.lease().dividedBy(20);
+        if (hooks.background()) {
+            support.startBackground("pfs-lease-" + options.hostId(), period, () -> renew(lease, health));
+        }
         try {
             VolumeLoader.Loaded l = VolumeLoader.load(volume, problems);
             LongSupplier epoch = lease::epoch;
-            JournalWriter writer = new JournalWriter(volume, sb.journalOffset(), sb.journalSize(), epoch, l.reader());
-            MetaCommitter committer = new MetaCommitter(l.store(), volume, writer, epoch, anchor -> {
+            JournalWriter writer = new JournalWriter(guarded, sb.journalOffset(), sb.journalSize(), epoch, l.reader());
+            WriteErrors errors = new WriteErrors();
+            l.store().reuseDelay(options.reuseDelay().toNanos());
+            MetaCommitter committer = new MetaCommitter(l.store(), guarded, writer, epoch, anchor -> {
                 try {
                     lease.publishAnchor(anchor);
                 } catch (PfsException e) {
                     LOG.warn("publishing journal anchor {}: {}", anchor, e.getMessage());
                 }
-            });
-            FsState fs = new FsState(l.store(), committer, new DataPath(l.store(), volume, epoch), true);
+            }, health, errors, hooks.clock());
+            FsState fs = new FsState(l.store(), committer, new DataPath(l.store(), guarded, epoch), true, health,
+                    errors, lease.epoch());
+            fs.coolingClock(hooks.clock(), options.reuseDelay().toNanos());
             fs.lease = lease;
-            MountSupport support = new MountSupport(volume, lease, l.superblock());
             synchronized (fs) {
                 committer.checkpoint();
                 fs.reclaimOrphans();
             }
+            fs.checkWritable("mount");
             LOG.info("mounted pfs volume {} read-write as host {} with epoch {} ({} journal records replayed)",
                     sb.uuid(), options.hostId(), lease.epoch(), l.replayed());
             PfsMount m = new PfsMount(fs, support);
             if (hooks.background()) {
-                Duration period = options.lease().dividedBy(20);
-                support.startBackground("pfs-lease-" + options.hostId(), period, () -> renew(fs, lease));
+                support.startBackground("pfs-commit-" + options.hostId(), period, () -> tick(fs));
             }
             return m;
         } catch (PfsException | RuntimeException e) {
+            support.stopBackground();
             lease.release();
             throw e;
         }
     }
 
-    private static int renew(FsState fs, VolumeLease lease) {
+    /** The lease thread's duty cycle: renews, and fences the mount once the lease is lost. Takes no lock. */
+    private static int renew(VolumeLease lease, MountHealth health) {
         try {
-            int n = lease.renewIfDue();
-            synchronized (fs) {
-                fs.commitPending();
-            }
-            return n;
+            return lease.renewIfDue();
         } catch (PfsException e) {
-            if (e.errno() != Errno.EROFS) {
-                LOG.warn("background commit failed: {}", e.getMessage());
-                return 0;
-            }
-            synchronized (fs) {
-                if (fs.fenced == null) {
-                    fs.fenced = "this host lost the volume's RW lease: " + e.getMessage();
-                    LOG.error("{}", fs.fenced);
-                }
-            }
+            health.fence("this host lost the volume's RW lease: " + e.getMessage());
             return 0;
         }
     }
 
-    private static Pfs mountReadOnly(BlockVolume volume, MountOptions options, MountHooks hooks)
+    /** The commit tick: makes waiting creates and attributes durable; a failure aborts the mount. */
+    private static int tick(FsState fs) {
+        try {
+            synchronized (fs) {
+                fs.commitPending();
+            }
+            return 1;
+        } catch (PfsException e) {
+            LOG.debug("background commit failed: {}", e.getMessage());
+            return 0;
+        }
+    }
+
+    private static Pfs mountReadOnly(BlockVolume raw, MountOptions options, MountHooks hooks)
             throws PfsException {
+        BlockVolume volume = GuardedVolume.readOnly(raw);
         VolumeLoader.Loaded l = VolumeLoader.load(volume, null);
         l.store().takeDirtySectors();
-        FsState fs = new FsState(l.store(), null, new DataPath(l.store(), volume, () -> BlockVolume.NO_EPOCH), false);
+        FsState fs = new FsState(l.store(), null, new DataPath(l.store(), volume, () -> BlockVolume.NO_EPOCH), false,
+                new MountHealth(), new WriteErrors(), 0);
+        fs.trustMap(hooks.clock(), options.lease().toNanos() - options.lease().toNanos() / 4);
         MountSupport support = new MountSupport(volume, null, l.superblock());
-        RoFollowerAgent follower = new RoFollowerAgent(fs, support, l.reader());
+        RoFollowerAgent follower = new RoFollowerAgent(fs, support, l.reader(), hooks.clock());
         if (hooks.background()) {
             support.startBackground("pfs-ro-follow-" + options.hostId(), options.roPollPeriod(), follower::doWork);
         }

@@ -76,7 +76,7 @@ final class Formatter {
             VolumeException.await(volume.write(sb.journalOffset(),
                     JournalDescriptor.encodeHeader(new JournalDescriptor.Header(generation, 1, 0))));
             MetaStore store = new MetaStore(g);
-            Inode root = store.newInode(store.begin(), FileType.DIRECTORY.modeBits() | 0755, 0, 0, sb.createdNs());
+            Inode root = store.newInode(store.begin(), FileType.DIRECTORY.modeBits() | 0755, 0, 0, sb.createdNs(), 0);
             root.nlink = 2;
             ByteBuffer sector = ByteBuffer.allocateDirect(ChunkDescriptor.META_SECTOR);
             sector.put(store.encodeSector(MetaType.INODE, 0)).flip();

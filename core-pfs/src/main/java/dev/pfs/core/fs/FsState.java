@@ -12,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The state of a mounted file system and the steps several operations share: committing,
@@ -32,14 +30,86 @@ final class FsState {
     DataPath data;
     final boolean readWrite;
     final Map<Long, Integer> openCount = new HashMap<>();
-    final Set<Long> writeErrors = new HashSet<>();
-    String fenced;
+    final MountHealth health;
+    final WriteErrors writeErrors;
     dev.pfs.core.lease.VolumeLease lease;
+    /** Upper half of every generation this mount hands out: its epoch, unique per RW mount. */
+    private final long generationBase;
+    private long generations;
 
-    FsState(MetaStore store, MetaCommitter committer, DataPath data, boolean readWrite) {
+    FsState(MetaStore store, MetaCommitter committer, DataPath data, boolean readWrite, MountHealth health,
+            WriteErrors writeErrors, long epoch) {
         this.committer = committer;
         this.readWrite = readWrite;
+        this.health = health;
+        this.writeErrors = writeErrors;
+        this.generationBase = epoch << 32;
         adopt(store, data);
+    }
+
+    /** @return a generation no earlier file of any inode slot had: epochs grow with every RW mount */
+    long nextGeneration() {
+        return generationBase | (++generations & 0xffff_ffffL);
+    }
+
+    /** A RO mount's clock, and how long a block map stays trustworthy after the poll that made it. */
+    private java.util.function.LongSupplier mapClock;
+    private long mapTrustNanos;
+    /** When the current map was known to be current (the start of the poll that made it). */
+    private volatile long mapTime;
+
+    /**
+     * Makes reads check their block map's age: the RW mount reuses a freed block only a lease
+     * after its free is durable, so a map younger than three quarters of that cannot name a
+     * block that holds another file's data yet.
+     */
+    void trustMap(java.util.function.LongSupplier clock, long trustNanos) {
+        this.mapClock = clock;
+        this.mapTrustNanos = trustNanos;
+        this.mapTime = clock.getAsLong();
+    }
+
+    /** Notes that the map reflects every commit made durable before {@code polledAt}. */
+    void mapCurrentAt(long polledAt) {
+        mapTime = polledAt;
+    }
+
+    /** @return the map's time, for {@link #checkMapFresh} after a read */
+    long mapTime() {
+        return mapTime;
+    }
+
+    /** Fails with EIO when a read through a map made at {@code madeAt} may have read a reused block. */
+    void checkMapFresh(long madeAt, String what) throws PfsException {
+        if (mapClock != null && mapClock.getAsLong() - madeAt >= mapTrustNanos) {
+            throw new PfsException(Errno.EIO, what + ": this read-only mount has not followed the journal for "
+                    + (mapClock.getAsLong() - madeAt) / 1_000_000 + " ms; its block map may name reused blocks");
+        }
+    }
+
+    private java.util.function.LongSupplier coolingClock = () -> 0;
+    private long reuseDelayNanos;
+
+    /** The RW mount's clock for the block reuse delay ({@link MetaStore#reuseDelay}). */
+    void coolingClock(java.util.function.LongSupplier clock, long delayNanos) {
+        this.coolingClock = clock;
+        this.reuseDelayNanos = delayNanos;
+    }
+
+    /**
+     * Fails with ENOSPC, before anything changes, unless {@code need} blocks can be allocated.
+     * When only blocks still in their reuse delay are missing, waits for them: at most one
+     * delay (bounded in real time too, should the lease clock stand still).
+     */
+    void ensureSpace(long need, String what) throws PfsException {
+        store.expireCooling(coolingClock.getAsLong());
+        long deadline = System.nanoTime() + reuseDelayNanos;
+        while (need > store.freeBlocks() && need <= store.freeBlocks() + store.coolingBlocks()
+                && System.nanoTime() - deadline < 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(reuseDelayNanos / 20 + 1, 5_000_000));
+            store.expireCooling(coolingClock.getAsLong());
+        }
+        data.checkSpace(need, what);
     }
 
     /** Switches to a freshly loaded store (a RO mount after the RW mount checkpointed). */
@@ -54,35 +124,25 @@ final class FsState {
         return t.getEpochSecond() * 1_000_000_000L + t.getNano();
     }
 
-    /** Fails with EROFS unless this mount may change the volume. */
+    /** Fails with EROFS unless this mount may change the volume, EIO once it was aborted. */
     void checkWritable(String what) throws PfsException {
         if (!readWrite) {
             throw new PfsException(Errno.EROFS, what + ": the volume is mounted read-only");
         }
-        if (fenced == null && lease != null && !lease.valid()) {
-            fenced = "this host's RW lease ran out (epoch " + lease.epoch() + ")";
+        if (lease != null && !lease.valid()) {
+            health.fence("this host's RW lease ran out (epoch " + lease.epoch() + ")");
         }
-        if (fenced != null) {
-            throw new PfsException(Errno.EROFS, what + ": " + fenced);
-        }
+        health.checkChange(what);
     }
 
     Txn txn() {
         return committer.txn();
     }
 
-    /** Commits pending changes; a failed commit marks the files whose answered writes it undid. */
+    /** Commits pending changes; a failure aborts (or fences) the mount and undoes nothing. */
     void commit() throws PfsException {
-        if (lease != null && !lease.valid()) {
-            committer.txn().rollback();
-            checkWritable("commit");
-        }
-        try {
-            committer.commit();
-        } catch (MetaCommitter.FailedCommit e) {
-            writeErrors.addAll(e.lost());
-            throw e;
-        }
+        checkWritable("commit");
+        committer.commit();
     }
 
     /**
@@ -97,16 +157,16 @@ final class FsState {
 
     /** Commits what waits, if anything (the RW mount's background tick). */
     void commitPending() throws PfsException {
-        if (readWrite && fenced == null && committer.needsCommit()) {
+        if (readWrite && health.healthy() && committer.needsCommit()) {
             commit();
         }
     }
 
-    /** @return an inode that must exist */
-    Inode inode(long ino) throws PfsException {
+    /** @return the inode a descriptor opened, ESTALE if it is gone or its slot holds another file now */
+    Inode inode(long ino, long generation) throws PfsException {
         Inode i = store.inode(ino);
-        if (i == null) {
-            throw new PfsException(Errno.ESTALE, "inode " + ino + " is gone");
+        if (i == null || i.generation != generation) {
+            throw new PfsException(Errno.ESTALE, "inode " + ino + " (generation " + generation + ") is gone");
         }
         return i;
     }
@@ -130,8 +190,7 @@ final class FsState {
      */
     void truncate(Inode i, long length) throws PfsException {
         if (length > i.size) {
-            data.zero(i, i.size, Math.min(length, (i.size + data.blockSize() - 1) / data.blockSize() * data.blockSize()));
-            committer.dataWritten();
+            zero(i, i.size, Math.min(length, (i.size + data.blockSize() - 1) / data.blockSize() * data.blockSize()));
         }
         long now = now();
         txn().touchInode(i);
@@ -139,6 +198,28 @@ final class FsState {
         i.mtimeNs = now;
         i.ctimeNs = now;
         freeBlocksFrom(i, (length + data.blockSize() - 1) / data.blockSize());
+    }
+
+    /**
+     * A data write of {@code ino} failed: its next fsync through every descriptor reports it,
+     * and a write refused for a stale epoch (another host took over) fences the mount.
+     */
+    void dataWriteFailed(long ino, PfsException e) {
+        writeErrors.failed(ino);
+        if (e.errno() == Errno.EROFS) {
+            health.fence(e.getMessage());
+        }
+    }
+
+    /** Writes zeros over {@code [from, to)} of {@code i}'s written blocks; a failure counts against the file. */
+    void zero(Inode i, long from, long to) throws PfsException {
+        try {
+            data.zero(i, from, to);
+        } catch (PfsException e) {
+            dataWriteFailed(i.ino, e);
+            throw e;
+        }
+        committer.dataWritten(i.ino);
     }
 
     /** Frees every block of {@code i} at index {@code >= first} (committing in batches) and commits. */
@@ -167,6 +248,7 @@ final class FsState {
             throw new PfsException(Errno.EIO, "freeing directory inode " + i.ino + " that still has entries");
         }
         store.freeInode(txn(), i);
+        writeErrors.forget(i.ino);
         commit();
     }
 

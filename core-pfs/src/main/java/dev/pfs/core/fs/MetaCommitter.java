@@ -17,32 +17,47 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Makes metadata durable for a RW mount. Changes accumulate in one open transaction; a commit
- * first flushes the volume if file data was written since the last flush (so data is durable
- * before any block tag or size that exposes it), then appends the transaction to the journal
- * with FUA. When half the journal is used, a checkpoint writes every changed metaobject sector
- * in place, flushes, and starts a new journal generation whose anchor is published.
+ * Makes metadata durable for a RW mount. Changes accumulate in one open transaction of
+ * complete operations; a commit first flushes the volume if file data was written since the
+ * last flush (so data is durable before any block tag or size that exposes it), then appends
+ * the transaction to the journal with FUA. When the journal is half used, a checkpoint writes
+ * every changed metaobject sector in place, flushes, and starts a new journal generation whose
+ * anchor is published.
+ *
+ * <p>Errors follow ext4/XFS: a failed flush, append or checkpoint write aborts the mount
+ * ({@link MountHealth}); nothing is rolled back, since callers may have seen the changes. A
+ * checkpoint forgets its dirty sectors only once they are written and flushed, and an append
+ * never overwrites the journal before its anchor.
  */
 final class MetaCommitter {
+    private static final Logger LOG = LoggerFactory.getLogger(MetaCommitter.class);
+
     private final MetaStore store;
     private final BlockVolume volume;
     private final JournalWriter writer;
     private final LongSupplier epoch;
     private final LongConsumer anchorPublisher;
-    private Txn pending;
+    private final MountHealth health;
+    private final WriteErrors errors;
+    private final LongSupplier clock;
+    private final Txn pending;
     private final Set<Inode> lazy = new LinkedHashSet<>();
-    private final Set<Long> deferredInodes = new LinkedHashSet<>();
     private boolean dataDirty;
 
     MetaCommitter(MetaStore store, BlockVolume volume, JournalWriter writer, LongSupplier epoch,
-                  LongConsumer anchorPublisher) {
+                  LongConsumer anchorPublisher, MountHealth health, WriteErrors errors, LongSupplier clock) {
         this.store = store;
         this.volume = volume;
         this.writer = writer;
         this.epoch = epoch;
         this.anchorPublisher = anchorPublisher;
+        this.health = health;
+        this.errors = errors;
+        this.clock = clock;
         this.pending = store.begin();
     }
 
@@ -51,19 +66,15 @@ final class MetaCommitter {
         return pending;
     }
 
-    /** Notes that file data was written and must be flushed before the next commit. */
-    void dataWritten() {
+    /** Notes that file data of {@code ino} was written and must be flushed before the next commit. */
+    void dataWritten(long ino) {
         dataDirty = true;
+        errors.dataWritten(ino);
     }
 
     /** Notes an mtime-only change, journaled with the next commit (or fsync of that file). */
     void lazy(Inode inode) {
         lazy.add(inode);
-    }
-
-    /** Notes that {@code ino}'s pending changes came from a write whose caller was already answered. */
-    void deferred(long ino) {
-        deferredInodes.add(ino);
     }
 
     /** @return whether the open transaction is big enough that the write path should commit it */
@@ -77,11 +88,13 @@ final class MetaCommitter {
     }
 
     /**
-     * Makes every pending change durable. On failure the whole open transaction is rolled back
-     * in memory; {@link FailedCommit#lost()} names the inodes whose answered writes it undid.
+     * Makes every pending change durable.
      *
+     * @throws PfsException EIO (ENOSPC when the volume is full) if the mount is or becomes
+     *     aborted, EROFS once the lease is gone; the changes stay in memory either way
      */
     void commit() throws PfsException {
+        health.checkChange("commit");
         for (Inode i : lazy) {
             if (store.inode(i.ino) != null) {
                 pending.includeLazily(i);
@@ -93,83 +106,90 @@ final class MetaCommitter {
             return;
         }
         List<Txn.Change> changes = pending.changes();
+        if (!writer.fits(JournalWriter.recordBytes(changes))) {
+            // The journal is full: writing the sectors in place commits the pending changes too.
+            checkpoint();
+            return;
+        }
+        flushData();
         try {
-            flushData();
             writer.append(changes);
         } catch (VolumeException e) {
-            pending.rollback();
-            List<Long> lost = new ArrayList<>(deferredInodes);
-            deferredInodes.clear();
-            throw new FailedCommit(Errors.of(e, "committing metadata"), lost);
+            throw failure(e, "appending to the journal");
         }
         pending.clear();
-        deferredInodes.clear();
+        store.freesCommitted(clock.getAsLong());
         if (!writer.fits(writer.maxRecordBytes())) {
-            checkpoint();
-        }
-    }
-
-    /** Makes completed data writes durable. */
-    void flushData() throws PfsException {
-        if (dataDirty) {
             try {
-                VolumeException.await(volume.flush());
-            } catch (VolumeException e) {
-                throw Errors.of(e, "flushing the volume");
+                checkpoint();
+            } catch (PfsException e) {
+                // The caller's record is durable: it succeeded. The mount is aborted now.
+                LOG.debug("checkpoint after a commit failed", e);
             }
-            dataDirty = false;
         }
     }
 
-    /** Writes changed sectors in place and starts a new journal generation; nothing may be pending. */
-    void checkpoint() throws PfsException {
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException("checkpoint with uncommitted changes");
+    /** Makes completed data writes durable; a failure is reported to every file the flush covered. */
+    void flushData() throws PfsException {
+        if (!dataDirty) {
+            return;
         }
-        ChunkDescriptor g = store.geometry();
-        List<long[]> sectors = new ArrayList<>();
-        List<byte[]> images = new ArrayList<>();
-        List<Txn.Key> keys = new ArrayList<>(store.takeDirtySectors());
-        keys.sort(Comparator.comparingLong(k -> g.sectorOffset(k.type(), k.id())));
-        for (Txn.Key k : keys) {
-            sectors.add(new long[] {g.sectorOffset(k.type(), k.id())});
-            images.add(store.encodeSector(k.type(), k.id()));
-        }
+        health.checkChange("flush");
+        Set<Long> covered = errors.takeUnflushed();
+        dataDirty = false;
         try {
-            int i = 0;
-            while (i < sectors.size()) {
-                int j = i + 1;
-                while (j < sectors.size() && j - i < 256
-                        && sectors.get(j)[0] == sectors.get(j - 1)[0] + ChunkDescriptor.META_SECTOR) {
-                    j++;
-                }
-                ByteBuffer b = ByteBuffer.allocateDirect((j - i) * ChunkDescriptor.META_SECTOR);
-                for (int k = i; k < j; k++) {
-                    b.put(images.get(k));
-                }
-                VolumeException.await(volume.write(sectors.get(i)[0], b.flip(), epoch.getAsLong(), false));
-                i = j;
-            }
+            VolumeException.await(volume.flush());
+        } catch (VolumeException e) {
+            errors.failed(covered);
+            throw failure(e, "flushing the volume");
+        }
+    }
+
+    /**
+     * Writes every changed sector (pending changes included) in place, flushes, and starts a
+     * new journal generation: everything in memory is durable on return.
+     */
+    void checkpoint() throws PfsException {
+        health.checkChange("checkpoint");
+        ChunkDescriptor g = store.geometry();
+        List<Txn.Key> keys = new ArrayList<>(store.dirtySectors());
+        keys.sort(Comparator.comparingLong(k -> g.sectorOffset(k.type(), k.id())));
+        flushData();
+        try {
+            writeSectors(g, keys);
             VolumeException.await(volume.flush());
             JournalDescriptor.Header h = writer.checkpoint();
+            store.clearDirty(keys);
+            pending.clear();
+            store.freesCommitted(clock.getAsLong());
             anchorPublisher.accept(h.generation());
         } catch (VolumeException e) {
-            throw Errors.of(e, "checkpointing the journal");
+            throw failure(e, "checkpointing the journal");
         }
     }
 
-    /** A commit that failed and was rolled back; {@link #lost()} names inodes whose answered writes were undone. */
-    static final class FailedCommit extends PfsException {
-        private static final long serialVersionUID = 1L;
-        private final transient List<Long> lost;
-
-        FailedCommit(PfsException cause, List<Long> lost) {
-            super(cause.errno(), cause.getMessage().substring(cause.errno().name().length() + 2), cause.getCause());
-            this.lost = lost;
+    private void writeSectors(ChunkDescriptor g, List<Txn.Key> keys) throws VolumeException {
+        int i = 0;
+        while (i < keys.size()) {
+            long start = g.sectorOffset(keys.get(i).type(), keys.get(i).id());
+            int j = i + 1;
+            while (j < keys.size() && j - i < 256
+                    && g.sectorOffset(keys.get(j).type(), keys.get(j).id()) == start + (long) (j - i)
+                    * ChunkDescriptor.META_SECTOR) {
+                j++;
+            }
+            ByteBuffer b = ByteBuffer.allocateDirect((j - i) * ChunkDescriptor.META_SECTOR);
+            for (int k = i; k < j; k++) {
+                b.put(store.encodeSector(keys.get(k).type(), keys.get(k).id()));
+            }
+            VolumeException.await(volume.write(start, b.flip(), epoch.getAsLong(), false));
+            i = j;
         }
+    }
 
-        List<Long> lost() {
-            return lost;
-        }
+    private PfsException failure(VolumeException e, String doing) {
+        PfsException p = Errors.of(e, doing);
+        health.failed(p);
+        return p;
     }
 }

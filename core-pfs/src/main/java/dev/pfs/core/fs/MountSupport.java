@@ -22,7 +22,7 @@ final class MountSupport {
     private final BlockVolume volume;
     private final VolumeLease lease;
     private volatile Superblock superblock;
-    private Thread background;
+    private final java.util.List<Thread> background = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean stopping;
 
     MountSupport(BlockVolume volume, VolumeLease lease, Superblock superblock) {
@@ -48,11 +48,12 @@ final class MountSupport {
     }
 
     /**
-     * Runs {@code work} every {@code period} on a daemon thread until umount. The work is an
-     * agent's duty cycle; the pause between cycles is a timed wait that umount interrupts.
+     * Runs {@code work} every {@code period} on its own daemon thread until umount. The work is
+     * an agent's duty cycle; the pause between cycles is a timed wait that umount interrupts.
+     * Each agent has its own thread, so that lease renewal never waits for file-system work.
      */
     void startBackground(String name, Duration period, IntSupplier work) {
-        background = Thread.ofPlatform().daemon().name(name).start(() -> {
+        background.add(Thread.ofPlatform().daemon().name(name).start(() -> {
             while (!stopping) {
                 try {
                     work.getAsInt();
@@ -70,7 +71,7 @@ final class MountSupport {
                     }
                 }
             }
-        });
+        }));
     }
 
     void stopBackground() {
@@ -78,12 +79,13 @@ final class MountSupport {
             stopping = true;
             notifyAll();
         }
-        Thread t = background;
-        if (t != null && t != Thread.currentThread()) {
-            try {
-                t.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        for (Thread t : background) {
+            if (t != Thread.currentThread()) {
+                try {
+                    t.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
@@ -116,7 +118,6 @@ final class MountSupport {
         }
         superblock = sb;
         fs.store.resize(after);
-        fs.commit();
         fs.committer.checkpoint();
         LOG.info("grew the file system from {} to {} bytes ({} chunks)", old.volumeSize(), newSize, after.chunks());
     }

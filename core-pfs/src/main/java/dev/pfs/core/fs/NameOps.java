@@ -41,7 +41,7 @@ final class NameOps {
             throw new PfsException(Errno.ENOSPC, "no free inode or direntry for " + path);
         }
         long now = FsState.now();
-        Inode i = store().newInode(fs.txn(), type.modeBits() | (mode & 07777), 0, 0, now);
+        Inode i = store().newInode(fs.txn(), type.modeBits() | (mode & 07777), 0, 0, now, fs.nextGeneration());
         if (type == FileType.DIRECTORY) {
             i.nlink = 2;
             fs.txn().touchInode(p.dir()).nlink++;
@@ -86,10 +86,10 @@ final class NameOps {
                     "bad symlink target for " + linkPath);
         }
         PathWalker.Parent p = parentForCreate(linkPath);
-        fs.data.checkSpace(1, linkPath);
+        fs.ensureSpace(1, linkPath);
         Inode i = create(p, FileType.SYMLINK, 0777, linkPath);
         fs.data.write(i, ByteBuffer.wrap(t), 0, fs.txn());
-        fs.committer.dataWritten();
+        fs.committer.dataWritten(i.ino);
         fs.txn().touchInode(i).size = t.length;
         fs.commitIfLarge();
     }
@@ -322,6 +322,9 @@ final class NameOps {
         }
         if (i.isDir()) {
             throw new PfsException(Errno.EISDIR, "is a directory: " + what);
+        }
+        if (length > FileOps.MAX_FILE_SIZE) {
+            throw new PfsException(Errno.EFBIG, "length " + length + " for " + what + " passes the largest file size");
         }
         fs.checkWritable("truncate " + what);
         fs.truncate(i, length);

@@ -71,47 +71,47 @@ final class PfsMount implements Pfs {
     }
 
     @Override
-    public int open(String path, int flags, int mode) throws PfsException {
+    public long open(String path, int flags, int mode) throws PfsException {
         return call(() -> files.open(path, flags, mode));
     }
 
     @Override
-    public void close(int fd) throws PfsException {
+    public void close(long fd) throws PfsException {
         run(() -> files.close(fd));
     }
 
     @Override
-    public int read(int fd, ByteBuffer dst) throws PfsException {
+    public int read(long fd, ByteBuffer dst) throws PfsException {
         return call(() -> files.read(fd, dst, 0, true));
     }
 
     @Override
-    public int write(int fd, ByteBuffer src) throws PfsException {
+    public int write(long fd, ByteBuffer src) throws PfsException {
         return call(() -> files.write(fd, src, 0, true));
     }
 
     @Override
-    public int pread(int fd, ByteBuffer dst, long offset) throws PfsException {
+    public int pread(long fd, ByteBuffer dst, long offset) throws PfsException {
         return call(() -> files.read(fd, dst, offset, false));
     }
 
     @Override
-    public int pwrite(int fd, ByteBuffer src, long offset) throws PfsException {
+    public int pwrite(long fd, ByteBuffer src, long offset) throws PfsException {
         return call(() -> files.write(fd, src, offset, false));
     }
 
     @Override
-    public long lseek(int fd, long offset, int whence) throws PfsException {
+    public long lseek(long fd, long offset, int whence) throws PfsException {
         return call(() -> files.lseek(fd, offset, whence));
     }
 
     @Override
-    public void fsync(int fd) throws PfsException {
+    public void fsync(long fd) throws PfsException {
         run(() -> files.sync(fd, true));
     }
 
     @Override
-    public void fdatasync(int fd) throws PfsException {
+    public void fdatasync(long fd) throws PfsException {
         run(() -> files.sync(fd, false));
     }
 
@@ -121,12 +121,12 @@ final class PfsMount implements Pfs {
     }
 
     @Override
-    public void ftruncate(int fd, long length) throws PfsException {
+    public void ftruncate(long fd, long length) throws PfsException {
         run(() -> files.ftruncate(fd, length));
     }
 
     @Override
-    public void fallocate(int fd, int mode, long offset, long length) throws PfsException {
+    public void fallocate(long fd, int mode, long offset, long length) throws PfsException {
         run(() -> files.fallocate(fd, mode, offset, length));
     }
 
@@ -166,7 +166,7 @@ final class PfsMount implements Pfs {
     }
 
     @Override
-    public PfsStat fstat(int fd) throws PfsException {
+    public PfsStat fstat(long fd) throws PfsException {
         return call(() -> files.fstat(fd));
     }
 
@@ -207,7 +207,8 @@ final class PfsMount implements Pfs {
 
     @Override
     public PfsStatFs statfs() throws PfsException {
-        return call(() -> new PfsStatFs(fs.data.blockSize(), fs.store.totalBlocks(), fs.store.freeBlocks(),
+        return call(() -> new PfsStatFs(fs.data.blockSize(), fs.store.totalBlocks(),
+                fs.store.freeBlocks() + fs.store.coolingBlocks(),
                 fs.store.slots(MetaType.INODE), fs.store.slots(MetaType.INODE) - fs.store.usedInodes(),
                 MetaSlotDescriptor.NAME_MAX));
     }
@@ -240,14 +241,18 @@ final class PfsMount implements Pfs {
             closed = true;
             try {
                 files.closeAll();
-                if (fs.readWrite && fs.fenced == null) {
-                    fs.commit();
+                if (fs.readWrite && fs.health.healthy()) {
                     fs.committer.checkpoint();
                 }
             } finally {
                 support.release();
             }
         }
+    }
+
+    /** Test hook: descriptor numbers continue from {@code next}. */
+    void skipDescriptors(long next) {
+        files.skipDescriptors(next);
     }
 
     /** @return the volume this mount is on */

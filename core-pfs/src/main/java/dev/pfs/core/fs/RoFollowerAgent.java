@@ -4,50 +4,59 @@ import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.journal.JournalReader;
 import dev.pfs.core.layout.JournalDescriptor;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a RO mount current: each duty cycle reads the journal header; while the RW mount stays
- * in the same journal generation it replays the records appended since the last cycle, and
- * when the RW mount has checkpointed (a new generation) it reloads the metaobjects, which the
- * checkpoint wrote in place, and replays from the new anchor. It never writes.
+ * in the same journal generation it reads the records appended since the last cycle and
+ * applies them, and when the RW mount has checkpointed (a new generation) it loads the
+ * metaobjects, which the checkpoint wrote in place, into a new store and replays from the new
+ * anchor. It never writes.
+ *
+ * <p>All volume reads happen without the mount's lock, so readers never wait for a reload;
+ * the lock is taken only to apply records or swap in the new store. A reload that overlapped
+ * another checkpoint (the header changed while it read) may hold sectors of two checkpoints:
+ * it is thrown away and the next cycle starts over. One whose header did not change is
+ * consistent: the sectors of a checkpoint in progress hold only changes of records of the
+ * generation it replays, and replaying whole slot images in order converges.
  */
 final class RoFollowerAgent {
     private static final Logger LOG = LoggerFactory.getLogger(RoFollowerAgent.class);
 
     private final FsState fs;
     private final MountSupport support;
+    private final LongSupplier clock;
     private JournalReader reader;
     private String lastProblem;
 
-    RoFollowerAgent(FsState fs, MountSupport support, JournalReader reader) {
+    RoFollowerAgent(FsState fs, MountSupport support, JournalReader reader, LongSupplier clock) {
         this.fs = fs;
         this.support = support;
         this.reader = reader;
+        this.clock = clock;
     }
 
     /** @return records applied (or 1 for a reload) */
     int doWork() {
         BlockVolume volume = support.volume();
+        long polledAt = clock.getAsLong();
         try {
-            synchronized (fs) {
-                JournalDescriptor.Header h = VolumeLoader.readJournalHeader(volume, support.superblock());
-                int n;
-                if (h.generation() != reader.generation()) {
-                    VolumeLoader.Loaded l = VolumeLoader.load(volume, null);
-                    l.store().takeDirtySectors();
-                    fs.adopt(l.store(), new DataPath(l.store(), volume, () -> BlockVolume.NO_EPOCH));
-                    support.superblock(l.superblock());
-                    reader = l.reader();
-                    n = 1;
-                } else {
-                    n = reader.replay(fs.store);
-                    fs.store.takeDirtySectors();
-                }
-                lastProblem = null;
-                return n;
+            JournalDescriptor.Header h = VolumeLoader.readJournalHeader(volume, support.superblock());
+            if (h.generation() != reader.generation()) {
+                return reload(volume, polledAt);
             }
+            List<ByteBuffer> records = reader.readNew();
+            synchronized (fs) {
+                JournalReader.apply(records, fs.store);
+                fs.store.takeDirtySectors();
+                fs.mapCurrentAt(polledAt);
+            }
+            lastProblem = null;
+            return records.size();
         } catch (PfsException e) {
             if (!e.getMessage().equals(lastProblem)) {
                 LOG.warn("read-only mount cannot follow the journal yet: {}", e.getMessage());
@@ -55,5 +64,24 @@ final class RoFollowerAgent {
             }
             return 0;
         }
+    }
+
+    private int reload(BlockVolume volume, long polledAt) throws PfsException {
+        VolumeLoader.Loaded l = VolumeLoader.load(volume, null);
+        JournalDescriptor.Header after = VolumeLoader.readJournalHeader(volume, l.superblock());
+        if (!after.equals(l.header())) {
+            LOG.debug("a checkpoint ran while reloading (generation {} -> {}); reloading again",
+                    l.header().generation(), after.generation());
+            return 0;
+        }
+        l.store().takeDirtySectors();
+        synchronized (fs) {
+            fs.adopt(l.store(), new DataPath(l.store(), volume, () -> BlockVolume.NO_EPOCH));
+            fs.mapCurrentAt(polledAt);
+        }
+        support.superblock(l.superblock());
+        reader = l.reader();
+        lastProblem = null;
+        return 1;
     }
 }

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  */
 final class VolumeLoader {
     /** What was loaded: the store, and a reader positioned after the last replayed record. */
-    record Loaded(Superblock superblock, MetaStore store, JournalReader reader, int replayed) {
+    record Loaded(Superblock superblock, JournalDescriptor.Header header, MetaStore store, JournalReader reader,
+                  int replayed) {
     }
 
     private VolumeLoader() {
@@ -87,7 +88,7 @@ final class VolumeLoader {
             problems.accept(e.getMessage());
             n = 0;
         }
-        return new Loaded(sb, store, reader, n);
+        return new Loaded(sb, h, store, reader, n);
     }
 
     private static void loadArea(BlockVolume volume, MetaStore store, ChunkDescriptor g, int c, MetaType t,

@@ -68,6 +68,28 @@ public final class JournalReader {
     }
 
     /**
+     * Reads every complete record from the current position without applying them, so that
+     * a RO mount reads the volume without holding its metadata lock.
+     *
+     * @return the records, in order, for {@link #apply}
+     * @throws PfsException as {@link #replay}
+     */
+    public java.util.List<ByteBuffer> readNew() throws PfsException {
+        java.util.List<ByteBuffer> out = new java.util.ArrayList<>();
+        for (ByteBuffer rec = next(); rec != null; rec = next()) {
+            out.add(rec);
+        }
+        return out;
+    }
+
+    /** Applies records read by {@link #readNew} to {@code store}. */
+    public static void apply(java.util.List<ByteBuffer> records, MetaStore store) {
+        for (ByteBuffer rec : records) {
+            applyRecord(rec, store);
+        }
+    }
+
+    /**
      * @return the next valid record (advancing), or null at the end of the journal
      * @throws PfsException EIO when the record is damaged but a later one is intact
      */

@@ -56,9 +56,19 @@ public final class JournalWriter {
         return used + waste + padded <= areaSize - JournalDescriptor.RECORD_ALIGN && used < areaSize / 2;
     }
 
-    /** Writes one record holding {@code changes}, durable on return. */
+    /**
+     * Writes one record holding {@code changes}, durable on return.
+     *
+     * @throws VolumeException IO without writing if the record does not {@link #fits fit}: it
+     *     would overwrite records the checkpoint anchor still needs
+     */
     public void append(List<Txn.Change> changes) throws VolumeException {
         int len = recordBytes(changes);
+        if (!fits(len)) {
+            throw new VolumeException(VolumeException.Kind.IO, "a journal record of " + len
+                    + " bytes does not fit before the checkpoint anchor (" + used + " of " + areaSize
+                    + " bytes in use): a checkpoint must come first");
+        }
         int padded = JournalDescriptor.paddedLength(len);
         ByteBuffer b = ByteBuffer.allocateDirect(padded).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(0, JournalDescriptor.RECORD_MAGIC);

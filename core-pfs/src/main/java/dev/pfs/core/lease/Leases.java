@@ -63,11 +63,42 @@ public final class Leases {
     /** @return the current holder of the RW lease */
     public static Holder holder(BlockVolume volume, Superblock sb) throws PfsException {
         try {
-            LeaderRecord r = new RwElection(volume, sb.paxosOffset(), sb.maxHosts(), 1, Duration.ofSeconds(1),
-                    System::nanoTime).readLeader();
+            LeaderRecord r = RwElection.readLeader(volume, sb.paxosOffset(), sb.maxHosts());
             return new Holder(r.epoch() == 0 ? -1 : r.hostId() - 1, r.epoch(), r.held());
         } catch (PaxosException x) {
             throw toPfs(x);
+        }
+    }
+
+    /**
+     * Fails unless no live host holds the volume read-write: a holder that has not released it
+     * is watched for one of its leases (plus a tenth), and any change of the leader record in
+     * that time means it is alive. Used by mkfs, which must never format a mounted volume.
+     *
+     * @throws PfsException EBUSY naming the live holder, EIO if the paxos file cannot be read
+     */
+    public static void refuseLiveHolder(BlockVolume volume, Superblock sb) throws PfsException {
+        try {
+            LeaderRecord first = RwElection.readLeader(volume, sb.paxosOffset(), sb.maxHosts());
+            if (!first.held()) {
+                return;
+            }
+            long lease = first.leaseNanos() > 0 ? first.leaseNanos() : Duration.ofSeconds(10).toNanos();
+            long start = LeaseClock.BOOTTIME.getAsLong();
+            while (LeaseClock.BOOTTIME.getAsLong() - start < lease + lease / 10) {
+                java.util.concurrent.locks.LockSupport.parkNanos(lease / 20);
+                LeaderRecord now = RwElection.readLeader(volume, sb.paxosOffset(), sb.maxHosts());
+                if (!now.held()) {
+                    return;
+                }
+                if (!now.equals(first)) {
+                    throw new PfsException(Errno.EBUSY, "the volume is mounted read-write by host "
+                            + (now.hostId() - 1) + " (epoch " + now.epoch() + "), which keeps renewing its lease; "
+                            + "unmount it first");
+                }
+            }
+        } catch (PaxosException e) {
+            throw toPfs(e);
         }
     }
 

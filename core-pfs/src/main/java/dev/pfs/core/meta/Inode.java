@@ -21,6 +21,8 @@ public final class Inode {
     public long atimeNs;
     public long mtimeNs;
     public long ctimeNs;
+    /** Set once at creation; never the same twice for one slot (see {@code FsState#nextGeneration}). */
+    public long generation;
 
     Inode(long ino) {
         this.ino = ino;
@@ -48,6 +50,7 @@ public final class Inode {
         b.putLong(MetaSlotDescriptor.INODE_ATIME, atimeNs);
         b.putLong(MetaSlotDescriptor.INODE_MTIME, mtimeNs);
         b.putLong(MetaSlotDescriptor.INODE_CTIME, ctimeNs);
+        b.putLong(MetaSlotDescriptor.INODE_GENERATION, generation);
         return MetaSlotDescriptor.seal(b);
     }
 
@@ -61,5 +64,6 @@ public final class Inode {
         atimeNs = b.getLong(MetaSlotDescriptor.INODE_ATIME);
         mtimeNs = b.getLong(MetaSlotDescriptor.INODE_MTIME);
         ctimeNs = b.getLong(MetaSlotDescriptor.INODE_CTIME);
+        generation = b.getLong(MetaSlotDescriptor.INODE_GENERATION);
     }
 }

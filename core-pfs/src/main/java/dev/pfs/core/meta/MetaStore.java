@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * Every metaobject of the volume, held in memory after mount, with the indexes the file
  * system needs (directory entries by name, file blocks by index, free slots). The slot image
  * is the truth: {@link #apply} installs an image and updates the indexes, which is what mount
- * (loading sectors), journal replay, RO tailing and rollback all do. Not thread-safe: the
+ * (loading sectors), journal replay and RO tailing all do. Not thread-safe: the
  * file system's lock guards it.
  */
 public final class MetaStore {
@@ -38,6 +38,7 @@ public final class MetaStore {
     private long tagsUsed;
     private long usableTags;
     private final Set<Txn.Key> dirtySectors = new HashSet<>();
+    private final BlockQuarantine quarantine = new BlockQuarantine();
     private long inodeCursor;
     private long direntCursor;
     private long tagCursor;
@@ -152,9 +153,14 @@ public final class MetaStore {
         return tagsUsed;
     }
 
-    /** @return data blocks free */
+    /** @return data blocks the allocator may hand out now */
     public long freeBlocks() {
-        return usableTags - tagsUsed;
+        return usableTags - tagsUsed - quarantine.size();
+    }
+
+    /** @return data blocks freed but not yet reusable ({@link #reuseDelay}) */
+    public long coolingBlocks() {
+        return quarantine.size();
     }
 
     /** @return usable data blocks */
@@ -175,7 +181,7 @@ public final class MetaStore {
     // ---- mutations inside a transaction
 
     /** Allocates and initialises an inode; ENOSPC is the caller's check ({@link #usedInodes}). */
-    public Inode newInode(Txn txn, int mode, int uid, int gid, long nowNs) {
+    public Inode newInode(Txn txn, int mode, int uid, int gid, long nowNs, long generation) {
         long id = nextFree(inodesUsed, slots(MetaType.INODE), inodeCursor);
         inodeCursor = id + 1;
         txn.touch(MetaType.INODE, id);
@@ -187,6 +193,7 @@ public final class MetaStore {
         ino.atimeNs = nowNs;
         ino.mtimeNs = nowNs;
         ino.ctimeNs = nowNs;
+        ino.generation = generation;
         apply(MetaType.INODE, id, ino.encode());
         return inodes.get(id + 1);
     }
@@ -219,6 +226,25 @@ public final class MetaStore {
         apply(MetaType.DIRENT, id, new byte[MetaType.DIRENT.slotSize()]);
     }
 
+    /**
+     * Keeps blocks freed by this (RW) mount out of the allocator for {@code nanos} after their
+     * free is durable, so that a RO mount whose map lags never reads a reused block through an
+     * old name (see docs/core-pfs.md). 0 reuses at once.
+     */
+    public void reuseDelay(long nanos) {
+        quarantine.delay(nanos);
+    }
+
+    /** Starts the reuse delay of the blocks freed since the last call: their frees are durable now. */
+    public void freesCommitted(long nowNanos) {
+        quarantine.committed(nowNanos);
+    }
+
+    /** Hands blocks whose reuse delay ended back to the allocator. */
+    public void expireCooling(long nowNanos) {
+        quarantine.expire(nowNanos, tagsBusy, t -> geometry.usableTag(t));
+    }
+
     /** @return a free tag near {@code hint} (-1 if none); not yet owned until {@link #setTag} */
     public long freeTagNear(long hint) {
         long slots = slots(MetaType.TAG);
@@ -237,10 +263,13 @@ public final class MetaStore {
         apply(MetaType.TAG, t, MetaSlotDescriptor.seal(b));
     }
 
-    /** Frees tag {@code t}. */
+    /** Frees tag {@code t}; its block is reusable once the free is durable and the reuse delay passed. */
     public void freeTag(Txn txn, long t) {
         txn.touch(MetaType.TAG, t);
         apply(MetaType.TAG, t, new byte[MetaType.TAG.slotSize()]);
+        if (quarantine.hold(t)) {
+            tagsBusy.set((int) t);
+        }
     }
 
     /** @return a new empty transaction over this store */
@@ -372,6 +401,16 @@ public final class MetaStore {
         Set<Txn.Key> out = new HashSet<>(dirtySectors);
         dirtySectors.clear();
         return out;
+    }
+
+    /** @return a copy of the sectors changed since they were last {@link #clearDirty cleared} */
+    public Set<Txn.Key> dirtySectors() {
+        return new HashSet<>(dirtySectors);
+    }
+
+    /** Forgets sectors that were written in place. */
+    public void clearDirty(java.util.Collection<Txn.Key> written) {
+        dirtySectors.removeAll(written);
     }
 
     /** @return the 4 KB image of the sector whose first slot is {@code firstId} */

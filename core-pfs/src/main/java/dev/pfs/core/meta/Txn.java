@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * A metadata transaction: the old image of every metaobject it touches, taken before the first
- * change. Committing writes old and new images to the journal; rolling back applies the old
- * images in reverse order.
+ * change. Committing writes old and new images to the journal. There is no rollback: a change
+ * a caller saw is never undone (a failed commit aborts the mount instead).
  */
 public final class Txn {
     /** A touched metaobject. */
@@ -83,17 +83,6 @@ public final class Txn {
         List<Change> out = new ArrayList<>(oldImages.size());
         oldImages.forEach((k, old) -> out.add(new Change(k.type(), k.id(), old, store.encode(k.type(), k.id()))));
         return out;
-    }
-
-    /** Restores every touched metaobject to its old image. */
-    public void rollback() {
-        List<Map.Entry<Key, byte[]>> list = new ArrayList<>(oldImages.entrySet());
-        for (int i = list.size() - 1; i >= 0; i--) {
-            store.apply(list.get(i).getKey().type(), list.get(i).getKey().id(), list.get(i).getValue());
-        }
-        oldImages.clear();
-        needsCommit = false;
-        recordBytes = 0;
     }
 
     /** Forgets the images after a durable commit. */

@@ -107,7 +107,7 @@ class DifferentialTest {
                 what = "pwrite " + a + " @" + off + " +" + data.length;
                 expected = LocalFsModel.errnoOf(() -> local.pwrite(a, data, off));
                 got = pfsErrno(() -> {
-                    int fd = fs.open(a, O_CREAT | O_WRONLY, 0644);
+                    long fd = fs.open(a, O_CREAT | O_WRONLY, 0644);
                     try {
                         fs.pwrite(fd, ByteBuffer.wrap(data), off);
                     } finally {
@@ -154,7 +154,7 @@ class DifferentialTest {
                 byte[][] have = new byte[1][];
                 expected = LocalFsModel.errnoOf(() -> want[0] = local.read(a, off, len));
                 got = pfsErrno(() -> {
-                    int fd = fs.open(a, O_RDONLY, 0);
+                    long fd = fs.open(a, O_RDONLY, 0);
                     try {
                         ByteBuffer buf = ByteBuffer.allocate(len);
                         fs.pread(fd, buf, off);
@@ -189,7 +189,7 @@ class DifferentialTest {
             }
             long size = local.size(p);
             assertThat(fs.stat(p).size()).as("size of " + p).isEqualTo(size);
-            int fd = fs.open(p, O_RDONLY, 0);
+            long fd = fs.open(p, O_RDONLY, 0);
             ByteBuffer buf = ByteBuffer.allocate((int) size);
             fs.pread(fd, buf, 0);
             fs.close(fd);

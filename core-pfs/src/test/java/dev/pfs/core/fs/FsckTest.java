@@ -29,7 +29,7 @@ class FsckTest {
         Pfs.mkfs(v, new MkfsOptions(8L << 20, 4));
         try (Pfs fs = Pfs.mount(v, MountOptions.readWrite(0))) {
             fs.mkdir("/d", 0755);
-            int fd = fs.open("/d/f", O_CREAT | O_WRONLY, 0644);
+            long fd = fs.open("/d/f", O_CREAT | O_WRONLY, 0644);
             fs.write(fd, ByteBuffer.wrap(new byte[200_000]));
             fs.close(fd);
         }

@@ -18,7 +18,7 @@ class IoPathTest {
         CountingVolume v = new CountingVolume(FaultyVolume.create(64L << 20, 1));
         Pfs.mkfs(v, new MkfsOptions(16L << 20, 4));
         try (Pfs fs = Pfs.mount(v, MountOptions.readWrite(0))) {
-            int fd = fs.open("/db", O_CREAT | O_RDWR, 0644);
+            long fd = fs.open("/db", O_CREAT | O_RDWR, 0644);
             fs.pwrite(fd, ByteBuffer.allocateDirect(1 << 20), 0);
             fs.fsync(fd);
             for (int i = 0; i < 10; i++) {
@@ -38,7 +38,7 @@ class IoPathTest {
         CountingVolume v = new CountingVolume(FaultyVolume.create(64L << 20, 2));
         Pfs.mkfs(v, new MkfsOptions(16L << 20, 4));
         try (Pfs fs = Pfs.mount(v, MountOptions.readWrite(0))) {
-            int fd = fs.open("/seq", O_CREAT | O_RDWR, 0644);
+            long fd = fs.open("/seq", O_CREAT | O_RDWR, 0644);
             v.reset();
             for (int i = 0; i < 8; i++) {
                 fs.write(fd, ByteBuffer.allocateDirect(1 << 20));

@@ -31,7 +31,7 @@ class ReadOnlyMountTest {
 
     private static int sizeOr(Pfs fs, String path) {
         try {
-            int fd = fs.open(path, O_RDONLY, 0);
+            long fd = fs.open(path, O_RDONLY, 0);
             try {
                 ByteBuffer b = ByteBuffer.allocate(64);
                 fs.pread(fd, b, 0);
@@ -53,7 +53,7 @@ class ReadOnlyMountTest {
              Pfs ro = Pfs.mount(roView, new MountOptions(false, 1, MountOptions.DEFAULT_LEASE, POLL))) {
             rw.mkdir("/d", 0755);
             for (int i = 0; i < 300; i++) {
-                int fd = rw.open("/d/f" + i, O_CREAT | O_WRONLY, 0644);
+                long fd = rw.open("/d/f" + i, O_CREAT | O_WRONLY, 0644);
                 rw.write(fd, ByteBuffer.wrap(new byte[] {(byte) (i % 100 + 1)}));
                 rw.fsync(fd);
                 rw.close(fd);

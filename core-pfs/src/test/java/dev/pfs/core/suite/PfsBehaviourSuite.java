@@ -15,6 +15,7 @@ import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -47,7 +48,7 @@ public abstract class PfsBehaviourSuite {
     void formatAndMount() throws Exception {
         volume = newVolume(VOLUME_SIZE);
         Pfs.mkfs(volume, new MkfsOptions(CHUNK_SIZE, 8));
-        fs = Pfs.mount(volume, MountOptions.readWrite(0));
+        fs = Pfs.mount(volume, MountOptions.readWrite(0).withReuseDelay(Duration.ofMillis(100)));
     }
 
     @AfterEach
@@ -63,7 +64,7 @@ public abstract class PfsBehaviourSuite {
     /** Remounts RW (unmount, mount) and returns the new mount. */
     protected Pfs remount() throws Exception {
         fs.close();
-        fs = Pfs.mount(volume, MountOptions.readWrite(0));
+        fs = Pfs.mount(volume, MountOptions.readWrite(0).withReuseDelay(Duration.ofMillis(100)));
         return fs;
     }
 
@@ -78,14 +79,14 @@ public abstract class PfsBehaviourSuite {
     }
 
     protected void writeFile(String path, byte[] data) throws PfsException {
-        int fd = fs.open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        long fd = fs.open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
         assertThat(fs.write(fd, ByteBuffer.wrap(data))).isEqualTo(data.length);
         fs.fsync(fd);
         fs.close(fd);
     }
 
     protected byte[] readFile(String path) throws PfsException {
-        int fd = fs.open(path, O_RDONLY, 0);
+        long fd = fs.open(path, O_RDONLY, 0);
         long size = fs.fstat(fd).size();
         ByteBuffer b = ByteBuffer.allocate((int) size);
         while (b.hasRemaining() && fs.read(fd, b) > 0) {
@@ -128,7 +129,7 @@ public abstract class PfsBehaviourSuite {
     void unalignedWritesAndReadsMergeWithExistingData() throws Exception {
         byte[] data = random(150_000, 4);
         writeFile("/u", data);
-        int fd = fs.open("/u", O_RDWR, 0);
+        long fd = fs.open("/u", O_RDWR, 0);
         byte[] patch = random(1000, 5);
         fs.pwrite(fd, ByteBuffer.wrap(patch), 65_530);
         System.arraycopy(patch, 0, data, 65_530, patch.length);
@@ -142,7 +143,7 @@ public abstract class PfsBehaviourSuite {
     @Test
     void writePastEndLeavesZerosInTheGap() throws Exception {
         writeFile("/g", random(100, 6));
-        int fd = fs.open("/g", O_RDWR, 0);
+        long fd = fs.open("/g", O_RDWR, 0);
         fs.pwrite(fd, bytes("end"), 200_000);
         byte[] all = readFile("/g");
         assertThat(all).hasSize(200_003);
@@ -164,7 +165,7 @@ public abstract class PfsBehaviourSuite {
         for (int i = 70_000; i < 140_000; i++) {
             assertThat(all[i]).as("byte %d", i).isZero();
         }
-        int fd = fs.open("/t", O_RDWR, 0);
+        long fd = fs.open("/t", O_RDWR, 0);
         fs.ftruncate(fd, 0);
         assertThat(fs.fstat(fd).size()).isZero();
         assertThat(fs.fstat(fd).blocks()).isZero();
@@ -176,21 +177,21 @@ public abstract class PfsBehaviourSuite {
         writeFile("/f", random(10, 8));
         assertErrno(Errno.EEXIST, () -> fs.open("/f", O_CREAT | O_EXCL | O_WRONLY, 0644));
         assertErrno(Errno.ENOENT, () -> fs.open("/missing", O_RDONLY, 0));
-        int fd = fs.open("/f", O_WRONLY | O_APPEND, 0);
+        long fd = fs.open("/f", O_WRONLY | O_APPEND, 0);
         fs.write(fd, bytes("xy"));
         assertThat(fs.fstat(fd).size()).isEqualTo(12);
         assertErrno(Errno.EBADF, () -> fs.read(fd, ByteBuffer.allocate(1)));
         fs.close(fd);
-        int t = fs.open("/f", O_RDWR | O_TRUNC | O_DIRECT, 0);
+        long t = fs.open("/f", O_RDWR | O_TRUNC | O_DIRECT, 0);
         assertThat(fs.fstat(t).size()).isZero();
         fs.close(t);
-        int r = fs.open("/f", O_RDONLY, 0);
+        long r = fs.open("/f", O_RDONLY, 0);
         assertErrno(Errno.EBADF, () -> fs.write(r, bytes("no")));
         fs.close(r);
         assertErrno(Errno.EBADF, () -> fs.close(r));
         fs.mkdir("/d", 0755);
         assertErrno(Errno.EISDIR, () -> fs.open("/d", O_WRONLY, 0));
-        int dfd = fs.open("/d", O_RDONLY | O_DIRECTORY, 0);
+        long dfd = fs.open("/d", O_RDONLY | O_DIRECTORY, 0);
         fs.fsync(dfd);
         fs.close(dfd);
         assertErrno(Errno.ENOTDIR, () -> fs.open("/f/x", O_CREAT | O_WRONLY, 0644));
@@ -198,7 +199,7 @@ public abstract class PfsBehaviourSuite {
 
     @Test
     void lseekAndSequentialReadWrite() throws Exception {
-        int fd = fs.open("/s", O_CREAT | O_RDWR, 0644);
+        long fd = fs.open("/s", O_CREAT | O_RDWR, 0644);
         fs.write(fd, bytes("hello "));
         fs.write(fd, bytes("world"));
         assertThat(fs.lseek(fd, 0, SEEK_CUR)).isEqualTo(11);
@@ -260,7 +261,7 @@ public abstract class PfsBehaviourSuite {
     void unlinkedOpenFileStaysReadableUntilClose() throws Exception {
         byte[] data = random(70_000, 10);
         writeFile("/open", data);
-        int fd = fs.open("/open", O_RDONLY, 0);
+        long fd = fs.open("/open", O_RDONLY, 0);
         fs.unlink("/open");
         ByteBuffer b = ByteBuffer.allocate(data.length);
         assertThat(fs.pread(fd, b, 0)).isEqualTo(data.length);
@@ -313,7 +314,7 @@ public abstract class PfsBehaviourSuite {
     void writeUpdatesMtime() throws Exception {
         writeFile("/m", bytes("x").array());
         fs.utimens("/m", 0, 0);
-        int fd = fs.open("/m", O_WRONLY, 0);
+        long fd = fs.open("/m", O_WRONLY, 0);
         fs.pwrite(fd, bytes("y"), 0);
         fs.fsync(fd);
         fs.close(fd);
@@ -322,7 +323,7 @@ public abstract class PfsBehaviourSuite {
 
     @Test
     void fallocateModes() throws Exception {
-        int fd = fs.open("/fa", O_CREAT | O_RDWR, 0644);
+        long fd = fs.open("/fa", O_CREAT | O_RDWR, 0644);
         fs.fallocate(fd, 0, 0, 300_000);
         assertThat(fs.fstat(fd).size()).isEqualTo(300_000);
         assertThat(fs.fstat(fd).blocks() * 512).isGreaterThanOrEqualTo(300_000);
@@ -366,7 +367,7 @@ public abstract class PfsBehaviourSuite {
     void fullVolumeGivesEnospcAndRecovers() throws Exception {
         long free = fs.statfs().freeBlocks() * fs.statfs().blockSize();
         byte[] chunk = random(1 << 20, 12);
-        int fd = fs.open("/fill", O_CREAT | O_WRONLY, 0644);
+        long fd = fs.open("/fill", O_CREAT | O_WRONLY, 0644);
         long written = 0;
         PfsException full = null;
         while (full == null) {
@@ -407,7 +408,7 @@ public abstract class PfsBehaviourSuite {
     void attributeChangesSurviveJournalCheckpoints() throws Exception {
         writeFile("/sized", random(70_000, 14));
         fs.chmod("/sized", 0600);
-        int fd = fs.open("/sized", O_WRONLY, 0);
+        long fd = fs.open("/sized", O_WRONLY, 0);
         fs.pwrite(fd, bytes("tail"), 130_000);
         fs.fsync(fd);
         fs.close(fd);

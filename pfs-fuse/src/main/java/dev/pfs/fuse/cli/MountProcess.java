@@ -37,7 +37,8 @@ final class MountProcess {
             throws IOException {
         FileVolume volume;
         try {
-            volume = FileVolume.open(volumePath, true, FileVolume.CALLER_THREAD);
+            volume = options.readOnly() ? FileVolume.openReadOnly(volumePath, true, FileVolume.CALLER_THREAD)
+                    : FileVolume.open(volumePath, true, FileVolume.CALLER_THREAD);
         } catch (IOException e) {
             throw new IOException("cannot open volume " + volumePath + ": " + e.getMessage(), e);
         }
