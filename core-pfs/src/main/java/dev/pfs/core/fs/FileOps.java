@@ -7,6 +7,7 @@ import static dev.pfs.core.OpenFlags.FALLOC_FL_ZERO_RANGE;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
 import dev.pfs.core.OpenFlags;
+import dev.pfs.core.Owner;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
 import dev.pfs.core.layout.MetaSlotDescriptor;
@@ -50,7 +51,7 @@ final class FileOps {
         this.names = names;
     }
 
-    int open(String path, int flags, int mode) throws PfsException {
+    int open(String path, int flags, int mode, Owner owner) throws PfsException {
         boolean write = (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
         if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_ACCMODE) {
             throw new PfsException(Errno.EINVAL, "bad access mode in open flags of " + path);
@@ -71,7 +72,7 @@ final class FileOps {
             }
             if (p.inode() == null) {
                 fs.checkWritable("create " + path);
-                i = names.create(p, FileType.REGULAR, mode, path);
+                i = names.create(p, FileType.REGULAR, mode, path, owner);
             } else {
                 i = p.inode().type() == FileType.SYMLINK ? fs.walker.resolve(path, true) : p.inode();
             }
@@ -97,6 +98,11 @@ final class FileOps {
         fds.put(fd, new OpenFile(i.ino, flags));
         fs.openCount.merge(i.ino, 1, Integer::sum);
         return fd;
+    }
+
+    /** @return the inode open as {@code fd} */
+    Inode inode(int fd) throws PfsException {
+        return fs.inode(file(fd).ino);
     }
 
     private OpenFile file(int fd) throws PfsException {

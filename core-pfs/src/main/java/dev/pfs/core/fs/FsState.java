@@ -120,7 +120,7 @@ final class FsState {
     PfsStat stat(Inode i) {
         long blocks = (long) store.blocks(i.ino).size() * data.blockSize() / 512;
         return new PfsStat(i.ino, i.mode, i.nlink, i.uid, i.gid, i.size, blocks, 4096, i.atimeNs, i.mtimeNs,
-                i.ctimeNs);
+                i.ctimeNs, i.rdev);
     }
 
     /**

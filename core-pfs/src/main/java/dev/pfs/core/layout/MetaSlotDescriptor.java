@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * inode (128 B):    0 magic "INOD" | 4 mode | 8 nlink | 12 uid | 16 gid | 20 zero
- *                   24 size u64 | 32 atime | 40 mtime | 48 ctime (ns) | 56..123 zero | 124 crc
+ *                   24 size u64 | 32 atime | 40 mtime | 48 ctime (ns) | 56 rdev | 60..123 zero | 124 crc
  * direntry (512 B): 0 magic "DENT" | 4 name length | 8 parent ino u64 | 16 child ino u64
  *                   24 name (UTF-8, up to 255 B) | ... zero | 508 crc
  * block tag (32 B): 0 magic "BTAG" | 4 flags (1 = unwritten, reads as zeros)
@@ -35,6 +35,8 @@ public final class MetaSlotDescriptor {
     public static final int INODE_ATIME = 32;
     public static final int INODE_MTIME = 40;
     public static final int INODE_CTIME = 48;
+    /** Device number of a device inode (zero on volumes formatted before devices existed). */
+    public static final int INODE_RDEV = 56;
 
     public static final int DIRENT_NAME_LENGTH = 4;
     public static final int DIRENT_PARENT = 8;

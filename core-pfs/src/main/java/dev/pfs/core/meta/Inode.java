@@ -21,6 +21,8 @@ public final class Inode {
     public long atimeNs;
     public long mtimeNs;
     public long ctimeNs;
+    /** Device number of a character or block device, else 0. */
+    public int rdev;
 
     Inode(long ino) {
         this.ino = ino;
@@ -28,9 +30,8 @@ public final class Inode {
 
     /** @return the type from the mode bits */
     public FileType type() {
-        int t = mode & FileType.S_IFMT;
-        return t == FileType.DIRECTORY.modeBits() ? FileType.DIRECTORY
-                : t == FileType.SYMLINK.modeBits() ? FileType.SYMLINK : FileType.REGULAR;
+        FileType t = FileType.ofMode(mode);
+        return t == null ? FileType.REGULAR : t;
     }
 
     /** @return whether this is a directory */
@@ -48,6 +49,7 @@ public final class Inode {
         b.putLong(MetaSlotDescriptor.INODE_ATIME, atimeNs);
         b.putLong(MetaSlotDescriptor.INODE_MTIME, mtimeNs);
         b.putLong(MetaSlotDescriptor.INODE_CTIME, ctimeNs);
+        b.putInt(MetaSlotDescriptor.INODE_RDEV, rdev);
         return MetaSlotDescriptor.seal(b);
     }
 
@@ -61,5 +63,6 @@ public final class Inode {
         atimeNs = b.getLong(MetaSlotDescriptor.INODE_ATIME);
         mtimeNs = b.getLong(MetaSlotDescriptor.INODE_MTIME);
         ctimeNs = b.getLong(MetaSlotDescriptor.INODE_CTIME);
+        rdev = b.getInt(MetaSlotDescriptor.INODE_RDEV);
     }
 }
