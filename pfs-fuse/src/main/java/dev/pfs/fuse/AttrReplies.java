@@ -38,7 +38,7 @@ final class AttrReplies {
                 .putInt(at + ATTR_NLINK, st.nlink())
                 .putInt(at + ATTR_UID, st.uid())
                 .putInt(at + ATTR_GID, st.gid())
-                .putInt(at + ATTR_RDEV, 0)
+                .putInt(at + ATTR_RDEV, st.rdev())
                 .putInt(at + ATTR_BLKSIZE, st.blksize())
                 .putInt(at + ATTR_BLKSIZE + 4, 0);
     }

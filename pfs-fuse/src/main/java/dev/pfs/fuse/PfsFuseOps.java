@@ -6,6 +6,7 @@ import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
 import dev.pfs.core.OpenFlags;
+import dev.pfs.core.Owner;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
@@ -44,8 +45,6 @@ final class PfsFuseOps implements FuseHandler {
     private static final int ENOSYS = 38;
     private static final int ENOTTY = 25;
     private static final int ENXIO = 6;
-    private static final int RENAME_NOREPLACE = 1;
-    private static final int RENAME_EXCHANGE = 2;
     private static final int SEEK_DATA = 3;
     private static final int SEEK_HOLE = 4;
     private static final int S_ISGID = 02000;
@@ -235,11 +234,19 @@ final class PfsFuseOps implements FuseHandler {
             }
         }
         if ((valid & FATTR_MODE) != 0) {
-            pfs.chmod(pathOf(n), req.bodyInt(SETATTR_MODE) & 07777);
+            if (n.pin < 0) {
+                throw new PfsException(Errno.EOPNOTSUPP, "the mode of a symbolic link cannot change");
+            }
+            pfs.fchmod(n.pin, req.bodyInt(SETATTR_MODE) & 07777);
         }
         if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
-            pfs.chown(pathOf(n), (valid & FATTR_UID) != 0 ? req.bodyInt(SETATTR_UID) : -1,
-                    (valid & FATTR_GID) != 0 ? req.bodyInt(SETATTR_GID) : -1);
+            int uid = (valid & FATTR_UID) != 0 ? req.bodyInt(SETATTR_UID) : -1;
+            int gid = (valid & FATTR_GID) != 0 ? req.bodyInt(SETATTR_GID) : -1;
+            if (n.pin >= 0) {
+                pfs.fchown(n.pin, uid, gid);
+            } else {
+                pfs.lchown(pathOf(n), uid, gid);
+            }
         }
         if ((valid & (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW | FATTR_MTIME_NOW)) != 0) {
             long now = nowNs();
@@ -247,7 +254,11 @@ final class PfsFuseOps implements FuseHandler {
                     ? req.bodyLong(SETATTR_ATIME) * 1_000_000_000L + req.bodyInt(SETATTR_ATIMENSEC) : -1;
             long mtime = (valid & FATTR_MTIME_NOW) != 0 ? now : (valid & FATTR_MTIME) != 0
                     ? req.bodyLong(SETATTR_MTIME) * 1_000_000_000L + req.bodyInt(SETATTR_MTIMENSEC) : -1;
-            pfs.utimens(pathOf(n), atime, mtime);
+            if (n.pin >= 0) {
+                pfs.futimens(n.pin, atime, mtime);
+            } else {
+                pfs.lutimens(pathOf(n), atime, mtime);
+            }
         }
         attrs.sendAttr(reply, stat(n));
     }
@@ -279,46 +290,29 @@ final class PfsFuseOps implements FuseHandler {
 
     // ---- names
 
-    /** The owner a new inode gets: the caller, the group of a set-group-ID directory. */
-    private record Owner(int uid, int gid, boolean inheritSetgid) {
-    }
-
-    private Owner owner(FuseRequest req, long parent) throws PfsException {
-        PfsStat dir = stat(nodes.node(parent));
-        boolean sgid = (dir.mode() & S_ISGID) != 0;
-        return new Owner(req.uid(), sgid ? dir.gid() : req.gid(), sgid);
-    }
-
-    /** Gives a just created inode its owner (until libpfs takes the owner at creation). */
-    private void own(String path, Owner owner) throws PfsException {
-        if (owner.uid() != 0 || owner.gid() != 0) {
-            pfs.chown(path, owner.uid(), owner.gid());
-        }
+    /**
+     * The owner a new inode gets, as Linux gives it: the caller's uid, and the caller's gid or,
+     * in a set-group-ID directory, the directory's group.
+     */
+    private Owner owner(FuseRequest req, PfsStat dir) {
+        return new Owner(req.uid(), (dir.mode() & S_ISGID) != 0 ? dir.gid() : req.gid());
     }
 
     private void mkdir(FuseRequest req, FuseReply reply) throws PfsException {
         long parent = req.nodeId();
         String name = req.bodyString(MKDIR_NAME);
-        Owner owner = owner(req, parent);
-        String path = nodes.childPath(parent, name);
+        PfsStat dir = stat(nodes.node(parent));
         int mode = req.bodyInt(MKDIR_MODE) & 07777;
-        pfs.mkdir(path, owner.inheritSetgid() ? mode | S_ISGID : mode);
-        own(path, owner);
+        // A directory made in a set-group-ID directory is set-group-ID too.
+        pfs.mkdir(nodes.childPath(parent, name), mode | (dir.mode() & S_ISGID), owner(req, dir));
         attrs.sendEntry(reply, lookup(parent, name));
     }
 
     private void mknod(FuseRequest req, FuseReply reply) throws PfsException {
-        int mode = req.bodyInt(MKNOD_MODE);
-        if ((mode & FileType.S_IFMT) != FileType.REGULAR.modeBits()) {
-            reply.error(Errno.EPERM.code());
-            return;
-        }
         long parent = req.nodeId();
         String name = req.bodyString(MKNOD_NAME);
-        Owner owner = owner(req, parent);
-        String path = nodes.childPath(parent, name);
-        pfs.close(pfs.open(path, OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_WRONLY, mode & 07777));
-        own(path, owner);
+        PfsStat dir = stat(nodes.node(parent));
+        pfs.mknod(nodes.childPath(parent, name), req.bodyInt(MKNOD_MODE), req.bodyInt(MKNOD_RDEV), owner(req, dir));
         attrs.sendEntry(reply, lookup(parent, name));
     }
 
@@ -326,10 +320,8 @@ final class PfsFuseOps implements FuseHandler {
         long parent = req.nodeId();
         String name = req.bodyString(0);
         String target = req.bodyString(req.afterString(0));
-        Owner owner = owner(req, parent);
-        String path = nodes.childPath(parent, name);
-        pfs.symlink(target, path);
-        own(path, owner);
+        PfsStat dir = stat(nodes.node(parent));
+        pfs.symlink(target, nodes.childPath(parent, name), owner(req, dir));
         attrs.sendEntry(reply, lookup(parent, name));
     }
 
@@ -351,48 +343,32 @@ final class PfsFuseOps implements FuseHandler {
         String name = req.bodyString(namesAt);
         String newName = req.bodyString(req.afterString(namesAt));
         long parent = req.nodeId();
-        if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) != 0
-                || (flags & (RENAME_NOREPLACE | RENAME_EXCHANGE)) == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
-            reply.error(Errno.EINVAL.code());
-            return;
-        }
         paths.writeLock().lock();
         try {
             String from = nodes.childPath(parent, name);
             String to = nodes.childPath(newParent, newName);
-            if ((flags & RENAME_EXCHANGE) != 0) {
-                reply.error(Errno.EINVAL.code());
-                return;
+            pfs.rename(from, to, flags);
+            if ((flags & Pfs.RENAME_EXCHANGE) != 0) {
+                nodes.exchanged(parent, name, newParent, newName);
+            } else {
+                nodes.renamed(parent, name, newParent, newName);
             }
-            if ((flags & RENAME_NOREPLACE) != 0 && exists(to)) {
-                reply.error(Errno.EEXIST.code());
-                return;
-            }
-            pfs.rename(from, to);
-            nodes.renamed(parent, name, newParent, newName);
         } finally {
             paths.writeLock().unlock();
         }
         reply.send(0);
     }
 
-    private boolean exists(String path) throws PfsException {
-        try {
-            pfs.lstat(path);
-            return true;
-        } catch (PfsException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
     private void link(FuseRequest req, FuseReply reply) throws PfsException {
         NodeTable.Node old = nodes.node(req.bodyLong(LINK_OLDNODEID));
         long parent = req.nodeId();
         String name = req.bodyString(LINK_NAME);
-        pfs.link(pathOf(old), nodes.childPath(parent, name));
+        String newPath = nodes.childPath(parent, name);
+        if (old.pin >= 0) {
+            pfs.linkat(old.pin, newPath);
+        } else {
+            pfs.link(pathOf(old), newPath);
+        }
         attrs.sendEntry(reply, lookup(parent, name));
     }
 
@@ -424,13 +400,11 @@ final class PfsFuseOps implements FuseHandler {
         long parent = req.nodeId();
         int flags = req.bodyInt(CREATE_FLAGS);
         String name = req.bodyString(CREATE_NAME);
-        Owner owner = owner(req, parent);
-        String path = nodes.childPath(parent, name);
-        int fd = pfs.open(path, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_NOFOLLOW
-                | (flags & (OpenFlags.O_EXCL | OpenFlags.O_TRUNC)), req.bodyInt(CREATE_MODE) & 07777);
+        Owner owner = owner(req, stat(nodes.node(parent)));
+        int fd = pfs.open(nodes.childPath(parent, name), OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_NOFOLLOW
+                | (flags & (OpenFlags.O_EXCL | OpenFlags.O_TRUNC)), req.bodyInt(CREATE_MODE) & 07777, owner);
         PfsStat st;
         try {
-            own(path, owner);
             st = pfs.fstat(fd);
         } catch (PfsException e) {
             pfs.close(fd);
