@@ -9,7 +9,7 @@ pfs_mount
 SUITE=$ROOT/scripts/fuse/posix-suite.py
 LOCAL=$WORK/local
 mkdir -p "$LOCAL"
-say "mount: $(stat -f -c %T "$MNT") at $MNT; local: $(stat -f -c %T "$LOCAL") at $LOCAL"
+say "mount: $(df --output=fstype "$MNT" | tail -1) at $MNT; local: $(df --output=fstype "$LOCAL" | tail -1) at $LOCAL"
 
 fail=0
 for user in root nobody; do
@@ -38,4 +38,5 @@ for user in root nobody; do
   fi
 done
 [ $fail = 0 ] || die "POSIX behaviour differs between the pfs mount and ext4"
+pfs_umount >/dev/null
 say "OK: POSIX suite: same results on the pfs mount and on ext4, as root and as nobody"
