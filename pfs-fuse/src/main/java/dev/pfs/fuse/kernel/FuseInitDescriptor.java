@@ -43,6 +43,7 @@ public final class FuseInitDescriptor {
     public static final int FUSE_AUTO_INVAL_DATA = 1 << 12;
     public static final int FUSE_DO_READDIRPLUS = 1 << 13;
     public static final int FUSE_READDIRPLUS_AUTO = 1 << 14;
+    public static final int FUSE_ASYNC_DIO = 1 << 15;
     public static final int FUSE_WRITEBACK_CACHE = 1 << 16;
     public static final int FUSE_PARALLEL_DIROPS = 1 << 18;
     public static final int FUSE_MAX_PAGES = 1 << 22;
