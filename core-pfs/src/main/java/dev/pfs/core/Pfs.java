@@ -170,6 +170,12 @@ public interface Pfs extends AutoCloseable {
     /** utimensat(2) with AT_SYMLINK_NOFOLLOW: the times of a symlink itself. */
     void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException;
 
+    /**
+     * Registers a listener a RO mount calls after each journal replay that changed something;
+     * a RW mount never calls it.
+     */
+    void addReplayListener(ReplayListener listener);
+
     /** statfs(2). */
     PfsStatFs statfs() throws PfsException;
 

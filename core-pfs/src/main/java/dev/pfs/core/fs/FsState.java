@@ -33,6 +33,8 @@ final class FsState {
     final boolean readWrite;
     final Map<Long, Integer> openCount = new HashMap<>();
     final Set<Long> writeErrors = new HashSet<>();
+    /** Told of what a RO mount's journal replay changed (see {@link RoFollowerAgent}). */
+    final List<dev.pfs.core.ReplayListener> replayListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     String fenced;
     dev.pfs.core.lease.VolumeLease lease;
 

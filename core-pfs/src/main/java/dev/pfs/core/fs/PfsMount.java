@@ -4,6 +4,7 @@ import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.Owner;
+import dev.pfs.core.ReplayListener;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
@@ -263,6 +264,11 @@ final class PfsMount implements Pfs {
     public void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException {
         run(() -> names.changeAttributes("lutimens", fs.walker.resolve(path, false), path,
                 NameOps.utimensChange(atimeNs, mtimeNs)));
+    }
+
+    @Override
+    public void addReplayListener(ReplayListener listener) {
+        fs.replayListeners.add(listener);
     }
 
     @Override
