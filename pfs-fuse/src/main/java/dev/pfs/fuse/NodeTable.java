@@ -3,8 +3,11 @@ package dev.pfs.fuse;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
 import dev.pfs.core.PfsException;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The nodes the kernel knows: one per pfs inode (the FUSE node id is the pfs inode number, the
@@ -35,7 +38,8 @@ final class NodeTable {
         }
     }
 
-    private record Name(long parent, String name) {
+    /** A name the kernel may have cached: {@code name} in directory node {@code parent}. */
+    record Name(long parent, String name) {
     }
 
     private final Map<Long, Node> nodes = new HashMap<>();
@@ -171,6 +175,28 @@ final class NodeTable {
             b.name = null;
             name(b, parent, name);
         }
+    }
+
+    /** @return the nodes among {@code inodes} the kernel knows (all of them if null) */
+    synchronized List<Long> known(Set<Long> inodes) {
+        List<Long> out = new ArrayList<>();
+        for (Long ino : nodes.keySet()) {
+            if (inodes == null || inodes.contains(ino)) {
+                out.add(ino);
+            }
+        }
+        return out;
+    }
+
+    /** @return the names the kernel knows in the directories among {@code dirs} (all if null) */
+    synchronized List<Name> namesIn(Set<Long> dirs) {
+        List<Name> out = new ArrayList<>();
+        for (Name n : byName.keySet()) {
+            if (dirs == null || dirs.contains(n.parent())) {
+                out.add(n);
+            }
+        }
+        return out;
     }
 
     /** @return how many nodes the kernel knows (tests, metrics) */

@@ -6,6 +6,7 @@ import dev.pfs.fuse.kernel.FuseSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,10 +55,27 @@ public final class PfsFuseMount implements AutoCloseable {
             throw new IOException("cannot open the root directory of the volume: " + e.getMessage(), e);
         }
         FuseSession session = FuseSession.mount(mp, options.sessionOptions(), ops);
+        if (!pfs.isReadWrite()) {
+            pfs.addReplayListener(changed -> invalidate(ops.nodes(), session, changed));
+        }
         LOG.info("mounted {} at {} ({}, attr_timeout {} s, entry_timeout {} s{})", options.fsName(), mp,
                 options.readOnly() ? "ro" : "rw", options.attrTimeout(), options.entryTimeout(),
                 options.allowOther() ? ", allow_other" : "");
         return new PfsFuseMount(session, ops);
+    }
+
+    /**
+     * A RO mount's journal replay changed {@code inodes} (null: anything): the kernel drops the
+     * attributes and pages it cached for them and the names it cached in those directories, so
+     * the next access asks libpfs again instead of waiting for the cache timeouts.
+     */
+    private static void invalidate(NodeTable nodes, FuseSession session, Set<Long> inodes) {
+        for (long ino : nodes.known(inodes)) {
+            session.invalidateInode(ino);
+        }
+        for (NodeTable.Name n : nodes.namesIn(inodes)) {
+            session.invalidateEntry(n.parent(), n.name());
+        }
     }
 
     /** @return the mount point */

@@ -500,6 +500,11 @@ final class MemoryPfs implements Pfs {
     }
 
     @Override
+    public void addReplayListener(dev.pfs.core.ReplayListener listener) {
+        // a memory file system has no journal to follow
+    }
+
+    @Override
     public PfsStatFs statfs() {
         return new PfsStatFs(4096, 1 << 20, 1 << 19, 1 << 16, 1 << 15, 255);
     }
