@@ -82,16 +82,7 @@ public final class DeviceIo {
      * @return the bytes read, or a negative errno
      */
     public static long read(CallState state, int fd, MemorySegment buf) {
-        try {
-            while (true) {
-                long n = (long) READ.invokeExact(state.segment, fd, buf, buf.byteSize());
-                if (n >= 0 || state.errno() != NativeIoException.EINTR) {
-                    return n >= 0 ? n : -state.errno();
-                }
-            }
-        } catch (Throwable t) {
-            throw new AssertionError("FFM downcall failed", t);
-        }
+        return transfer(READ, state, fd, buf);
     }
 
     /**
@@ -100,9 +91,13 @@ public final class DeviceIo {
      * @return the bytes written, or a negative errno
      */
     public static long write(CallState state, int fd, MemorySegment buf) {
+        return transfer(WRITE, state, fd, buf);
+    }
+
+    private static long transfer(MethodHandle call, CallState state, int fd, MemorySegment buf) {
         try {
             while (true) {
-                long n = (long) WRITE.invokeExact(state.segment, fd, buf, buf.byteSize());
+                long n = (long) call.invokeExact(state.segment, fd, buf, buf.byteSize());
                 if (n >= 0 || state.errno() != NativeIoException.EINTR) {
                     return n >= 0 ? n : -state.errno();
                 }
