@@ -1,6 +1,7 @@
 package dev.pfs.fuse.kernel;
 
 import dev.pfs.nativeio.DeviceIo;
+import dev.pfs.nativeio.Fusermount;
 import dev.pfs.nativeio.LinuxIo;
 import dev.pfs.nativeio.NativeIoException;
 import java.io.IOException;
@@ -53,6 +54,12 @@ public final class FuseSession implements AutoCloseable {
                     + (allowOther ? ",allow_other" : "");
         }
 
+        /** @return the -o argument of fusermount3 (it adds fd, rootmode, user_id and group_id) */
+        public String fusermountOptions() {
+            return (readOnly ? "ro" : "rw") + ",nosuid,nodev,fsname=" + source() + ",subtype=pfs,default_permissions"
+                    + (allowOther ? ",allow_other" : "");
+        }
+
         /** @return the flags argument of mount(2) */
         long mountFlags() {
             return DeviceIo.MS_NOSUID | DeviceIo.MS_NODEV | (readOnly ? DeviceIo.MS_RDONLY : 0);
@@ -90,10 +97,24 @@ public final class FuseSession implements AutoCloseable {
      * @throws IOException naming the reason when the device, the mount or the handshake fails
      */
     public static FuseSession mount(Path mountPoint, Options options, FuseHandler handler) throws IOException {
-        if (DeviceIo.geteuid() != 0) {
-            throw new IOException("mounting needs root (mount(2) of /dev/fuse); run pfs mount as root "
-                    + "and give --allow-other to let other users in");
+        boolean root = DeviceIo.geteuid() == 0;
+        int fd = root ? mountAsRoot(mountPoint, options) : mountThroughFusermount(mountPoint, options);
+        FuseSession session = new FuseSession(fd, mountPoint, handler, options.threads());
+        try {
+            session.negotiated = session.handshake();
+        } catch (IOException | RuntimeException e) {
+            session.close();
+            throw e;
         }
+        session.startWorkers(options.threads());
+        LOG.info("FUSE session at {}: kernel protocol {}.{}, max_write {}, {} workers, writeback cache off",
+                mountPoint, session.negotiated.major(), session.negotiated.minor(),
+                session.negotiated.maxWrite(), options.threads());
+        return session;
+    }
+
+    /** mount(2) of a /dev/fuse descriptor we opened. */
+    private static int mountAsRoot(Path mountPoint, Options options) throws IOException {
         int fd;
         try {
             fd = LinuxIo.open("/dev/fuse", LinuxIo.O_RDWR, 0);
@@ -107,18 +128,17 @@ public final class FuseSession implements AutoCloseable {
             closeQuietly(fd);
             throw new IOException("cannot mount at " + mountPoint + ": " + e.getMessage(), e);
         }
-        FuseSession session = new FuseSession(fd, mountPoint, handler, options.threads());
+        return fd;
+    }
+
+    /** Without root: the set-user-ID fusermount3 mounts and hands the descriptor back. */
+    private static int mountThroughFusermount(Path mountPoint, Options options) throws IOException {
         try {
-            session.negotiated = session.handshake();
-        } catch (IOException | RuntimeException e) {
-            session.close();
-            throw e;
+            return Fusermount.mount(mountPoint.toString(), options.fusermountOptions());
+        } catch (NativeIoException e) {
+            throw new IOException("cannot mount at " + mountPoint + " through fusermount3: " + e.getMessage()
+                    + (options.allowOther() ? " (allow_other needs user_allow_other in /etc/fuse.conf)" : ""), e);
         }
-        session.startWorkers(options.threads());
-        LOG.info("FUSE session at {}: kernel protocol {}.{}, max_write {}, {} workers, writeback cache off",
-                mountPoint, session.negotiated.major(), session.negotiated.minor(),
-                session.negotiated.maxWrite(), options.threads());
-        return session;
     }
 
     /** @return what FUSE_INIT settled */
@@ -282,13 +302,7 @@ public final class FuseSession implements AutoCloseable {
             return;
         }
         closing = true;
-        try {
-            DeviceIo.umount(mountPoint.toString(), DeviceIo.MNT_DETACH);
-        } catch (NativeIoException e) {
-            if (e.errno() != NativeIoException.EINVAL) { // EINVAL: not mounted any more
-                LOG.warn("unmounting {}: {}", mountPoint, e.getMessage());
-            }
-        }
+        unmount();
         try {
             if (!workers.isEmpty() && !ended.await(STOP_WAIT_MS, TimeUnit.MILLISECONDS)) {
                 LOG.warn("FUSE workers at {} still busy {} s after unmount (files still open?)",
@@ -300,6 +314,31 @@ public final class FuseSession implements AutoCloseable {
         closeQuietly(fd);
         while (ended.getCount() > 0 && workers.isEmpty()) {
             ended.countDown();
+        }
+    }
+
+    private void unmount() {
+        if (DeviceIo.geteuid() != 0) {
+            try {
+                Process p = new ProcessBuilder("fusermount3", "-u", "-z", mountPoint.toString())
+                        .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (p.waitFor() != 0 && !out.contains("not mounted") && !out.contains("not found")) {
+                    LOG.warn("fusermount3 -u {}: {}", mountPoint, out.strip());
+                }
+            } catch (IOException e) {
+                LOG.warn("unmounting {}: {}", mountPoint, e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        try {
+            DeviceIo.umount(mountPoint.toString(), DeviceIo.MNT_DETACH);
+        } catch (NativeIoException e) {
+            if (e.errno() != NativeIoException.EINVAL) { // EINVAL: not mounted any more
+                LOG.warn("unmounting {}: {}", mountPoint, e.getMessage());
+            }
         }
     }
 
