@@ -13,13 +13,13 @@ mkdir -p "$D"
 python3 "$TOOL" write "$D" 1 0 >/dev/null
 python3 "$TOOL" read "$D" "$WORK/stop" > "$WORK/reader.out" &
 reader=$!
-start=$(date +%s.%N)
+start=$(date +%s%N)
 python3 "$TOOL" write "$D" "$VERSIONS" 1 > "$WORK/writer.out"
 touch "$WORK/stop"
 wait $reader
-secs=$(echo "$(date +%s.%N) - $start" | bc)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
 last=$(tail -1 "$WORK/writer.out")
-say "writer: $VERSIONS renames in ${secs}s (last version $last); reader: $(cat "$WORK/reader.out")"
+say "writer: $VERSIONS renames in ${ms} ms (last version $last); reader: $(cat "$WORK/reader.out")"
 grep -q " enoent=0 torn=0" "$WORK/reader.out" || die "the reader saw the target missing or torn"
 [ "$(python3 "$TOOL" check "$D")" = "$last" ] || die "the target is not the last version"
 
