@@ -62,7 +62,10 @@ public interface Pfs extends AutoCloseable {
     /** pwrite(2); returns bytes written. */
     int pwrite(int fd, ByteBuffer src, long offset) throws PfsException;
 
-    /** lseek(2) with {@link OpenFlags#SEEK_SET}, SEEK_CUR or SEEK_END; returns the new offset. */
+    /**
+     * lseek(2) with {@link OpenFlags#SEEK_SET}, SEEK_CUR, SEEK_END, SEEK_DATA or SEEK_HOLE (ENXIO at
+     * or past the end); returns the new offset.
+     */
     long lseek(int fd, long offset, int whence) throws PfsException;
 
     /** fsync(2): the file's data and metadata are durable on return. */

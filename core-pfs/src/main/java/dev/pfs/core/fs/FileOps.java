@@ -205,6 +205,10 @@ final class FileOps {
 
     long lseek(int fd, long offset, int whence) throws PfsException {
         OpenFile f = file(fd);
+        if (whence == OpenFlags.SEEK_DATA || whence == OpenFlags.SEEK_HOLE) {
+            f.position = Holes.seek(fs.store, fs.inode(f.ino), offset, whence, fs.data.blockSize());
+            return f.position;
+        }
         long base = switch (whence) {
             case OpenFlags.SEEK_SET -> 0;
             case OpenFlags.SEEK_CUR -> f.position;

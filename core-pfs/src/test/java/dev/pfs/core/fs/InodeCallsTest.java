@@ -177,6 +177,21 @@ class InodeCallsTest {
         assertThat(fs.stat("/t").uid()).isZero();
     }
 
+    @Test
+    void seekDataAndHoleFollowTheBlockMap() throws Exception {
+        int fd = fs.creat("/sparse", 0644);
+        fs.pwrite(fd, ByteBuffer.wrap(new byte[65536]), 0);
+        fs.pwrite(fd, ByteBuffer.wrap(new byte[65536]), 262144);
+        fs.fallocate(fd, OpenFlags.FALLOC_FL_KEEP_SIZE, 131072, 65536);
+        assertThat(fs.lseek(fd, 0, OpenFlags.SEEK_DATA)).isZero();
+        assertThat(fs.lseek(fd, 100, OpenFlags.SEEK_HOLE)).isEqualTo(65536);
+        assertThat(fs.lseek(fd, 65536, OpenFlags.SEEK_DATA)).as("an unwritten block is a hole").isEqualTo(262144);
+        assertThat(fs.lseek(fd, 262144, OpenFlags.SEEK_HOLE)).as("the end is a hole").isEqualTo(327680);
+        assertThatThrownBy(() -> fs.lseek(fd, 327680, OpenFlags.SEEK_DATA))
+                .extracting(e -> ((PfsException) e).errno()).isEqualTo(Errno.ENXIO);
+        fs.close(fd);
+    }
+
     private void write(String path, String s) throws PfsException {
         int fd = fs.creat(path, 0644);
         fs.write(fd, ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8)));
