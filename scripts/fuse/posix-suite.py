@@ -211,6 +211,14 @@ check("fallocate-keep-size", lambda: (fd := os.open("fa", os.O_RDWR), libc.fallo
                                       os.fstat(fd).st_size, os.close(fd))[1:3])
 check("seek-data-hole", lambda: (write("sk", b"z" * 10000), (fd := os.open("sk", os.O_RDONLY)),
                                  os.lseek(fd, 0, os.SEEK_DATA), os.lseek(fd, 0, os.SEEK_HOLE), os.close(fd))[2:4])
+def sparse():
+    fd = os.open("sp", os.O_CREAT | os.O_RDWR, 0o644)
+    os.pwrite(fd, b"d" * 65536, 0)
+    os.pwrite(fd, b"d" * 65536, 262144)
+    r = (os.lseek(fd, 0, os.SEEK_HOLE), os.lseek(fd, 65536, os.SEEK_DATA), os.lseek(fd, 262144, os.SEEK_HOLE))
+    os.close(fd)
+    return r
+check("seek-sparse", sparse)
 check("seek-data-past-end", lambda: (fd := os.open("sk", os.O_RDONLY), os.lseek(fd, 20000, os.SEEK_DATA))[1])
 check("fsync-file", lambda: (fd := os.open("sk", os.O_RDWR), os.fsync(fd), os.fdatasync(fd), os.close(fd))[1:3])
 check("fsync-dir", lambda: (fd := os.open(".", os.O_RDONLY), os.fsync(fd), os.close(fd))[1])

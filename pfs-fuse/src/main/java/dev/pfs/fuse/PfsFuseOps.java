@@ -44,9 +44,6 @@ final class PfsFuseOps implements FuseHandler {
     private static final Logger LOG = LoggerFactory.getLogger(PfsFuseOps.class);
     private static final int ENOSYS = 38;
     private static final int ENOTTY = 25;
-    private static final int ENXIO = 6;
-    private static final int SEEK_DATA = 3;
-    private static final int SEEK_HOLE = 4;
     private static final int S_ISGID = 02000;
 
     /** An open file or directory: its node, the open flags and, for a directory, a listing. */
@@ -495,21 +492,15 @@ final class PfsFuseOps implements FuseHandler {
         reply.send(0);
     }
 
-    /** SEEK_DATA / SEEK_HOLE: the whole file reads as data, its end is the only hole (as POSIX allows). */
+    /** SEEK_DATA / SEEK_HOLE (the kernel does SEEK_SET/CUR/END itself), from libpfs's block map. */
     private void lseek(FuseRequest req, FuseReply reply) throws PfsException {
         Handle h = handle(req.bodyLong(LSEEK_FH));
-        long offset = req.bodyLong(LSEEK_OFFSET);
         int whence = req.bodyInt(LSEEK_WHENCE);
-        if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+        if (whence != OpenFlags.SEEK_DATA && whence != OpenFlags.SEEK_HOLE) {
             reply.error(Errno.EINVAL.code());
             return;
         }
-        long size = pfs.fstat(h.node.pin).size();
-        if (offset < 0 || offset >= size) {
-            reply.error(ENXIO);
-            return;
-        }
-        reply.putLong(0, whence == SEEK_DATA ? offset : size);
+        reply.putLong(0, pfs.lseek(h.node.pin, req.bodyLong(LSEEK_OFFSET), whence));
         reply.send(8);
     }
 
