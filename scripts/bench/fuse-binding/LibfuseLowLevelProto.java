@@ -165,6 +165,22 @@ public final class LibfuseLowLevelProto {
         return e;
     }
 
+    /** One upcall's work; its reply is sent inside. */
+    private interface Body {
+        void run(Arena a) throws Throwable;
+    }
+
+    /** Runs an upcall: a libpfs error becomes fuse_reply_err, anything else is a bug. */
+    private static void serve(MemorySegment req, Body body) {
+        try (Arena a = Arena.ofConfined()) {
+            body.run(a);
+        } catch (PfsException e) {
+            err(req, e);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
     static void init(MemorySegment userdata, MemorySegment conn) {
         MemorySegment c = conn.reinterpret(64);
         c.set(I, 8, 1 << 20);
@@ -173,88 +189,62 @@ public final class LibfuseLowLevelProto {
 
     static void lookup(MemorySegment req, long parent, MemorySegment name) {
         String n = name.reinterpret(Long.MAX_VALUE).getString(0);
-        try (Arena a = Arena.ofConfined()) {
+        serve(req, a -> {
             PfsStat st = pfs.lstat("/" + n);
             names.put(st.ino(), n);
             int x = (int) replyEntry.invokeExact(req, entry(a, st));
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void forget(MemorySegment req, long ino, long n) {
-        try {
+        serve(req, a -> {
             replyNone.invokeExact(req);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void getattr(MemorySegment req, long ino, MemorySegment fi) {
-        try (Arena a = Arena.ofConfined()) {
+        serve(req, a -> {
             int x = (int) replyAttr.invokeExact(req, stat(a, pfs.lstat(path(ino))), 1.0);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void setattr(MemorySegment req, long ino, MemorySegment attr, int toSet, MemorySegment fi) {
-        try (Arena a = Arena.ofConfined()) {
+        serve(req, a -> {
             if ((toSet & 8) != 0) {
                 pfs.truncate(path(ino), attr.reinterpret(144).get(J, 48));
             }
             int x = (int) replyAttr.invokeExact(req, stat(a, pfs.lstat(path(ino))), 1.0);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void unlink(MemorySegment req, long parent, MemorySegment name) {
-        try {
+        serve(req, a -> {
             pfs.unlink("/" + name.reinterpret(Long.MAX_VALUE).getString(0));
             int x = (int) replyErr.invokeExact(req, 0);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void open(MemorySegment req, long ino, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             MemorySegment f = fi.reinterpret(40);
             f.set(J, 16, pfs.open(path(ino), OpenFlags.O_RDWR, 0));
             int x = (int) replyOpen.invokeExact(req, fi);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void create(MemorySegment req, long parent, MemorySegment name, int mode, MemorySegment fi) {
         String n = name.reinterpret(Long.MAX_VALUE).getString(0);
-        try (Arena a = Arena.ofConfined()) {
+        serve(req, a -> {
             int fd = pfs.open("/" + n, OpenFlags.O_RDWR | OpenFlags.O_CREAT, mode & 07777);
             PfsStat st = pfs.fstat(fd);
             names.put(st.ino(), n);
             fi.reinterpret(40).set(J, 16, fd);
             int x = (int) replyCreate.invokeExact(req, entry(a, st), fi);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void read(MemorySegment req, long ino, long size, long off, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             int fd = (int) fi.reinterpret(40).get(J, 16);
             MemorySegment buf = BUF.get();
             ByteBuffer dst = buf.asSlice(0, size).asByteBuffer();
@@ -267,15 +257,11 @@ public final class LibfuseLowLevelProto {
                 pos += n;
             }
             int x = (int) replyBuf.invokeExact(req, buf, (long) dst.position());
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void write(MemorySegment req, long ino, MemorySegment buf, long size, long off, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             int fd = (int) fi.reinterpret(40).get(J, 16);
             ByteBuffer src = buf.reinterpret(size).asByteBuffer();
             long pos = off;
@@ -283,34 +269,24 @@ public final class LibfuseLowLevelProto {
                 pos += pfs.pwrite(fd, src, pos);
             }
             int x = (int) replyWrite.invokeExact(req, size);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void flush(MemorySegment req, long ino, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             int x = (int) replyErr.invokeExact(req, 0);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void release(MemorySegment req, long ino, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             pfs.close((int) fi.reinterpret(40).get(J, 16));
             int x = (int) replyErr.invokeExact(req, 0);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void fsync(MemorySegment req, long ino, int datasync, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             int fd = (int) fi.reinterpret(40).get(J, 16);
             if (datasync != 0) {
                 pfs.fdatasync(fd);
@@ -318,23 +294,17 @@ public final class LibfuseLowLevelProto {
                 pfs.fsync(fd);
             }
             int x = (int) replyErr.invokeExact(req, 0);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void opendir(MemorySegment req, long ino, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             int x = (int) replyOpen.invokeExact(req, fi);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void readdir(MemorySegment req, long ino, long size, long off, MemorySegment fi) {
-        try (Arena a = Arena.ofConfined()) {
+        serve(req, a -> {
             List<DirEntry> entries = pfs.readdir("/");
             MemorySegment buf = BUF.get();
             MemorySegment st = a.allocate(144, 8);
@@ -351,15 +321,11 @@ public final class LibfuseLowLevelProto {
                 used += n;
             }
             int x = (int) replyBuf.invokeExact(req, buf, used);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void statfs(MemorySegment req, long ino) {
-        try (Arena a = Arena.ofConfined()) {
+        serve(req, a -> {
             var fs = pfs.statfs();
             MemorySegment s = a.allocate(112, 8);
             s.set(J, 0, fs.blockSize());
@@ -369,21 +335,13 @@ public final class LibfuseLowLevelProto {
             s.set(J, 32, fs.freeBlocks());
             s.set(J, 80, fs.nameMax());
             int x = (int) replyStatfs.invokeExact(req, s);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 
     static void fallocate(MemorySegment req, long ino, int mode, long off, long len, MemorySegment fi) {
-        try {
+        serve(req, a -> {
             pfs.fallocate((int) fi.reinterpret(40).get(J, 16), mode, off, len);
             int x = (int) replyErr.invokeExact(req, 0);
-        } catch (PfsException e) {
-            err(req, e);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        });
     }
 }
