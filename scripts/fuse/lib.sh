@@ -53,9 +53,12 @@ free_port() { # a TCP port nobody listens on
 
 # PostgreSQL as user postgres, data directory on the mount.
 pg() { runuser -u postgres -- "$@"; }
+# PG_SOCKET_IN_DATA=1 puts the unix socket (and the server log) in the data directory, on the
+# mount, as CI setups often do with -k "$PGDATA".
 pg_setup_dirs() {
   PGDATA=$MNT/pg/data
   PGSOCK=$WORK/pgsock
+  [ "${PG_SOCKET_IN_DATA:-}" = 1 ] && PGSOCK=$PGDATA
   PGPORT=$(free_port)
   mkdir -p "$MNT/pg" "$PGSOCK"
   chown postgres:postgres "$MNT/pg" "$PGSOCK"

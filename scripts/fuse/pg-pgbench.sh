@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Must-show 1: PostgreSQL 15 with its data directory on a pfs mount: initdb, start,
-# pgbench -i -s 10, pgbench -c 4 -T $PGBENCH_SECONDS, pg_amcheck --all clean, stop, unmount,
+# Must-show 1: PostgreSQL 15 with its data directory on a pfs mount and its unix socket in the
+# data directory (unix_socket_directories on the mount): initdb, start, pgbench -i -s 10, pgbench -c 4 -T $PGBENCH_SECONDS, pg_amcheck --all clean, stop, unmount,
 # remount, start again: the same row counts.  Usage: VOLUME=<formatted volume> pg-pgbench.sh
 . "$(dirname "$0")/lib.sh"
 : "${VOLUME:?set VOLUME to a formatted pfs volume}"
@@ -13,11 +13,14 @@ cleanup() {
 trap cleanup EXIT
 
 pfs_mount
+PG_SOCKET_IN_DATA=1
 pg_setup_dirs
 pg "$PG_BIN/initdb" -D "$PGDATA" -A trust -U postgres >"$WORK/initdb.log" 2>&1 \
   || { tail -20 "$WORK/initdb.log"; die "initdb"; }
 say "initdb done on $MNT ($(df --output=fstype "$MNT" | tail -1))"
 pg_start
+[ -S "$PGDATA/.s.PGSQL.$PGPORT" ] || die "no unix socket in the data directory"
+say "PostgreSQL listens on $PGDATA/.s.PGSQL.$PGPORT ($(stat -c %F "$PGDATA/.s.PGSQL.$PGPORT") on the mount)"
 pg "$PG_BIN/pgbench" -h "$PGSOCK" -p "$PGPORT" -i -s 10 -q postgres >"$WORK/pgbench-init.log" 2>&1 \
   || { tail "$WORK/pgbench-init.log"; die "pgbench -i"; }
 pg "$PG_BIN/pgbench" -h "$PGSOCK" -p "$PGPORT" -c 4 -j 2 -T "$SECONDS_RUN" postgres >"$WORK/pgbench.log" 2>&1 \

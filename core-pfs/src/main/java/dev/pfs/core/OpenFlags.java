@@ -27,6 +27,10 @@ public final class OpenFlags {
     public static final int SEEK_SET = 0;
     public static final int SEEK_CUR = 1;
     public static final int SEEK_END = 2;
+    /** lseek: the next offset at or after the given one that holds data. */
+    public static final int SEEK_DATA = 3;
+    /** lseek: the next hole at or after the given offset (the end of the file is one). */
+    public static final int SEEK_HOLE = 4;
 
     /** access(2) modes. */
     public static final int F_OK = 0;

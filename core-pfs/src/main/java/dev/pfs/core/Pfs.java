@@ -74,7 +74,10 @@ public interface Pfs extends AutoCloseable {
     /** pwrite(2); returns bytes written. */
     int pwrite(long fd, ByteBuffer src, long offset) throws PfsException;
 
-    /** lseek(2) with {@link OpenFlags#SEEK_SET}, SEEK_CUR or SEEK_END; returns the new offset. */
+    /**
+     * lseek(2) with {@link OpenFlags#SEEK_SET}, SEEK_CUR, SEEK_END, SEEK_DATA or SEEK_HOLE (ENXIO at
+     * or past the end); returns the new offset.
+     */
     long lseek(long fd, long offset, int whence) throws PfsException;
 
     /** fsync(2): the file's data and metadata are durable on return. */
@@ -136,6 +139,57 @@ public interface Pfs extends AutoCloseable {
 
     /** access(2) with {@link OpenFlags#F_OK}, R_OK, W_OK, X_OK. */
     void access(String path, int mode) throws PfsException;
+
+    /** renameat2(2) flag: fail with EEXIST rather than replace the target. */
+    int RENAME_NOREPLACE = 1;
+    /** renameat2(2) flag: swap two existing names atomically. */
+    int RENAME_EXCHANGE = 2;
+
+    /**
+     * open(2) whose O_CREAT creates the file owned by {@code owner}, in the same transaction as
+     * its name (no window in which it belongs to root).
+     */
+    long open(String path, int flags, int mode, Owner owner) throws PfsException;
+
+    /** mkdir(2) of a directory owned by {@code owner}; {@code mode} may carry S_ISGID. */
+    void mkdir(String path, int mode, Owner owner) throws PfsException;
+
+    /** symlink(2) of a link owned by {@code owner}. */
+    void symlink(String target, String linkPath, Owner owner) throws PfsException;
+
+    /**
+     * mknod(2): {@code mode} carries the type (S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK or S_IFREG)
+     * and the permissions; {@code rdev} is kept for devices. Fails with EINVAL for a directory
+     * or symlink type.
+     */
+    void mknod(String path, int mode, int rdev, Owner owner) throws PfsException;
+
+    /** renameat2(2) with 0, {@link #RENAME_NOREPLACE} or {@link #RENAME_EXCHANGE}; atomic. */
+    void rename(String from, String to, int flags) throws PfsException;
+
+    /** linkat(fd, "", AT_FDCWD, newPath, AT_EMPTY_PATH): a new name for an open inode. */
+    void linkat(long fd, String newPath) throws PfsException;
+
+    /** fchmod(2). */
+    void fchmod(long fd, int mode) throws PfsException;
+
+    /** fchown(2); -1 leaves a field unchanged. */
+    void fchown(long fd, int uid, int gid) throws PfsException;
+
+    /** futimens(2); a negative value leaves that time unchanged. */
+    void futimens(long fd, long atimeNs, long mtimeNs) throws PfsException;
+
+    /** lchown(2): the owner of a symlink itself, not of its target. */
+    void lchown(String path, int uid, int gid) throws PfsException;
+
+    /** utimensat(2) with AT_SYMLINK_NOFOLLOW: the times of a symlink itself. */
+    void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException;
+
+    /**
+     * Registers a listener a RO mount calls after each journal replay that changed something;
+     * a RW mount never calls it.
+     */
+    void addReplayListener(ReplayListener listener);
 
     /** statfs(2). */
     PfsStatFs statfs() throws PfsException;

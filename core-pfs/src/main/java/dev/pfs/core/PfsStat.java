@@ -14,18 +14,23 @@ package dev.pfs.core;
  * @param atimeNs access time, ns since the epoch
  * @param mtimeNs modification time, ns since the epoch
  * @param ctimeNs change time, ns since the epoch
+ * @param rdev    device number of a character or block device (Linux's encoding), else 0
  */
 public record PfsStat(long ino, int mode, int nlink, int uid, int gid, long size, long blocks,
-                      int blksize, long atimeNs, long mtimeNs, long ctimeNs) {
+                      int blksize, long atimeNs, long mtimeNs, long ctimeNs, int rdev) {
+    /** stat of an inode that is not a device. */
+    public PfsStat(long ino, int mode, int nlink, int uid, int gid, long size, long blocks,
+                   int blksize, long atimeNs, long mtimeNs, long ctimeNs) {
+        this(ino, mode, nlink, uid, gid, size, blocks, blksize, atimeNs, mtimeNs, ctimeNs, 0);
+    }
+
     /** @return the inode's type */
     public FileType type() {
-        int t = mode & FileType.S_IFMT;
-        for (FileType ft : FileType.values()) {
-            if (ft.modeBits() == t) {
-                return ft;
-            }
+        FileType ft = FileType.ofMode(mode);
+        if (ft == null) {
+            throw new IllegalStateException("unknown file type bits " + Integer.toOctalString(mode & FileType.S_IFMT));
         }
-        throw new IllegalStateException("unknown file type bits " + Integer.toOctalString(t));
+        return ft;
     }
 
     /** @return the permission bits */

@@ -1,7 +1,6 @@
 package dev.pfs.fuse;
 
-import java.util.ArrayList;
-import java.util.List;
+import dev.pfs.fuse.kernel.FuseSession;
 import java.util.Set;
 
 /**
@@ -15,7 +14,7 @@ import java.util.Set;
  * @param allowOther     let users other than the mounting one in (needed for a database user)
  * @param attrTimeout    seconds the kernel caches attributes
  * @param entryTimeout   seconds the kernel caches name lookups
- * @param maxThreads     libfuse worker threads
+ * @param maxThreads     FUSE worker threads (each blocks in read(2) on /dev/fuse when idle)
  * @param fsName         the source shown in /proc/mounts
  */
 public record FuseMountOptions(boolean readOnly, boolean allowOther, double attrTimeout,
@@ -93,21 +92,9 @@ public record FuseMountOptions(boolean readOnly, boolean allowOther, double attr
         return new FuseMountOptions(readOnly, allow, attrTimeout, entryTimeout, maxThreads, fsName);
     }
 
-    /** @return the arguments for libfuse's fuse_new, before the mount point */
-    List<String> libfuseArgs() {
-        List<String> opts = new ArrayList<>();
-        opts.add("fsname=" + fsName.replaceAll("[,\\s\\\\]", "_"));
-        opts.add("subtype=pfs");
-        opts.add("default_permissions");
-        opts.add("attr_timeout=" + attrTimeout);
-        opts.add("entry_timeout=" + entryTimeout);
-        opts.add("negative_timeout=0");
-        opts.add("max_threads=" + maxThreads);
-        opts.add(readOnly ? "ro" : "rw");
-        if (allowOther) {
-            opts.add("allow_other");
-        }
-        return List.of("-o", String.join(",", opts));
+    /** @return what the FUSE session needs of these options */
+    public FuseSession.Options sessionOptions() {
+        return new FuseSession.Options(fsName, readOnly, allowOther, maxThreads);
     }
 
     private static FuseMountOptions flag(String key, String value, FuseMountOptions result) {

@@ -57,6 +57,24 @@ class DatabasesOnFuseSystemTest {
         runScript("stress.sh");
     }
 
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void posixSuiteGivesTheSameResultsAsExt4AsRootAndAsAnUnprivilegedUser() throws Exception {
+        runScript("posix.sh");
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void renameOverAnOpenFileIsAtomicAndSurvivesKillOfTheMount() throws Exception {
+        runScript("rename-atomic.sh");
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void readOnlyMountShowsRewritesAndLinkCountsThroughTheKernelCaches() throws Exception {
+        runScript("ro-follow.sh");
+    }
+
     private void runScript(String script) throws IOException, InterruptedException {
         Path volume = tmp.resolve("volume.img");
         try (FileVolume v = FileVolume.create(volume, VOLUME_SIZE)) {

@@ -7,12 +7,14 @@ import org.junit.jupiter.api.Test;
 
 class FuseMountOptionsTest {
     @Test
-    void knownOptionsBecomeLibfuseArguments() {
+    void knownOptionsBecomeMountArguments() {
         FuseMountOptions o = FuseMountOptions.defaults("/v.img").withOptions("ro, allow_other,attr_timeout=5,max_threads=4");
         assertThat(o.readOnly()).isTrue();
         assertThat(o.allowOther()).isTrue();
-        assertThat(o.libfuseArgs()).containsExactly("-o", "fsname=/v.img,subtype=pfs,default_permissions,"
-                + "attr_timeout=5.0,entry_timeout=1.0,negative_timeout=0,max_threads=4,ro,allow_other");
+        assertThat(o.attrTimeout()).isEqualTo(5.0);
+        assertThat(o.sessionOptions().threads()).isEqualTo(4);
+        assertThat(o.sessionOptions().mountData(7))
+                .isEqualTo("fd=7,rootmode=40000,user_id=0,group_id=0,default_permissions,allow_other");
     }
 
     @Test
@@ -28,6 +30,6 @@ class FuseMountOptionsTest {
 
     @Test
     void fsNameCannotInjectOptions() {
-        assertThat(FuseMountOptions.defaults("/a b,allow_other").libfuseArgs().get(1)).startsWith("fsname=/a_b_allow_other,");
+        assertThat(FuseMountOptions.defaults("/a b,allow_other").sessionOptions().source()).isEqualTo("/a_b_allow_other");
     }
 }

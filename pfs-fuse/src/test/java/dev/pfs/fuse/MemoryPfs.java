@@ -4,6 +4,7 @@ import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
 import dev.pfs.core.OpenFlags;
+import dev.pfs.core.Owner;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
@@ -344,7 +345,10 @@ final class MemoryPfs implements Pfs {
 
     @Override
     public synchronized void chown(String path, int uid, int gid) throws PfsException {
-        Inode i = lookup(path, false);
+        chownInode(lookup(path, true), uid, gid);
+    }
+
+    private static void chownInode(Inode i, int uid, int gid) {
         if (uid != -1) {
             i.uid = uid;
         }
@@ -355,7 +359,10 @@ final class MemoryPfs implements Pfs {
 
     @Override
     public synchronized void utimens(String path, long atimeNs, long mtimeNs) throws PfsException {
-        Inode i = lookup(path, true);
+        times(lookup(path, true), atimeNs, mtimeNs);
+    }
+
+    private static void times(Inode i, long atimeNs, long mtimeNs) {
         if (atimeNs >= 0) {
             i.atime = atimeNs;
         }
@@ -399,6 +406,102 @@ final class MemoryPfs implements Pfs {
     @Override
     public synchronized void access(String path, int mode) throws PfsException {
         lookup(path, true);
+    }
+
+    @Override
+    public synchronized long open(String path, int flags, int mode, Owner owner) throws PfsException {
+        boolean creates = (flags & OpenFlags.O_CREAT) != 0 && !exists(path);
+        long fd = open(path, flags, mode);
+        if (creates) {
+            own(fd(fd).inode, owner);
+        }
+        return fd;
+    }
+
+    @Override
+    public synchronized void mkdir(String path, int mode, Owner owner) throws PfsException {
+        mkdir(path, mode);
+        own(lookup(path, false), owner);
+    }
+
+    @Override
+    public synchronized void symlink(String target, String linkPath, Owner owner) throws PfsException {
+        symlink(target, linkPath);
+        own(lookup(linkPath, false), owner);
+    }
+
+    @Override
+    public synchronized void mknod(String path, int mode, int rdev, Owner owner) throws PfsException {
+        own(create(path, mode), owner);
+    }
+
+    @Override
+    public synchronized void rename(String from, String to, int flags) throws PfsException {
+        if (flags == RENAME_NOREPLACE && exists(to)) {
+            throw new PfsException(Errno.EEXIST, to);
+        }
+        if (flags == RENAME_EXCHANGE) {
+            Inode a = lookup(from, false);
+            Inode b = lookup(to, false);
+            parent(from).children.put(name(from), b);
+            parent(to).children.put(name(to), a);
+            return;
+        }
+        rename(from, to);
+    }
+
+    @Override
+    public synchronized void linkat(long fd, String newPath) throws PfsException {
+        Inode i = fd(fd).inode;
+        if (parent(newPath).children.putIfAbsent(name(newPath), i) != null) {
+            throw new PfsException(Errno.EEXIST, newPath);
+        }
+        i.nlink++;
+    }
+
+    @Override
+    public synchronized void fchmod(long fd, int mode) throws PfsException {
+        Inode i = fd(fd).inode;
+        i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777);
+    }
+
+    @Override
+    public synchronized void fchown(long fd, int uid, int gid) throws PfsException {
+        chownInode(fd(fd).inode, uid, gid);
+    }
+
+    @Override
+    public synchronized void futimens(long fd, long atimeNs, long mtimeNs) throws PfsException {
+        times(fd(fd).inode, atimeNs, mtimeNs);
+    }
+
+    @Override
+    public synchronized void lchown(String path, int uid, int gid) throws PfsException {
+        chownInode(lookup(path, false), uid, gid);
+    }
+
+    @Override
+    public synchronized void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException {
+        times(lookup(path, false), atimeNs, mtimeNs);
+    }
+
+    private boolean exists(String path) {
+        try {
+            lookup(path, false);
+            return true;
+        } catch (PfsException e) {
+            return false;
+        }
+    }
+
+    private static void own(Inode i, Owner owner) {
+        i.uid = owner.uid();
+        i.gid = owner.gid();
+    }
+
+    @Override
+    public void addReplayListener(dev.pfs.core.ReplayListener listener) {
+        // a memory file system has no journal to follow
     }
 
     @Override

@@ -22,6 +22,10 @@ final class Modes {
             case DIRECTORY -> 'd';
             case SYMLINK -> 'l';
             case REGULAR -> '-';
+            case FIFO -> 'p';
+            case SOCKET -> 's';
+            case CHAR_DEVICE -> 'c';
+            case BLOCK_DEVICE -> 'b';
         };
         StringBuilder sb = new StringBuilder().append(type);
         String rwx = "rwxrwxrwx";
@@ -31,12 +35,16 @@ final class Modes {
         return sb.toString();
     }
 
-    /** @return "regular file", "directory" or "symbolic link" */
+    /** @return the file type as stat(1) names it */
     static String typeName(FileType type) {
         return switch (type) {
             case REGULAR -> "regular file";
             case DIRECTORY -> "directory";
             case SYMLINK -> "symbolic link";
+            case FIFO -> "fifo";
+            case SOCKET -> "socket";
+            case CHAR_DEVICE -> "character special file";
+            case BLOCK_DEVICE -> "block special file";
         };
     }
 

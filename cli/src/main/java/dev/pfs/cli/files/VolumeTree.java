@@ -57,6 +57,7 @@ final class VolumeTree implements FileTree {
             case REGULAR -> Kind.FILE;
             case DIRECTORY -> Kind.DIRECTORY;
             case SYMLINK -> Kind.SYMLINK;
+            case FIFO, SOCKET, CHAR_DEVICE, BLOCK_DEVICE -> Kind.OTHER;
         };
         return new Entry(kind, st.permissions(), st.size());
     }

@@ -7,6 +7,7 @@ import static dev.pfs.core.OpenFlags.FALLOC_FL_ZERO_RANGE;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
 import dev.pfs.core.OpenFlags;
+import dev.pfs.core.Owner;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
 import dev.pfs.core.layout.MetaSlotDescriptor;
@@ -60,7 +61,7 @@ final class FileOps {
         this.names = names;
     }
 
-    long open(String path, int flags, int mode) throws PfsException {
+    long open(String path, int flags, int mode, Owner owner) throws PfsException {
         boolean write = (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
         if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_ACCMODE) {
             throw new PfsException(Errno.EINVAL, "bad access mode in open flags of " + path);
@@ -81,7 +82,7 @@ final class FileOps {
             }
             if (p.inode() == null) {
                 fs.checkWritable("create " + path);
-                i = names.create(p, FileType.REGULAR, mode, path);
+                i = names.create(p, FileType.REGULAR, mode, path, owner);
             } else {
                 i = p.inode().type() == FileType.SYMLINK ? fs.walker.resolve(path, true) : p.inode();
             }
@@ -111,6 +112,12 @@ final class FileOps {
 
     void skipDescriptors(long next) {
         nextFd = next;
+    }
+
+    /** @return the inode open as {@code fd} */
+    Inode inode(long fd) throws PfsException {
+        OpenFile f = file(fd);
+        return fs.inode(f.ino, f.generation);
     }
 
     private OpenFile file(long fd) throws PfsException {
@@ -229,6 +236,10 @@ final class FileOps {
 
     long lseek(long fd, long offset, int whence) throws PfsException {
         OpenFile f = file(fd);
+        if (whence == OpenFlags.SEEK_DATA || whence == OpenFlags.SEEK_HOLE) {
+            f.position = Holes.seek(fs.store, fs.inode(f.ino, f.generation), offset, whence, fs.data.blockSize());
+            return f.position;
+        }
         long base = switch (whence) {
             case OpenFlags.SEEK_SET -> 0;
             case OpenFlags.SEEK_CUR -> f.position;

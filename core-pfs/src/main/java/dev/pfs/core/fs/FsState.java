@@ -32,6 +32,8 @@ final class FsState {
     final Map<Long, Integer> openCount = new HashMap<>();
     final MountHealth health;
     final WriteErrors writeErrors;
+    /** Told of what a RO mount's journal replay changed (see {@link RoFollowerAgent}). */
+    final List<dev.pfs.core.ReplayListener> replayListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     dev.pfs.core.lease.VolumeLease lease;
     /** Upper half of every generation this mount hands out: its epoch, unique per RW mount. */
     private final long generationBase;
@@ -180,7 +182,7 @@ final class FsState {
     PfsStat stat(Inode i) {
         long blocks = (long) store.blocks(i.ino).size() * data.blockSize() / 512;
         return new PfsStat(i.ino, i.mode, i.nlink, i.uid, i.gid, i.size, blocks, 4096, i.atimeNs, i.mtimeNs,
-                i.ctimeNs);
+                i.ctimeNs, i.rdev);
     }
 
     /**

@@ -4,6 +4,8 @@ import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
 import dev.pfs.core.OpenFlags;
+import dev.pfs.core.Owner;
+import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
 import dev.pfs.core.meta.Dirent;
@@ -34,14 +36,14 @@ final class NameOps {
         return fs.store;
     }
 
-    /** Creates a new inode named by {@code p} (which names nothing yet) and commits. */
-    Inode create(PathWalker.Parent p, FileType type, int mode, String path) throws PfsException {
+    /** Creates a new inode named by {@code p} (which names nothing yet), owned by {@code owner}. */
+    Inode create(PathWalker.Parent p, FileType type, int mode, String path, Owner owner) throws PfsException {
         fs.checkWritable("create " + path);
         if (store().usedInodes() >= store().slots(dev.pfs.core.layout.MetaType.INODE) || store().freeDirents() == 0) {
             throw new PfsException(Errno.ENOSPC, "no free inode or direntry for " + path);
         }
         long now = FsState.now();
-        Inode i = store().newInode(fs.txn(), type.modeBits() | (mode & 07777), 0, 0, now, fs.nextGeneration());
+        Inode i = store().newInode(fs.txn(), type.modeBits() | (mode & 07777), owner.uid(), owner.gid(), now, fs.nextGeneration());
         if (type == FileType.DIRECTORY) {
             i.nlink = 2;
             fs.txn().touchInode(p.dir()).nlink++;
@@ -54,9 +56,23 @@ final class NameOps {
         return i;
     }
 
-    void mkdir(String path, int mode) throws PfsException {
+    void mkdir(String path, int mode, Owner owner) throws PfsException {
         PathWalker.Parent p = parentForCreate(path);
-        create(p, FileType.DIRECTORY, mode, path);
+        create(p, FileType.DIRECTORY, mode, path, owner);
+    }
+
+    /** mknod(2) of a FIFO, socket, device or empty regular file. */
+    void mknod(String path, int mode, int rdev, Owner owner) throws PfsException {
+        FileType type = FileType.ofMode(mode);
+        if (type == null || type == FileType.DIRECTORY || type == FileType.SYMLINK) {
+            throw new PfsException(Errno.EINVAL, "mknod of type " + Integer.toOctalString(mode & FileType.S_IFMT)
+                    + ": only regular files, FIFOs, sockets and devices: " + path);
+        }
+        PathWalker.Parent p = parentForCreate(path);
+        Inode i = create(p, type, mode, path, owner);
+        if (type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE) {
+            fs.txn().touchInode(i).rdev = rdev;
+        }
     }
 
     private PathWalker.Parent parentForCreate(String path) throws PfsException {
@@ -76,7 +92,7 @@ final class NameOps {
         return p;
     }
 
-    void symlink(String target, String linkPath) throws PfsException {
+    void symlink(String target, String linkPath, Owner owner) throws PfsException {
         if (target.isEmpty()) {
             throw new PfsException(Errno.ENOENT, "empty symlink target for " + linkPath);
         }
@@ -87,7 +103,7 @@ final class NameOps {
         }
         PathWalker.Parent p = parentForCreate(linkPath);
         fs.ensureSpace(1, linkPath);
-        Inode i = create(p, FileType.SYMLINK, 0777, linkPath);
+        Inode i = create(p, FileType.SYMLINK, 0777, linkPath, owner);
         fs.data.write(i, ByteBuffer.wrap(t), 0, fs.txn());
         fs.committer.dataWritten(i.ino);
         fs.txn().touchInode(i).size = t.length;
@@ -155,6 +171,23 @@ final class NameOps {
     }
 
     void rename(String from, String to) throws PfsException {
+        rename(from, to, 0);
+    }
+
+    /**
+     * rename(2) with renameat2's flags: {@link dev.pfs.core.Pfs#RENAME_NOREPLACE} fails with
+     * EEXIST if {@code to} exists, {@link dev.pfs.core.Pfs#RENAME_EXCHANGE} swaps two existing
+     * names; both decided and done in one transaction.
+     */
+    void rename(String from, String to, int flags) throws PfsException {
+        if ((flags & ~(Pfs.RENAME_NOREPLACE | Pfs.RENAME_EXCHANGE)) != 0
+                || flags == (Pfs.RENAME_NOREPLACE | Pfs.RENAME_EXCHANGE)) {
+            throw new PfsException(Errno.EINVAL, "bad rename flags " + flags);
+        }
+        if ((flags & Pfs.RENAME_EXCHANGE) != 0) {
+            exchange(from, to);
+            return;
+        }
         PathWalker.Parent src = fs.walker.parent(from);
         PathWalker.Parent dst;
         try {
@@ -170,6 +203,9 @@ final class NameOps {
             throw new PfsException(Errno.EINVAL, "cannot move " + from + " into itself (" + to + ")");
         }
         Inode target = dst.inode();
+        if (target != null && (flags & Pfs.RENAME_NOREPLACE) != 0) {
+            throw new PfsException(Errno.EEXIST, "file exists: " + to);
+        }
         if (target != null && target.isDir() && isAncestor(target.ino, src.dir().ino)) {
             throw new PfsException(Errno.ENOTEMPTY, "directory not empty: " + to + " holds " + from);
         }
@@ -216,6 +252,37 @@ final class NameOps {
         }
     }
 
+    /** RENAME_EXCHANGE: both names exist and swap what they name, atomically. */
+    private void exchange(String from, String to) throws PfsException {
+        PathWalker.Parent a = existing(from);
+        PathWalker.Parent b = existing(to);
+        if (a.inode().ino == b.inode().ino) {
+            return;
+        }
+        if ((a.inode().isDir() && isAncestor(a.inode().ino, b.dir().ino))
+                || (b.inode().isDir() && isAncestor(b.inode().ino, a.dir().ino))) {
+            throw new PfsException(Errno.EINVAL, "cannot exchange " + from + " with something inside it: " + to);
+        }
+        fs.checkWritable("rename " + from);
+        long now = FsState.now();
+        store().retargetDirent(fs.txn(), a.dirent().id(), b.inode().ino);
+        store().retargetDirent(fs.txn(), b.dirent().id(), a.inode().ino);
+        if (a.dir().ino != b.dir().ino && a.inode().isDir() != b.inode().isDir()) {
+            Inode gainsDir = a.inode().isDir() ? b.dir() : a.dir();
+            Inode losesDir = a.inode().isDir() ? a.dir() : b.dir();
+            fs.txn().touchInode(gainsDir).nlink++;
+            fs.txn().touchInode(losesDir).nlink--;
+        }
+        for (Inode i : List.of(a.dir(), b.dir())) {
+            fs.txn().touchInode(i);
+            i.mtimeNs = now;
+            i.ctimeNs = now;
+        }
+        fs.txn().touchInode(a.inode()).ctimeNs = now;
+        fs.txn().touchInode(b.inode()).ctimeNs = now;
+        fs.commit();
+    }
+
     private boolean isAncestor(long dir, long of) {
         long cur = of;
         while (true) {
@@ -231,7 +298,14 @@ final class NameOps {
     }
 
     void link(String existing, String newPath) throws PfsException {
-        Inode i = fs.walker.resolve(existing, false);
+        linkInode(fs.walker.resolve(existing, false), existing, newPath);
+    }
+
+    /** link(2) of inode {@code i}, however it was reached (a path, or a descriptor for linkat). */
+    void linkInode(Inode i, String existing, String newPath) throws PfsException {
+        if (i.nlink == 0 && !i.isDir()) {
+            throw new PfsException(Errno.ENOENT, "cannot link an unlinked file: " + existing);
+        }
         PathWalker.Parent p = parentForCreate(newPath);
         if (i.isDir()) {
             throw new PfsException(Errno.EPERM, "cannot hard-link a directory: " + existing);
@@ -252,36 +326,47 @@ final class NameOps {
     }
 
     void chmod(String path, int mode) throws PfsException {
-        changeAttributes("chmod", path, i -> i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777));
+        changeAttributes("chmod", fs.walker.resolve(path, true), path, chmodChange(mode));
     }
 
     void chown(String path, int uid, int gid) throws PfsException {
-        changeAttributes("chown", path, i -> {
+        changeAttributes("chown", fs.walker.resolve(path, true), path, chownChange(uid, gid));
+    }
+
+    void utimens(String path, long atimeNs, long mtimeNs) throws PfsException {
+        changeAttributes("utimens", fs.walker.resolve(path, true), path, utimensChange(atimeNs, mtimeNs));
+    }
+
+    static Consumer<Inode> chmodChange(int mode) {
+        return i -> i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777);
+    }
+
+    static Consumer<Inode> chownChange(int uid, int gid) {
+        return i -> {
             if (uid != -1) {
                 i.uid = uid;
             }
             if (gid != -1) {
                 i.gid = gid;
             }
-        });
+        };
     }
 
-    void utimens(String path, long atimeNs, long mtimeNs) throws PfsException {
-        changeAttributes("utimens", path, i -> {
+    static Consumer<Inode> utimensChange(long atimeNs, long mtimeNs) {
+        return i -> {
             if (atimeNs >= 0) {
                 i.atimeNs = atimeNs;
             }
             if (mtimeNs >= 0) {
                 i.mtimeNs = mtimeNs;
             }
-        });
+        };
     }
 
     /** An attribute change: in the open transaction, with ctime, durable at the next commit. */
-    private void changeAttributes(String op, String path, Consumer<Inode> change)
+    void changeAttributes(String op, Inode i, String what, Consumer<Inode> change)
             throws PfsException {
-        Inode i = fs.walker.resolve(path, true);
-        fs.checkWritable(op + " " + path);
+        fs.checkWritable(op + " " + what);
         fs.txn().touchInode(i);
         change.accept(i);
         i.ctimeNs = FsState.now();

@@ -3,6 +3,8 @@ package dev.pfs.core.fs;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
+import dev.pfs.core.Owner;
+import dev.pfs.core.ReplayListener;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
@@ -72,7 +74,7 @@ final class PfsMount implements Pfs {
 
     @Override
     public long open(String path, int flags, int mode) throws PfsException {
-        return call(() -> files.open(path, flags, mode));
+        return call(() -> files.open(path, flags, mode, Owner.ROOT));
     }
 
     @Override
@@ -147,7 +149,7 @@ final class PfsMount implements Pfs {
 
     @Override
     public void symlink(String target, String linkPath) throws PfsException {
-        run(() -> names.symlink(target, linkPath));
+        run(() -> names.symlink(target, linkPath, Owner.ROOT));
     }
 
     @Override
@@ -187,7 +189,7 @@ final class PfsMount implements Pfs {
 
     @Override
     public void mkdir(String path, int mode) throws PfsException {
-        run(() -> names.mkdir(path, mode));
+        run(() -> names.mkdir(path, mode, Owner.ROOT));
     }
 
     @Override
@@ -203,6 +205,70 @@ final class PfsMount implements Pfs {
     @Override
     public void access(String path, int mode) throws PfsException {
         run(() -> names.access(path, mode));
+    }
+
+    @Override
+    public long open(String path, int flags, int mode, Owner owner) throws PfsException {
+        return call(() -> files.open(path, flags, mode, owner));
+    }
+
+    @Override
+    public void mkdir(String path, int mode, Owner owner) throws PfsException {
+        run(() -> names.mkdir(path, mode, owner));
+    }
+
+    @Override
+    public void symlink(String target, String linkPath, Owner owner) throws PfsException {
+        run(() -> names.symlink(target, linkPath, owner));
+    }
+
+    @Override
+    public void mknod(String path, int mode, int rdev, Owner owner) throws PfsException {
+        run(() -> names.mknod(path, mode, rdev, owner));
+    }
+
+    @Override
+    public void rename(String from, String to, int flags) throws PfsException {
+        run(() -> names.rename(from, to, flags));
+    }
+
+    @Override
+    public void linkat(long fd, String newPath) throws PfsException {
+        run(() -> names.linkInode(files.inode(fd), "descriptor " + fd, newPath));
+    }
+
+    @Override
+    public void fchmod(long fd, int mode) throws PfsException {
+        run(() -> names.changeAttributes("fchmod", files.inode(fd), "descriptor " + fd, NameOps.chmodChange(mode)));
+    }
+
+    @Override
+    public void fchown(long fd, int uid, int gid) throws PfsException {
+        run(() -> names.changeAttributes("fchown", files.inode(fd), "descriptor " + fd,
+                NameOps.chownChange(uid, gid)));
+    }
+
+    @Override
+    public void futimens(long fd, long atimeNs, long mtimeNs) throws PfsException {
+        run(() -> names.changeAttributes("futimens", files.inode(fd), "descriptor " + fd,
+                NameOps.utimensChange(atimeNs, mtimeNs)));
+    }
+
+    @Override
+    public void lchown(String path, int uid, int gid) throws PfsException {
+        run(() -> names.changeAttributes("lchown", fs.walker.resolve(path, false), path,
+                NameOps.chownChange(uid, gid)));
+    }
+
+    @Override
+    public void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException {
+        run(() -> names.changeAttributes("lutimens", fs.walker.resolve(path, false), path,
+                NameOps.utimensChange(atimeNs, mtimeNs)));
+    }
+
+    @Override
+    public void addReplayListener(ReplayListener listener) {
+        fs.replayListeners.add(listener);
     }
 
     @Override

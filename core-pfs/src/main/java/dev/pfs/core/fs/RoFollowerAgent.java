@@ -2,10 +2,15 @@ package dev.pfs.core.fs;
 
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.PfsException;
+import dev.pfs.core.ReplayListener;
 import dev.pfs.core.journal.JournalReader;
 import dev.pfs.core.layout.JournalDescriptor;
+import dev.pfs.core.layout.MetaType;
+import dev.pfs.core.meta.Txn;
 import java.nio.ByteBuffer;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * it is thrown away and the next cycle starts over. One whose header did not change is
  * consistent: the sectors of a checkpoint in progress hold only changes of records of the
  * generation it replays, and replaying whole slot images in order converges.
+ *
+ * <p>After a replay that changed something it tells the mount's {@link ReplayListener}s which
+ * inodes (all of them, {@code null}, after a reload), outside the lock.
  */
 final class RoFollowerAgent {
     private static final Logger LOG = LoggerFactory.getLogger(RoFollowerAgent.class);
@@ -50,12 +58,16 @@ final class RoFollowerAgent {
                 return reload(volume, polledAt);
             }
             List<ByteBuffer> records = reader.readNew();
+            Set<Long> changed;
             synchronized (fs) {
                 JournalReader.apply(records, fs.store);
-                fs.store.takeDirtySectors();
+                changed = changedInodes(fs.store.takeDirtySectors());
                 fs.mapCurrentAt(polledAt);
             }
             lastProblem = null;
+            if (!records.isEmpty()) {
+                tell(changed);
+            }
             return records.size();
         } catch (PfsException e) {
             if (!e.getMessage().equals(lastProblem)) {
@@ -82,6 +94,26 @@ final class RoFollowerAgent {
         support.superblock(l.superblock());
         reader = l.reader();
         lastProblem = null;
+        tell(null);
         return 1;
+    }
+
+    private void tell(Set<Long> changed) {
+        for (ReplayListener l : fs.replayListeners) {
+            l.changed(changed);
+        }
+    }
+
+    /** @return the inode numbers of every inode slot in a changed inode sector */
+    private static Set<Long> changedInodes(Set<Txn.Key> sectors) {
+        Set<Long> out = new HashSet<>();
+        for (Txn.Key k : sectors) {
+            if (k.type() == MetaType.INODE) {
+                for (long id = k.id(); id < k.id() + MetaType.INODE.slotsPerSector(); id++) {
+                    out.add(id + 1);
+                }
+            }
+        }
+        return out;
     }
 }

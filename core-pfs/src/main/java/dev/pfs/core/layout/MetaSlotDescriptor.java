@@ -13,7 +13,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * inode (128 B):    0 magic "INOD" | 4 mode | 8 nlink | 12 uid | 16 gid | 20 zero
  *                   24 size u64 | 32 atime | 40 mtime | 48 ctime (ns) | 56 generation u64
- *                   64..123 zero | 124 crc
+ *                   64 rdev | 68..123 zero | 124 crc
  * direntry (512 B): 0 magic "DENT" | 4 name length | 8 parent ino u64 | 16 child ino u64
  *                   24 name (UTF-8, up to 255 B) | ... zero | 508 crc
  * block tag (32 B): 0 magic "BTAG" | 4 flags (1 = unwritten, reads as zeros)
@@ -38,6 +38,8 @@ public final class MetaSlotDescriptor {
     public static final int INODE_CTIME = 48;
     /** Distinguishes the successive files of one inode slot: a descriptor of an older one is stale. */
     public static final int INODE_GENERATION = 56;
+    /** Device number of a device inode (zero on volumes formatted before devices existed). */
+    public static final int INODE_RDEV = 64;
 
     public static final int DIRENT_NAME_LENGTH = 4;
     public static final int DIRENT_PARENT = 8;

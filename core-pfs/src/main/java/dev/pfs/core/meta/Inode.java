@@ -23,6 +23,8 @@ public final class Inode {
     public long ctimeNs;
     /** Set once at creation; never the same twice for one slot (see {@code FsState#nextGeneration}). */
     public long generation;
+    /** Device number of a character or block device, else 0. */
+    public int rdev;
 
     Inode(long ino) {
         this.ino = ino;
@@ -30,9 +32,8 @@ public final class Inode {
 
     /** @return the type from the mode bits */
     public FileType type() {
-        int t = mode & FileType.S_IFMT;
-        return t == FileType.DIRECTORY.modeBits() ? FileType.DIRECTORY
-                : t == FileType.SYMLINK.modeBits() ? FileType.SYMLINK : FileType.REGULAR;
+        FileType t = FileType.ofMode(mode);
+        return t == null ? FileType.REGULAR : t;
     }
 
     /** @return whether this is a directory */
@@ -51,6 +52,7 @@ public final class Inode {
         b.putLong(MetaSlotDescriptor.INODE_MTIME, mtimeNs);
         b.putLong(MetaSlotDescriptor.INODE_CTIME, ctimeNs);
         b.putLong(MetaSlotDescriptor.INODE_GENERATION, generation);
+        b.putInt(MetaSlotDescriptor.INODE_RDEV, rdev);
         return MetaSlotDescriptor.seal(b);
     }
 
@@ -65,5 +67,6 @@ public final class Inode {
         mtimeNs = b.getLong(MetaSlotDescriptor.INODE_MTIME);
         ctimeNs = b.getLong(MetaSlotDescriptor.INODE_CTIME);
         generation = b.getLong(MetaSlotDescriptor.INODE_GENERATION);
+        rdev = b.getInt(MetaSlotDescriptor.INODE_RDEV);
     }
 }

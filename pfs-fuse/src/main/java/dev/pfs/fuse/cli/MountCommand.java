@@ -10,6 +10,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -26,6 +30,8 @@ import picocli.CommandLine.Spec;
                 "1:the mount point or FUSE refused (message says why)", "2:bad usage or option",
                 "3:another host holds the volume read-write", "5:no usable volume"})
 public final class MountCommand implements Callable<Integer> {
+    private static final int STOP_WAIT_SECONDS = 60;
+
     @Spec
     CommandSpec spec;
 
@@ -80,24 +86,39 @@ public final class MountCommand implements Callable<Integer> {
         if (daemon) {
             return Daemon.mountInBackground(childArgs(), mp, log, out, err);
         }
+        // The hook is in place before the kernel sees the mount: a SIGTERM that comes while the
+        // mount starts waits for it, then unmounts, instead of leaving a dead mount point.
+        CompletableFuture<MountProcess> started = new CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWhenStarted(started, mp), "pfs-mount-shutdown"));
         MountProcess process;
         try {
             process = MountProcess.start(volume, mp, hostId, opts);
         } catch (IOException | RuntimeException e) {
+            started.completeExceptionally(e);
             err.println("pfs mount: " + e.getMessage());
             return exitCode(e);
         }
         MountRegistry.register(mp);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            process.stop();
-            MountRegistry.unregister(mp);
-        }, "pfs-mount-shutdown"));
+        started.complete(process);
         out.printf("pfs: mounted %s at %s (%s, epoch %d, pid %d); stop with: pfs umount %s%n", volume, mp,
                 opts.readOnly() ? "ro" : "rw", process.pfs().epoch(), ProcessHandle.current().pid(), mp);
         out.flush();
         process.serveUntilUnmounted();
         MountRegistry.unregister(mp);
         return 0;
+    }
+
+    private static void stopWhenStarted(CompletableFuture<MountProcess> started, Path mp) {
+        try {
+            started.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS).stop();
+            MountRegistry.unregister(mp);
+        } catch (ExecutionException e) {
+            // the mount never came up: nothing to stop
+        } catch (TimeoutException e) {
+            System.err.println("pfs mount: still starting after " + STOP_WAIT_SECONDS + " s at shutdown; not unmounted");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The pfs command's exit codes: 3 volume busy (held RW elsewhere), 5 not a usable volume. */
