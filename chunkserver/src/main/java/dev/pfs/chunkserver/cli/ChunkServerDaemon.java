@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.net.ChunkServer;
-import dev.pfs.chunkserver.net.Transport;
+import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.store.ChunkStore;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;

@@ -1,15 +1,15 @@
 package dev.pfs.chunkserver.client;
 
-import dev.pfs.chunkserver.net.ChunkFrameDecoder;
-import dev.pfs.chunkserver.net.ChunkFrameDescriptor;
-import dev.pfs.chunkserver.net.ChunkFrameEncoder;
-import dev.pfs.chunkserver.net.ChunkMessage;
-import dev.pfs.chunkserver.net.ChunkMessageDecoder;
-import dev.pfs.chunkserver.net.ChunkOp;
-import dev.pfs.chunkserver.net.Transport;
-import dev.pfs.chunkserver.store.ChunkInfo;
-import dev.pfs.chunkserver.store.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkFrameEncoder;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
+import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.Transport;
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * An asynchronous client of one chunkserver over one connection: any number of requests in
  * flight, matched to replies by request id whatever order they come back in. Failures
- * complete futures with a {@link ChunkStoreException} carrying the server's status and reason;
+ * complete futures with a {@link ChunkException} carrying the server's status and reason;
  * a lost connection fails everything in flight with {@link ChunkStatus#IO_ERROR}.
  */
 public final class ChunkClient implements AutoCloseable {
@@ -87,12 +87,12 @@ public final class ChunkClient implements AutoCloseable {
             }
             if (m.malformed() != null) {
                 m.release();
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "chunkserver " + server + " sent a bad reply: " + m.malformed()));
             } else if (m.status() != ChunkStatus.OK) {
                 String why = m.payload().toString(StandardCharsets.UTF_8);
                 m.release();
-                f.completeExceptionally(new ChunkStoreException(m.status(), "chunkserver " + server + ": " + why));
+                f.completeExceptionally(new ChunkException(m.status(), "chunkserver " + server + ": " + why));
             } else {
                 f.complete(m);
             }
@@ -108,7 +108,7 @@ public final class ChunkClient implements AutoCloseable {
         for (Long id : pending.keySet()) {
             CompletableFuture<ChunkMessage> f = pending.remove(id);
             if (f != null) {
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, why));
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why));
             }
         }
     }
@@ -123,7 +123,7 @@ public final class ChunkClient implements AutoCloseable {
         channel.writeAndFlush(frame).addListener(w -> {
             if (!w.isSuccess()) {
                 pending.remove(id);
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "cannot send to chunkserver " + server + ": " + w.cause()));
             }
         });

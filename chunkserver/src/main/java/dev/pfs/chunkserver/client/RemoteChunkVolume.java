@@ -1,8 +1,8 @@
 package dev.pfs.chunkserver.client;
 
-import dev.pfs.chunkserver.net.ChunkFrameDescriptor;
-import dev.pfs.chunkserver.store.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.common.volume.VolumeRanges;
@@ -52,7 +52,7 @@ public final class RemoteChunkVolume implements BlockVolume {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = from; i < to; i++) {
             all.add(client.create(firstChunkId + i, chunkSize).exceptionallyCompose(t -> {
-                ChunkStoreException e = unwrap(t);
+                ChunkException e = unwrap(t);
                 return e != null && e.status() == ChunkStatus.EXISTS
                         ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(map(t));
             }));
@@ -163,11 +163,11 @@ public final class RemoteChunkVolume implements BlockVolume {
         closed = true;
     }
 
-    private static ChunkStoreException unwrap(Throwable t) {
+    private static ChunkException unwrap(Throwable t) {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
-        return t instanceof ChunkStoreException e ? e : null;
+        return t instanceof ChunkException e ? e : null;
     }
 
     private static VolumeException map(Throwable t) {
@@ -177,7 +177,7 @@ public final class RemoteChunkVolume implements BlockVolume {
         if (t instanceof VolumeException v) {
             return v;
         }
-        ChunkStoreException e = unwrap(t);
+        ChunkException e = unwrap(t);
         if (e == null) {
             return new VolumeException(VolumeException.Kind.IO, String.valueOf(t), t);
         }

@@ -1,10 +1,14 @@
 package dev.pfs.chunkserver.net;
 
+import dev.pfs.chunkserver.protocol.ChunkFrameEncoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.store.ChunkInfo;
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -111,7 +115,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
 
     private void replyFailure(ChannelHandlerContext ctx, ChunkMessage m, Throwable t, long start) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (cause instanceof ChunkStoreException e) {
+        if (cause instanceof ChunkException e) {
             reply(ctx, m, e.status(), text(e.getMessage()), start);
         } else {
             LOG.error("request {} {} on chunk {} failed unexpectedly", m.requestId(), m.op(), m.chunkId(), cause);

@@ -1,5 +1,8 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.FrameBufferPool;
 import dev.pfs.chunkserver.wal.WalScanner;
 import dev.pfs.chunkserver.wal.WalWriter;
@@ -181,13 +184,13 @@ public final class ChunkStore implements AutoCloseable {
         List<StoreRequest> rest = new ArrayList<>();
         queue.drainTo(rest);
         for (StoreRequest r : rest) {
-            r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.CLOSED, "chunk store closed"));
+            r.future().completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "chunk store closed"));
         }
     }
 
     private <T> CompletableFuture<T> submit(StoreRequest r, CompletableFuture<T> f) {
         if (closed) {
-            f.completeExceptionally(new ChunkStoreException(ChunkStatus.CLOSED, "chunk store closed"));
+            f.completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "chunk store closed"));
         } else {
             queue.add(r);
         }

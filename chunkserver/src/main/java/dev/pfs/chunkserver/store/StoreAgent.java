@@ -1,5 +1,8 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.chunkserver.wal.WalRecordType;
 import dev.pfs.chunkserver.wal.WalWriter;
@@ -67,13 +70,13 @@ final class StoreAgent {
     int doWork(List<StoreRequest> requests) {
         for (StoreRequest r : requests) {
             if (failure != null && !(r instanceof StoreRequest.Stop)) {
-                r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                r.future().completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "store failed and refuses requests until restarted: " + failure));
                 continue;
             }
             try {
                 handle(r);
-            } catch (ChunkStoreException e) {
+            } catch (ChunkException e) {
                 r.future().completeExceptionally(e);
             }
         }
@@ -84,7 +87,7 @@ final class StoreAgent {
         return requests.size();
     }
 
-    private void handle(StoreRequest request) throws ChunkStoreException {
+    private void handle(StoreRequest request) throws ChunkException {
         switch (request) {
             case StoreRequest.Read r -> read(r);
             case StoreRequest.Write w -> {
@@ -103,14 +106,14 @@ final class StoreAgent {
             }
             case StoreRequest.Create c -> {
                 if (c.size() <= 0 || c.size() % StoreState.BLOCK_SIZE != 0) {
-                    throw new ChunkStoreException(ChunkStatus.MISALIGNED, "chunk size " + c.size()
+                    throw new ChunkException(ChunkStatus.MISALIGNED, "chunk size " + c.size()
                             + " must be a positive multiple of " + StoreState.BLOCK_SIZE);
                 }
                 if (state.chunks.containsKey(c.chunkId())) {
-                    throw new ChunkStoreException(ChunkStatus.EXISTS, "chunk " + c.chunkId() + " exists");
+                    throw new ChunkException(ChunkStatus.EXISTS, "chunk " + c.chunkId() + " exists");
                 }
                 if (state.chunks.size() >= state.maxChunks) {
-                    throw new ChunkStoreException(ChunkStatus.NO_SPACE, "this store holds at most "
+                    throw new ChunkException(ChunkStatus.NO_SPACE, "this store holds at most "
                             + state.maxChunks + " chunks");
                 }
                 makeRoom(0, 64);
@@ -119,7 +122,7 @@ final class StoreAgent {
             case StoreRequest.Delete d -> {
                 Chunk c = state.chunk(d.chunkId());
                 if (StoreState.isStale(d.epoch(), c)) {
-                    throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + d.chunkId()
+                    throw new ChunkException(ChunkStatus.STALE_EPOCH, "chunk " + d.chunkId()
                             + ": stale epoch " + d.epoch() + " < " + c.epoch);
                 }
                 makeRoom(0, 64);
@@ -141,7 +144,7 @@ final class StoreAgent {
         }
     }
 
-    private void read(StoreRequest.Read r) throws ChunkStoreException {
+    private void read(StoreRequest.Read r) throws ChunkException {
         ByteBuffer dst = r.dst();
         Chunk c = state.checkRange(r.chunkId(), r.offset(), dst.remaining(), 0, false);
         List<CompletableFuture<Void>> parts = new ArrayList<>(2);
@@ -161,16 +164,16 @@ final class StoreAgent {
             if (t == null) {
                 r.future().complete(null);
             } else {
-                r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                r.future().completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "chunk " + r.chunkId() + ": read failed: " + VolumeException.unwrap(t).getMessage(), t));
             }
         });
     }
 
     /** Ensures the record fits in the current frame and the WAL, and that blocks are free. */
-    private void makeRoom(int blocksNeeded, int recordBytes) throws ChunkStoreException {
+    private void makeRoom(int blocksNeeded, int recordBytes) throws ChunkException {
         if (WalWriter.frameLength(recordBytes) > wal.capacity() / 2) {
-            throw new ChunkStoreException(ChunkStatus.OUT_OF_RANGE, "a change of " + recordBytes
+            throw new ChunkException(ChunkStatus.OUT_OF_RANGE, "a change of " + recordBytes
                     + " bytes is larger than half the WAL (" + wal.capacity() + " bytes) allows");
         }
         if (batchBytes + recordBytes > maxBatchBytes
@@ -225,7 +228,7 @@ final class StoreAgent {
         }
         for (Change c : batch) {
             if (!c.future.isDone() && failure != null) {
-                c.future.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure));
+                c.future.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
             }
         }
         batch.clear();
@@ -234,7 +237,7 @@ final class StoreAgent {
             if (failure == null) {
                 f.complete(null);
             } else {
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure));
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
             }
         }
         flushes.clear();

@@ -1,5 +1,6 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkInfo;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,5 +1,7 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.chunkserver.wal.WalRecordType;
 import dev.pfs.common.volume.BlockVolume;
@@ -32,27 +34,27 @@ final class StoreState {
         this.maxChunks = maxChunks;
     }
 
-    Chunk chunk(long chunkId) throws ChunkStoreException {
+    Chunk chunk(long chunkId) throws ChunkException {
         Chunk c = chunks.get(chunkId);
         if (c == null) {
-            throw new ChunkStoreException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + chunkId + " does not exist");
+            throw new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + chunkId + " does not exist");
         }
         return c;
     }
 
     /** Checks alignment, range and epoch of a change to a chunk range. */
-    Chunk checkRange(long chunkId, long offset, long length, long epoch, boolean write) throws ChunkStoreException {
+    Chunk checkRange(long chunkId, long offset, long length, long epoch, boolean write) throws ChunkException {
         Chunk c = chunk(chunkId);
         if (offset % BlockVolume.SECTOR_SIZE != 0 || length % BlockVolume.SECTOR_SIZE != 0) {
-            throw new ChunkStoreException(ChunkStatus.MISALIGNED, "chunk " + chunkId + ": offset " + offset
+            throw new ChunkException(ChunkStatus.MISALIGNED, "chunk " + chunkId + ": offset " + offset
                     + " and length " + length + " must be multiples of 512");
         }
         if (offset < 0 || length < 0 || offset + length > c.size || offset + length < 0) {
-            throw new ChunkStoreException(ChunkStatus.OUT_OF_RANGE, "chunk " + chunkId + ": range [" + offset
+            throw new ChunkException(ChunkStatus.OUT_OF_RANGE, "chunk " + chunkId + ": range [" + offset
                     + ", " + (offset + length) + ") is outside its " + c.size + " bytes");
         }
         if (write && isStale(epoch, c)) {
-            throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + chunkId + ": stale epoch "
+            throw new ChunkException(ChunkStatus.STALE_EPOCH, "chunk " + chunkId + ": stale epoch "
                     + epoch + " < " + c.epoch);
         }
         return c;
@@ -79,9 +81,9 @@ final class StoreState {
     }
 
     /** @return (chunk block, data block) pairs for the unmapped blocks of the range, marked used */
-    int[] allocate(Chunk c, long offset, long length, int count) throws ChunkStoreException {
+    int[] allocate(Chunk c, long offset, long length, int count) throws ChunkException {
         if (bitmap.free() < count) {
-            throw new ChunkStoreException(ChunkStatus.NO_SPACE, "no free blocks: " + count + " needed, "
+            throw new ChunkException(ChunkStatus.NO_SPACE, "no free blocks: " + count + " needed, "
                     + bitmap.free() + " free");
         }
         int[] allocs = new int[count * 2];

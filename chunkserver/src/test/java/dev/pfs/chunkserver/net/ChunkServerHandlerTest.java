@@ -2,8 +2,14 @@ package dev.pfs.chunkserver.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pfs.chunkserver.protocol.Frames;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
+import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.common.volume.FaultyVolume;
 import io.netty.buffer.ByteBuf;

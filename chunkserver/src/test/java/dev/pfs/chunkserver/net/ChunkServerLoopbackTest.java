@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.RemoteChunkVolume;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.common.volume.FileVolume;
 import dev.pfs.common.volume.VolumeException;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -67,7 +67,7 @@ class ChunkServerLoopbackTest {
             f.get();
             return ChunkStatus.OK;
         } catch (ExecutionException e) {
-            return ((ChunkStoreException) e.getCause()).status();
+            return ((ChunkException) e.getCause()).status();
         }
     }
 
@@ -107,7 +107,7 @@ class ChunkServerLoopbackTest {
         assertThat(statusOf(client.create(1, 0))).isEqualTo(ChunkStatus.EXISTS);
         client.write(1, 5, 0, ByteBuffer.allocate(512), true).get();
         assertThatThrownBy(() -> client.write(1, 4, 0, ByteBuffer.allocate(512), true).get())
-                .hasCauseInstanceOf(ChunkStoreException.class).hasMessageContaining("stale epoch 4 < 5");
+                .hasCauseInstanceOf(ChunkException.class).hasMessageContaining("stale epoch 4 < 5");
         assertThat(statusOf(client.discard(1, 4, 0, 512))).isEqualTo(ChunkStatus.STALE_EPOCH);
         client.flush().get();
     }

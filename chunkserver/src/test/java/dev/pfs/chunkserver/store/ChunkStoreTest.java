@@ -3,6 +3,8 @@ package dev.pfs.chunkserver.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.FileVolume;
 import java.nio.ByteBuffer;
@@ -75,7 +77,7 @@ class ChunkStoreTest {
             f.get();
             return ChunkStatus.OK;
         } catch (ExecutionException e) {
-            return ((ChunkStoreException) e.getCause()).status();
+            return ((ChunkException) e.getCause()).status();
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
@@ -193,7 +195,7 @@ class ChunkStoreTest {
         assertThat(statusOf(store.stat(1))).isEqualTo(ChunkStatus.UNKNOWN_CHUNK);
         reopen();
         assertThat(store.blockUsage()[0]).isZero();
-        assertThatThrownBy(() -> store.stat(1).get()).hasCauseInstanceOf(ChunkStoreException.class);
+        assertThatThrownBy(() -> store.stat(1).get()).hasCauseInstanceOf(ChunkException.class);
     }
 
     @Test

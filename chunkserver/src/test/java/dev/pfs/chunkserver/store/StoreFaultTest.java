@@ -3,6 +3,8 @@ package dev.pfs.chunkserver.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.common.volume.FaultyVolume;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -118,7 +120,7 @@ class StoreFaultTest {
                 i.future.get(30, TimeUnit.SECONDS);
                 model.acked(i.chunk, i.firstSector, i.sectors, i.id);
             } catch (Exception e) {
-                if (!(e.getCause() instanceof ChunkStoreException cse)
+                if (!(e.getCause() instanceof ChunkException cse)
                         || (cse.status() != ChunkStatus.IO_ERROR && cse.status() != ChunkStatus.NO_SPACE)) {
                     fail("unexpected failure of a write", e);
                 }

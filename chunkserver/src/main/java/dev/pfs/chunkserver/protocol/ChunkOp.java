@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
 /** The operations of the data path. */
 public enum ChunkOp {

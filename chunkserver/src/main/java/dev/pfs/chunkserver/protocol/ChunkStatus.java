@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.store;
+package dev.pfs.chunkserver.protocol;
 
 /** The outcome of a chunk request; the same codes travel on the wire. */
 public enum ChunkStatus {

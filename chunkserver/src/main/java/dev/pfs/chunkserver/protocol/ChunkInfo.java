@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.store;
+package dev.pfs.chunkserver.protocol;
 
 /**
  * What STAT reports about a chunk.
