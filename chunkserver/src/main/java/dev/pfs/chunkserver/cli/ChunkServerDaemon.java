@@ -52,7 +52,7 @@ public final class ChunkServerDaemon implements AutoCloseable {
             if (!dir.isDirect()) {
                 LOG.warn("data file is not opened with O_DIRECT (file system refused it); durability still rests on fdatasync");
             }
-            store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics));
+            store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics).withMaxChunkSize(config.chunkSize()));
             server = ChunkServer.start(config.listen(), store, config.chunkSize(), metrics, config.ioThreads());
             HTTPServer http = null;
             if (config.metrics() != null) {

@@ -51,13 +51,22 @@ public final class RemoteChunkVolume implements BlockVolume {
     private CompletableFuture<Void> createChunks(int from, int to) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            all.add(client.create(firstChunkId + i, chunkSize).exceptionallyCompose(t -> {
+            all.add(client.create(firstChunkId + i, epoch, chunkSize).exceptionallyCompose(t -> {
                 ChunkException e = unwrap(t);
                 return e != null && e.status() == ChunkStatus.EXISTS
                         ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(map(t));
             }));
         }
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * Fences this volume on its chunkserver at {@code newEpoch}: from then on a writer with an
+     * older epoch is refused on every chunk of it. The chunks' ids must share one volume id
+     * ({@link dev.pfs.chunkserver.protocol.ChunkId}).
+     */
+    public CompletableFuture<Void> fence(long newEpoch) {
+        return mapped(client.fence(firstChunkId, newEpoch));
     }
 
     @Override
@@ -87,13 +96,7 @@ public final class RemoteChunkVolume implements BlockVolume {
             parts.add(piece.run(firstChunkId + pos / chunkSize, pos % chunkSize, (int) Math.min(done, Integer.MAX_VALUE), step));
             done += step;
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]));
-        return all.handle((v, t) -> {
-            if (t != null) {
-                throw new CompletionException(map(t));
-            }
-            return null;
-        });
+        return mapped(CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])));
     }
 
     @Override
@@ -120,12 +123,7 @@ public final class RemoteChunkVolume implements BlockVolume {
         if (closed) {
             return VolumeException.failed(VolumeException.Kind.CLOSED, "volume closed");
         }
-        return client.flush().handle((v, t) -> {
-            if (t != null) {
-                throw new CompletionException(map(t));
-            }
-            return null;
-        });
+        return mapped(client.flush());
     }
 
     @Override
@@ -149,18 +147,22 @@ public final class RemoteChunkVolume implements BlockVolume {
         if (newCount < chunkCount) {
             return VolumeException.failed(VolumeException.Kind.OUT_OF_RANGE, "a remote chunk volume only grows");
         }
-        return createChunks(chunkCount, newCount).handle((v, t) -> {
-            if (t != null) {
-                throw new CompletionException(map(t));
-            }
-            chunkCount = newCount;
-            return null;
-        });
+        return mapped(createChunks(chunkCount, newCount)).thenRun(() -> chunkCount = newCount);
     }
 
     @Override
     public void close() {
         closed = true;
+    }
+
+    /** @return {@code f}, failing with a {@link VolumeException} instead of the client's error */
+    private static CompletableFuture<Void> mapped(CompletableFuture<Void> f) {
+        return f.handle((v, t) -> {
+            if (t != null) {
+                throw new CompletionException(map(t));
+            }
+            return null;
+        });
     }
 
     private static ChunkException unwrap(Throwable t) {
@@ -186,7 +188,7 @@ public final class RemoteChunkVolume implements BlockVolume {
             case NO_SPACE -> VolumeException.Kind.NO_SPACE;
             case OUT_OF_RANGE -> VolumeException.Kind.OUT_OF_RANGE;
             case MISALIGNED -> VolumeException.Kind.MISALIGNED;
-            case CLOSED -> VolumeException.Kind.UNAVAILABLE;
+            case CLOSED, TIMED_OUT -> VolumeException.Kind.UNAVAILABLE;
             default -> VolumeException.Kind.IO;
         };
         return new VolumeException(kind, e.getMessage(), e);

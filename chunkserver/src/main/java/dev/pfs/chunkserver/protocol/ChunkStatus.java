@@ -21,7 +21,9 @@ public enum ChunkStatus {
     /** A chunk with this id exists already. */
     EXISTS(8),
     /** The store is shutting down. */
-    CLOSED(9);
+    CLOSED(9),
+    /** No reply came within the client's deadline (set by the client, never sent). */
+    TIMED_OUT(10);
 
     private final int code;
 
