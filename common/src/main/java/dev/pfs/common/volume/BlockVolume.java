@@ -13,9 +13,13 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>Offsets and lengths are multiples of {@link #SECTOR_SIZE}; anything else fails with
  *       {@link VolumeException.Kind#MISALIGNED}. Ranges past {@link #size()} fail with
- *       {@link VolumeException.Kind#OUT_OF_RANGE}. A failed request changes nothing.</li>
+ *       {@link VolumeException.Kind#OUT_OF_RANGE}. A request refused for its arguments, its
+ *       epoch or lack of space changes nothing; a write that fails with
+ *       {@link VolumeException.Kind#IO} may have written any subset of its sectors.</li>
  *   <li>A completed write is visible to later reads, but durable only after a completed
- *       {@link #flush()}, or at completion when written with {@code fua}.</li>
+ *       {@link #flush()}, or at completion when written with {@code fua}. FUA makes durable
+ *       that write only, not the writes before it. A flush that fails may have lost any of the
+ *       writes it covered, for good: a later successful flush does not make them durable.</li>
  *   <li>Each 512 B sector of a write is atomic; a multi-sector write that was not yet durable
  *       may be torn by a crash at sector granularity.</li>
  *   <li>Every write carries the writer's epoch. Volumes that fence (the replicated one) refuse
