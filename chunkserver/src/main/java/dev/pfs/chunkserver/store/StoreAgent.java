@@ -61,7 +61,7 @@ final class StoreAgent {
         this.observer = options.observer();
         this.maxChunkSize = options.maxChunkSize();
         this.writeAhead = new WriteAhead(data, state.bitmap.blocks(), state.bitmap.highestUsedExclusive(),
-                (int) Math.min(Integer.MAX_VALUE, options.writeAheadBytes() / StoreState.BLOCK_SIZE));
+                (int) Math.min(Integer.MAX_VALUE, options.writeAheadBytes() / StoreState.BLOCK_SIZE), this::fail);
         writeAhead.start();
         this.checkpointThreshold = (long) (options.checkpointFraction() * wal.room());
         this.maxBatchBytes = options.maxBatchBytes();
@@ -333,6 +333,10 @@ final class StoreAgent {
         try {
             applier.drain();
             writeAhead.drain();
+            if (failure != null) {
+                // The extension's flush failed: it may have dropped data writes this checkpoint would cover.
+                return;
+            }
             List<CompletableFuture<Void>> zeroing = new ArrayList<>();
             for (int block : state.quarantine) {
                 zeroing.add(data.write((long) block << StoreState.BLOCK_SHIFT, Zeros.of(StoreState.BLOCK_SIZE),

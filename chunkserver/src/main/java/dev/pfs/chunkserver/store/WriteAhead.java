@@ -5,6 +5,7 @@ import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +26,11 @@ final class WriteAhead {
     private static final int PIECE = Zeros.MAX;
 
     private final BlockVolume data;
+    /**
+     * Told about a failure other than ENOSPC: a failed flush of the data file may have dropped
+     * data writes of acknowledged changes, so the store must stop and replay its log.
+     */
+    private final BiConsumer<String, Throwable> onFailure;
     private final int blocks;
     private final int runBlocks;
     private int frontier;
@@ -35,8 +41,9 @@ final class WriteAhead {
      * @param frontier  blocks known to be written already (one past the highest in use)
      * @param runBlocks how many blocks one extension writes
      */
-    WriteAhead(BlockVolume data, int blocks, int frontier, int runBlocks) {
+    WriteAhead(BlockVolume data, int blocks, int frontier, int runBlocks, BiConsumer<String, Throwable> onFailure) {
         this.data = data;
+        this.onFailure = onFailure;
         this.blocks = blocks;
         this.frontier = frontier;
         this.runBlocks = Math.max(1, runBlocks);
@@ -61,9 +68,9 @@ final class WriteAhead {
             try {
                 frontier = Math.max(frontier, VolumeException.await(extension));
             } catch (VolumeException e) {
-                lastFailure = e.getMessage();
-                LOG.warn("cannot write data file space ahead of block {}: {}", frontier, e.getMessage());
-                throw new ChunkException(ChunkStatus.NO_SPACE, "no space for new data blocks: the data file could not"
+                failed(e);
+                throw new ChunkException(e.kind() == VolumeException.Kind.NO_SPACE ? ChunkStatus.NO_SPACE
+                        : ChunkStatus.IO_ERROR, "no space for new data blocks: the data file could not"
                         + " be extended past block " + frontier + " (" + e.getMessage() + ")", e);
             } finally {
                 extension = null;
@@ -84,10 +91,18 @@ final class WriteAhead {
             try {
                 frontier = Math.max(frontier, VolumeException.await(extension));
             } catch (VolumeException e) {
-                lastFailure = e.getMessage();
-                LOG.warn("cannot write data file space ahead of block {}: {}", frontier, e.getMessage());
+                failed(e);
             }
             extension = null;
+        }
+    }
+
+    private void failed(VolumeException e) {
+        lastFailure = e.getMessage();
+        if (e.kind() == VolumeException.Kind.NO_SPACE) {
+            LOG.warn("cannot write data file space ahead of block {}: {}", frontier, e.getMessage());
+        } else {
+            onFailure.accept("writing data file space ahead failed: " + e.getMessage(), e);
         }
     }
 
