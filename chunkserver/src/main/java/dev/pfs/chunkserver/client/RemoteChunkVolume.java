@@ -24,7 +24,12 @@ public final class RemoteChunkVolume implements BlockVolume {
     private final ChunkClient client;
     private final long chunkSize;
     private final long firstChunkId;
-    private final long epoch;
+    /**
+     * The newest epoch this volume's writer used: calls that carry no epoch of their own
+     * (discard, resize's creates, writes with NO_EPOCH) go with it, or the server would refuse
+     * them once the writer's epoch was seen.
+     */
+    private volatile long epoch;
     private volatile int chunkCount;
     private volatile boolean closed;
 
@@ -66,7 +71,7 @@ public final class RemoteChunkVolume implements BlockVolume {
      * ({@link dev.pfs.chunkserver.protocol.ChunkId}).
      */
     public CompletableFuture<Void> fence(long newEpoch) {
-        return mapped(client.fence(firstChunkId, newEpoch));
+        return mapped(client.fence(firstChunkId, writerEpoch(newEpoch)));
     }
 
     @Override
@@ -112,10 +117,18 @@ public final class RemoteChunkVolume implements BlockVolume {
     public CompletableFuture<Void> write(long offset, ByteBuffer src, long writeEpoch, boolean fua) {
         int base = src.position();
         int length = src.remaining();
-        long e = writeEpoch == NO_EPOCH ? epoch : writeEpoch;
+        long e = writerEpoch(writeEpoch);
         return split(offset, length, true, (chunk, at, from, len) ->
                 client.write(chunk, e, at, src.duplicate().limit(base + from + (int) len).position(base + from), fua))
                 .thenRun(() -> src.position(base + length));
+    }
+
+    /** @return the epoch to send for a call with {@code given}, remembering a newer one */
+    private synchronized long writerEpoch(long given) {
+        if (given > epoch) {
+            epoch = given;
+        }
+        return given == NO_EPOCH ? epoch : given;
     }
 
     @Override
@@ -133,7 +146,7 @@ public final class RemoteChunkVolume implements BlockVolume {
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, long writeEpoch) {
-        long e = writeEpoch == NO_EPOCH ? epoch : writeEpoch;
+        long e = writerEpoch(writeEpoch);
         return split(offset, length, false, (chunk, at, from, len) -> client.writeZeroes(chunk, e, at, len));
     }
 
