@@ -3,17 +3,10 @@ package dev.pfs.chunkserver.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pfs.chunkserver.client.ChunkClient;
-import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStore;
-import dev.pfs.common.volume.FileVolume;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.InetSocketAddress;
+import dev.pfs.chunkserver.protocol.Statuses;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,53 +26,23 @@ class VolumeFencingTest {
 
     @TempDir
     Path dir;
-    private FileVolume data;
-    private FileVolume wal;
-    private FileVolume meta;
-    private ChunkStore store;
-    private ChunkServer server;
+    private LoopbackChunkServer cs;
     private ChunkClient client;
 
     @BeforeEach
     void start() throws Exception {
-        data = FileVolume.create(dir.resolve("data"), 64L * ChunkStore.BLOCK_SIZE);
-        wal = FileVolume.create(dir.resolve("wal"), 8 << 20);
-        meta = FileVolume.create(dir.resolve("meta"), ChunkStore.metaVolumeSize(data.size(), 16));
-        ChunkStore.format(data, meta, 16);
-        startServer();
-    }
-
-    private void startServer() throws Exception {
-        store = ChunkStore.open(data, wal, meta, ChunkStore.Options.defaults());
-        server = ChunkServer.start(new InetSocketAddress("127.0.0.1", 0), store, CHUNK,
-                new ChunkServerMetrics(new PrometheusRegistry()), 1);
-        client = ChunkClient.connect(server.address());
+        cs = LoopbackChunkServer.start(dir, 64, 16, CHUNK, 1);
+        client = cs.client;
     }
 
     private void restartServer() throws Exception {
-        client.close();
-        server.close();
-        store.close();
-        startServer();
+        cs.restart();
+        client = cs.client;
     }
 
     @AfterEach
     void stop() {
-        client.close();
-        server.close();
-        store.close();
-        data.close();
-        wal.close();
-        meta.close();
-    }
-
-    private static ChunkStatus statusOf(CompletableFuture<?> f) throws Exception {
-        try {
-            f.get(10, TimeUnit.SECONDS);
-            return ChunkStatus.OK;
-        } catch (ExecutionException e) {
-            return ((ChunkException) e.getCause()).status();
-        }
+        cs.close();
     }
 
     private static ByteBuffer filled(int value) {
@@ -106,14 +69,14 @@ class VolumeFencingTest {
             client.write(c, 3, 0, filled(3), true).get();
         }
         client.write(VOLUME + 1, 4, 0, filled(4), true).get();
-        assertThat(statusOf(client.write(VOLUME + 2, 3, 0, filled(33), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
-        assertThat(statusOf(client.writeZeroes(VOLUME + 3, 3, 0, 4096))).isEqualTo(ChunkStatus.STALE_EPOCH);
-        assertThat(statusOf(client.delete(VOLUME + 3, 3))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.write(VOLUME + 2, 3, 0, filled(33), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.writeZeroes(VOLUME + 3, 3, 0, 4096))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.delete(VOLUME + 3, 3))).isEqualTo(ChunkStatus.STALE_EPOCH);
         assertThat(read(VOLUME + 2)).containsOnly(3);
-        assertThat(statusOf(client.write(OTHER_VOLUME + 1, 3, 0, filled(5), true)))
+        assertThat(Statuses.of(client.write(OTHER_VOLUME + 1, 3, 0, filled(5), true)))
                 .as("another volume has its own writer").isEqualTo(ChunkStatus.OK);
         restartServer();
-        assertThat(statusOf(client.write(VOLUME + 3, 3, 0, filled(33), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.write(VOLUME + 3, 3, 0, filled(33), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
         assertThat(read(VOLUME + 3)).containsOnly(3);
     }
 
@@ -123,13 +86,13 @@ class VolumeFencingTest {
         client.create(VOLUME + 2, 0).get();
         client.write(VOLUME + 1, 0, 0, filled(1), true).get();
         client.write(VOLUME + 1, 2, 0, filled(2), true).get();
-        assertThat(statusOf(client.write(VOLUME + 2, 0, 0, filled(9), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
-        assertThat(statusOf(client.writeZeroes(VOLUME + 1, 0, 0, 4096))).isEqualTo(ChunkStatus.STALE_EPOCH);
-        assertThat(statusOf(client.discard(VOLUME + 1, 0, 0, 4096))).isEqualTo(ChunkStatus.STALE_EPOCH);
-        assertThat(statusOf(client.delete(VOLUME + 2, 0))).isEqualTo(ChunkStatus.STALE_EPOCH);
-        assertThat(statusOf(client.create(VOLUME + 3, 0))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.write(VOLUME + 2, 0, 0, filled(9), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.writeZeroes(VOLUME + 1, 0, 0, 4096))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.discard(VOLUME + 1, 0, 0, 4096))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.delete(VOLUME + 2, 0))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.create(VOLUME + 3, 0))).isEqualTo(ChunkStatus.STALE_EPOCH);
         restartServer();
-        assertThat(statusOf(client.delete(VOLUME + 1, 0))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.delete(VOLUME + 1, 0))).isEqualTo(ChunkStatus.STALE_EPOCH);
         assertThat(read(VOLUME + 1)).containsOnly(2);
         assertThat(client.stat(VOLUME + 2).get().epoch()).isEqualTo(2);
     }
@@ -141,8 +104,8 @@ class VolumeFencingTest {
         client.delete(VOLUME + 1, 5).get();
         // The deposed writer at epoch 3 recreates the chunk and writes into it.
         client.create(VOLUME + 1, 0).handle((v, t) -> null).get();
-        assertThat(statusOf(client.write(VOLUME + 1, 3, 0, filled(3), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.write(VOLUME + 1, 3, 0, filled(3), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
         restartServer();
-        assertThat(statusOf(client.write(VOLUME + 1, 3, 0, filled(3), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
+        assertThat(Statuses.of(client.write(VOLUME + 1, 3, 0, filled(3), true))).isEqualTo(ChunkStatus.STALE_EPOCH);
     }
 }

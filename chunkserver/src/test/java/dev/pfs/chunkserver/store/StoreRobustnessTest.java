@@ -2,17 +2,15 @@ package dev.pfs.chunkserver.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.Statuses;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.FaultyVolume;
 import dev.pfs.common.volume.ForwardingVolume;
 import dev.pfs.common.volume.VolumeException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -58,18 +56,6 @@ class StoreRobustnessTest {
         return b;
     }
 
-    /** @return the status a request ended with; a request that never ends fails the test */
-    private static ChunkStatus statusOf(CompletableFuture<?> f) throws Exception {
-        try {
-            f.get(10, TimeUnit.SECONDS);
-            return ChunkStatus.OK;
-        } catch (ExecutionException e) {
-            return ((ChunkException) e.getCause()).status();
-        } catch (TimeoutException e) {
-            throw new AssertionError("the store did not answer within 10 s", e);
-        }
-    }
-
     private byte[] read(long chunk, long offset, int length) throws Exception {
         ByteBuffer b = ByteBuffer.allocateDirect(length);
         store.read(chunk, offset, b).get(10, TimeUnit.SECONDS);
@@ -83,7 +69,7 @@ class StoreRobustnessTest {
         open(FaultyVolume.create((long) BLOCKS * BLOCK, 1), FaultyVolume.create(1 << 20, 2));
         store.create(1, BLOCK).get();
         for (long size : new long[] {1L << 62, 1L << 59, (BLOCKS + 1L) * BLOCK, Long.MIN_VALUE + BLOCK}) {
-            assertThat(statusOf(store.create(2, size))).as("create of %d bytes", size)
+            assertThat(Statuses.of(store.create(2, size))).as("create of %d bytes", size)
                     .isIn(ChunkStatus.OUT_OF_RANGE, ChunkStatus.MISALIGNED);
         }
         store.write(1, 0, 0, filled(512, 7)).get(10, TimeUnit.SECONDS);
@@ -91,7 +77,7 @@ class StoreRobustnessTest {
         store.close();
         open(data, wal);
         assertThat(read(1, 0, 512)).containsOnly(7);
-        assertThat(statusOf(store.stat(2))).isEqualTo(ChunkStatus.UNKNOWN_CHUNK);
+        assertThat(Statuses.of(store.stat(2))).isEqualTo(ChunkStatus.UNKNOWN_CHUNK);
     }
 
     /** A log volume whose write throws what no volume should: an unchecked exception. */
@@ -125,11 +111,11 @@ class StoreRobustnessTest {
         open(FaultyVolume.create((long) BLOCKS * BLOCK, 1), log);
         store.create(1, BLOCK).get();
         log.armed = true;
-        assertThat(statusOf(store.write(1, 0, 0, filled(512, 1)))).isEqualTo(ChunkStatus.IO_ERROR);
+        assertThat(Statuses.of(store.write(1, 0, 0, filled(512, 1)))).isEqualTo(ChunkStatus.IO_ERROR);
         assertThat(store.failure()).contains("injected bug in the log volume");
-        assertThat(statusOf(store.write(1, 0, 512, filled(512, 1)))).isEqualTo(ChunkStatus.IO_ERROR);
-        assertThat(statusOf(store.stat(1))).isIn(ChunkStatus.IO_ERROR, ChunkStatus.OK);
-        assertThat(statusOf(store.flush())).isEqualTo(ChunkStatus.IO_ERROR);
+        assertThat(Statuses.of(store.write(1, 0, 512, filled(512, 1)))).isEqualTo(ChunkStatus.IO_ERROR);
+        assertThat(Statuses.of(store.stat(1))).isIn(ChunkStatus.IO_ERROR, ChunkStatus.OK);
+        assertThat(Statuses.of(store.flush())).isEqualTo(ChunkStatus.IO_ERROR);
     }
 
     @Test
@@ -142,12 +128,12 @@ class StoreRobustnessTest {
         boolean[] acked = new boolean[BLOCKS];
         acked[0] = true;
         for (int b = 1; b < BLOCKS; b++) {
-            ChunkStatus s = statusOf(store.write(1, 0, (long) b * BLOCK, filled(BLOCK, b + 1)));
+            ChunkStatus s = Statuses.of(store.write(1, 0, (long) b * BLOCK, filled(BLOCK, b + 1)));
             assertThat(s).as("write of block %d", b).isIn(ChunkStatus.OK, ChunkStatus.NO_SPACE);
             acked[b] = s == ChunkStatus.OK;
         }
         // Let the data writes of the acknowledged changes run, then check nothing failed.
-        assertThat(statusOf(store.flush())).isEqualTo(ChunkStatus.OK);
+        assertThat(Statuses.of(store.flush())).isEqualTo(ChunkStatus.OK);
         store.close();
         assertThat(host.refusedWrites()).as("data writes the host refused after their acknowledgement").isZero();
         open(data, wal);
