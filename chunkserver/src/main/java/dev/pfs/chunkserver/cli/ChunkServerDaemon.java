@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.net.ChunkServer;
-import dev.pfs.chunkserver.net.Transport;
+import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.store.ChunkStore;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -52,7 +52,7 @@ public final class ChunkServerDaemon implements AutoCloseable {
             if (!dir.isDirect()) {
                 LOG.warn("data file is not opened with O_DIRECT (file system refused it); durability still rests on fdatasync");
             }
-            store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics));
+            store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics).withMaxChunkSize(config.chunkSize()));
             server = ChunkServer.start(config.listen(), store, config.chunkSize(), metrics, config.ioThreads());
             HTTPServer http = null;
             if (config.metrics() != null) {

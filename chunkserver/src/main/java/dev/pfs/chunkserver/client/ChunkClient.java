@@ -1,15 +1,15 @@
 package dev.pfs.chunkserver.client;
 
-import dev.pfs.chunkserver.net.ChunkFrameDecoder;
-import dev.pfs.chunkserver.net.ChunkFrameDescriptor;
-import dev.pfs.chunkserver.net.ChunkFrameEncoder;
-import dev.pfs.chunkserver.net.ChunkMessage;
-import dev.pfs.chunkserver.net.ChunkMessageDecoder;
-import dev.pfs.chunkserver.net.ChunkOp;
-import dev.pfs.chunkserver.net.Transport;
-import dev.pfs.chunkserver.store.ChunkInfo;
-import dev.pfs.chunkserver.store.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkFrameEncoder;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
+import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.Transport;
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -24,28 +24,36 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An asynchronous client of one chunkserver over one connection: any number of requests in
  * flight, matched to replies by request id whatever order they come back in. Failures
- * complete futures with a {@link ChunkStoreException} carrying the server's status and reason;
- * a lost connection fails everything in flight with {@link ChunkStatus#IO_ERROR}.
+ * complete futures with a {@link ChunkException} carrying the server's status and reason;
+ * a lost connection fails everything in flight with {@link ChunkStatus#IO_ERROR}, and a
+ * request without a reply by its deadline fails with {@link ChunkStatus#TIMED_OUT}.
  */
 public final class ChunkClient implements AutoCloseable {
+    /** How long a request waits for its reply unless the caller chose otherwise. */
+    public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+
     private final EventLoopGroup group;
     private final Channel channel;
+    private final long deadlineNanos;
     private final Map<Long, CompletableFuture<ChunkMessage>> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(1);
     private final InetSocketAddress server;
 
-    private ChunkClient(EventLoopGroup group, InetSocketAddress server) throws IOException {
+    private ChunkClient(EventLoopGroup group, InetSocketAddress server, long deadlineNanos) throws IOException {
         this.group = group;
         this.server = server;
+        this.deadlineNanos = deadlineNanos;
         try {
             this.channel = new Bootstrap().group(group).channel(Transport.clientChannel())
                     .option(ChannelOption.TCP_NODELAY, true)
@@ -68,9 +76,20 @@ public final class ChunkClient implements AutoCloseable {
         channel.closeFuture().addListener(f -> failAll("connection to chunkserver " + server + " closed"));
     }
 
-    /** Connects to the chunkserver at {@code server}. */
+    /**
+     * Connects to the chunkserver at {@code server}; a request without a reply after
+     * {@code deadline} fails with {@link ChunkStatus#TIMED_OUT} (a late reply is dropped).
+     */
+    public static ChunkClient connect(InetSocketAddress server, Duration deadline) throws IOException {
+        if (deadline.isNegative() || deadline.isZero()) {
+            throw new IllegalArgumentException("request deadline must be positive, not " + deadline);
+        }
+        return new ChunkClient(Transport.group(1, "pfs-chunk-client"), server, deadline.toNanos());
+    }
+
+    /** Connects with the default request deadline, {@link #DEFAULT_DEADLINE}. */
     public static ChunkClient connect(InetSocketAddress server) throws IOException {
-        return new ChunkClient(Transport.group(1, "pfs-chunk-client"), server);
+        return connect(server, DEFAULT_DEADLINE);
     }
 
     private final class ReplyHandler extends SimpleChannelInboundHandler<ChunkMessage> {
@@ -87,12 +106,12 @@ public final class ChunkClient implements AutoCloseable {
             }
             if (m.malformed() != null) {
                 m.release();
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "chunkserver " + server + " sent a bad reply: " + m.malformed()));
             } else if (m.status() != ChunkStatus.OK) {
                 String why = m.payload().toString(StandardCharsets.UTF_8);
                 m.release();
-                f.completeExceptionally(new ChunkStoreException(m.status(), "chunkserver " + server + ": " + why));
+                f.completeExceptionally(new ChunkException(m.status(), "chunkserver " + server + ": " + why));
             } else {
                 f.complete(m);
             }
@@ -108,7 +127,7 @@ public final class ChunkClient implements AutoCloseable {
         for (Long id : pending.keySet()) {
             CompletableFuture<ChunkMessage> f = pending.remove(id);
             if (f != null) {
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, why));
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why));
             }
         }
     }
@@ -118,12 +137,20 @@ public final class ChunkClient implements AutoCloseable {
         long id = nextId.getAndIncrement();
         CompletableFuture<ChunkMessage> f = new CompletableFuture<>();
         pending.put(id, f);
+        ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> {
+            if (pending.remove(id, f)) {
+                f.completeExceptionally(new ChunkException(ChunkStatus.TIMED_OUT, "chunkserver " + server
+                        + ": no reply to " + op + " request " + id + " within "
+                        + TimeUnit.NANOSECONDS.toMillis(deadlineNanos) + " ms"));
+            }
+        }, deadlineNanos, TimeUnit.NANOSECONDS);
+        f.whenComplete((m, t) -> timeout.cancel(false));
         ByteBuf frame = ChunkFrameEncoder.encode(channel.alloc(), op, false, id, chunkId, epoch, offset, length,
                 flags, ChunkStatus.OK, payload);
         channel.writeAndFlush(frame).addListener(w -> {
             if (!w.isSuccess()) {
                 pending.remove(id);
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "cannot send to chunkserver " + server + ": " + w.cause()));
             }
         });
@@ -174,9 +201,23 @@ public final class ChunkClient implements AutoCloseable {
         return done(send(ChunkOp.WRITE_ZEROES, chunkId, epoch, offset, length, 0, Unpooled.EMPTY_BUFFER));
     }
 
-    /** Creates a chunk of {@code size} bytes (0: the server's default). */
+    /** Creates a chunk of {@code size} bytes (0: the server's default) as the writer at {@code epoch}. */
+    public CompletableFuture<Void> create(long chunkId, long epoch, long size) {
+        return done(send(ChunkOp.CREATE, chunkId, epoch, 0, size, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Creates a chunk without a writer epoch (refused once its volume has seen one). */
     public CompletableFuture<Void> create(long chunkId, long size) {
-        return done(send(ChunkOp.CREATE, chunkId, 0, 0, size, 0, Unpooled.EMPTY_BUFFER));
+        return create(chunkId, 0, size);
+    }
+
+    /**
+     * Fences the volume of {@code chunkId} (see {@link dev.pfs.chunkserver.protocol.ChunkId}) on
+     * this server at {@code epoch}: every later change with an older epoch to any of its chunks
+     * is refused. A new holder does this on every server of its volume before its first write.
+     */
+    public CompletableFuture<Void> fence(long chunkId, long epoch) {
+        return done(send(ChunkOp.FENCE, chunkId, epoch, 0, 0, 0, Unpooled.EMPTY_BUFFER));
     }
 
     /** Deletes a chunk. */

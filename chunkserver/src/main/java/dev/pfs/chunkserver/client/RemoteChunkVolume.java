@@ -1,8 +1,8 @@
 package dev.pfs.chunkserver.client;
 
-import dev.pfs.chunkserver.net.ChunkFrameDescriptor;
-import dev.pfs.chunkserver.store.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.common.volume.VolumeRanges;
@@ -24,7 +24,12 @@ public final class RemoteChunkVolume implements BlockVolume {
     private final ChunkClient client;
     private final long chunkSize;
     private final long firstChunkId;
-    private final long epoch;
+    /**
+     * The newest epoch this volume's writer used: calls that carry no epoch of their own
+     * (discard, resize's creates, writes with NO_EPOCH) go with it, or the server would refuse
+     * them once the writer's epoch was seen.
+     */
+    private volatile long epoch;
     private volatile int chunkCount;
     private volatile boolean closed;
 
@@ -51,13 +56,22 @@ public final class RemoteChunkVolume implements BlockVolume {
     private CompletableFuture<Void> createChunks(int from, int to) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            all.add(client.create(firstChunkId + i, chunkSize).exceptionallyCompose(t -> {
-                ChunkStoreException e = unwrap(t);
+            all.add(client.create(firstChunkId + i, epoch, chunkSize).exceptionallyCompose(t -> {
+                ChunkException e = unwrap(t);
                 return e != null && e.status() == ChunkStatus.EXISTS
                         ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(map(t));
             }));
         }
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * Fences this volume on its chunkserver at {@code newEpoch}: from then on a writer with an
+     * older epoch is refused on every chunk of it. The chunks' ids must share one volume id
+     * ({@link dev.pfs.chunkserver.protocol.ChunkId}).
+     */
+    public CompletableFuture<Void> fence(long newEpoch) {
+        return mapped(client.fence(firstChunkId, writerEpoch(newEpoch)));
     }
 
     @Override
@@ -87,13 +101,7 @@ public final class RemoteChunkVolume implements BlockVolume {
             parts.add(piece.run(firstChunkId + pos / chunkSize, pos % chunkSize, (int) Math.min(done, Integer.MAX_VALUE), step));
             done += step;
         }
-        CompletableFuture<Void> all = CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]));
-        return all.handle((v, t) -> {
-            if (t != null) {
-                throw new CompletionException(map(t));
-            }
-            return null;
-        });
+        return mapped(CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])));
     }
 
     @Override
@@ -109,10 +117,18 @@ public final class RemoteChunkVolume implements BlockVolume {
     public CompletableFuture<Void> write(long offset, ByteBuffer src, long writeEpoch, boolean fua) {
         int base = src.position();
         int length = src.remaining();
-        long e = writeEpoch == NO_EPOCH ? epoch : writeEpoch;
+        long e = writerEpoch(writeEpoch);
         return split(offset, length, true, (chunk, at, from, len) ->
                 client.write(chunk, e, at, src.duplicate().limit(base + from + (int) len).position(base + from), fua))
                 .thenRun(() -> src.position(base + length));
+    }
+
+    /** @return the epoch to send for a call with {@code given}, remembering a newer one */
+    private synchronized long writerEpoch(long given) {
+        if (given > epoch) {
+            epoch = given;
+        }
+        return given == NO_EPOCH ? epoch : given;
     }
 
     @Override
@@ -120,12 +136,7 @@ public final class RemoteChunkVolume implements BlockVolume {
         if (closed) {
             return VolumeException.failed(VolumeException.Kind.CLOSED, "volume closed");
         }
-        return client.flush().handle((v, t) -> {
-            if (t != null) {
-                throw new CompletionException(map(t));
-            }
-            return null;
-        });
+        return mapped(client.flush());
     }
 
     @Override
@@ -135,7 +146,7 @@ public final class RemoteChunkVolume implements BlockVolume {
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, long writeEpoch) {
-        long e = writeEpoch == NO_EPOCH ? epoch : writeEpoch;
+        long e = writerEpoch(writeEpoch);
         return split(offset, length, false, (chunk, at, from, len) -> client.writeZeroes(chunk, e, at, len));
     }
 
@@ -149,13 +160,7 @@ public final class RemoteChunkVolume implements BlockVolume {
         if (newCount < chunkCount) {
             return VolumeException.failed(VolumeException.Kind.OUT_OF_RANGE, "a remote chunk volume only grows");
         }
-        return createChunks(chunkCount, newCount).handle((v, t) -> {
-            if (t != null) {
-                throw new CompletionException(map(t));
-            }
-            chunkCount = newCount;
-            return null;
-        });
+        return mapped(createChunks(chunkCount, newCount)).thenRun(() -> chunkCount = newCount);
     }
 
     @Override
@@ -163,11 +168,21 @@ public final class RemoteChunkVolume implements BlockVolume {
         closed = true;
     }
 
-    private static ChunkStoreException unwrap(Throwable t) {
+    /** @return {@code f}, failing with a {@link VolumeException} instead of the client's error */
+    private static CompletableFuture<Void> mapped(CompletableFuture<Void> f) {
+        return f.handle((v, t) -> {
+            if (t != null) {
+                throw new CompletionException(map(t));
+            }
+            return null;
+        });
+    }
+
+    private static ChunkException unwrap(Throwable t) {
         while (t instanceof CompletionException && t.getCause() != null) {
             t = t.getCause();
         }
-        return t instanceof ChunkStoreException e ? e : null;
+        return t instanceof ChunkException e ? e : null;
     }
 
     private static VolumeException map(Throwable t) {
@@ -177,7 +192,7 @@ public final class RemoteChunkVolume implements BlockVolume {
         if (t instanceof VolumeException v) {
             return v;
         }
-        ChunkStoreException e = unwrap(t);
+        ChunkException e = unwrap(t);
         if (e == null) {
             return new VolumeException(VolumeException.Kind.IO, String.valueOf(t), t);
         }
@@ -186,7 +201,7 @@ public final class RemoteChunkVolume implements BlockVolume {
             case NO_SPACE -> VolumeException.Kind.NO_SPACE;
             case OUT_OF_RANGE -> VolumeException.Kind.OUT_OF_RANGE;
             case MISALIGNED -> VolumeException.Kind.MISALIGNED;
-            case CLOSED -> VolumeException.Kind.UNAVAILABLE;
+            case CLOSED, TIMED_OUT -> VolumeException.Kind.UNAVAILABLE;
             default -> VolumeException.Kind.IO;
         };
         return new VolumeException(kind, e.getMessage(), e);

@@ -18,6 +18,8 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final Histogram walSyncSeconds;
     private final Counter checkpoints;
     private final Counter frameErrors;
+    private final Counter writeStageSeconds;
+    private final Counter writeStageCount;
 
     /** Registers the metrics in {@code registry}. */
     public ChunkServerMetrics(PrometheusRegistry registry) {
@@ -38,6 +40,13 @@ public final class ChunkServerMetrics implements StoreObserver {
                 .classicExponentialUpperBounds(0.00002, 2, 18).register(registry);
         checkpoints = Counter.builder().name("pfs_chunkserver_checkpoints_total")
                 .help("Checkpoints written (each reclaims the WAL)").register(registry);
+        writeStageSeconds = Counter.builder().name("pfs_chunkserver_write_stage_seconds")
+                .help("Time writes spent per stage: queued (submitted until the store took it), batched (until its"
+                        + " group commit's WAL write began), sync (WAL write + sync), reply (durable until the reply"
+                        + " went out on the event loop)").labelNames("stage").register(registry);
+        writeStageCount = Counter.builder().name("pfs_chunkserver_write_stage_writes")
+                .help("Writes counted in pfs_chunkserver_write_stage_seconds, per stage").labelNames("stage")
+                .register(registry);
         frameErrors = Counter.builder().name("pfs_chunkserver_frame_errors_total")
                 .help("Frames rejected: malformed, oversized, or unframeable").labelNames("kind").register(registry);
     }
@@ -61,6 +70,23 @@ public final class ChunkServerMetrics implements StoreObserver {
         walSyncs.inc();
         groupCommitRecords.observe(records);
         walSyncSeconds.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void writeWaited(long queuedNanos, long batchedNanos, long syncNanos) {
+        stage("queued", queuedNanos);
+        stage("batched", batchedNanos);
+        stage("sync", syncNanos);
+    }
+
+    /** Counts the time from a write's durability until its reply was written on the event loop. */
+    public void replyWaited(long nanos) {
+        stage("reply", nanos);
+    }
+
+    private void stage(String stage, long nanos) {
+        writeStageSeconds.labelValues(stage).inc(nanos / 1e9);
+        writeStageCount.labelValues(stage).inc();
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.pfs.chunkserver.net;
 
+import dev.pfs.chunkserver.protocol.Transport;
+import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.store.ChunkStore;
 import io.netty.bootstrap.ServerBootstrap;

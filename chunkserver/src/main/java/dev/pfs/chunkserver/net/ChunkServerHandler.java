@@ -1,16 +1,21 @@
 package dev.pfs.chunkserver.net;
 
+import dev.pfs.chunkserver.protocol.ChunkFrameEncoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.store.ChunkInfo;
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -19,15 +24,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one connection: hands each request to the chunk store (disk work never runs on the
  * event loop) and writes each reply when its future completes, so many requests are in flight
- * and replies go out in completion order. Every failure becomes a status with the request's id
- * and a one-line reason; one bad request or client never stops the server.
+ * and replies go out in completion order. A connection has at most {@link #MAX_IN_FLIGHT}
+ * requests and {@link #MAX_IN_FLIGHT_BYTES} of payload in flight; above that its requests wait
+ * here undecoded by the store, no reply buffer is allocated for them, and reading from its socket
+ * stops until replies went out. Every failure becomes a status with the request's id and a
+ * one-line reason; one bad request or client never stops the server, nor slows another.
  */
 public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkMessage> {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkServerHandler.class);
+    /** Requests of one connection in the store at once; more wait here with reading stopped. */
+    public static final int MAX_IN_FLIGHT = 64;
+    /** Payload bytes (write data held, read replies allocated) of one connection in flight at once. */
+    public static final long MAX_IN_FLIGHT_BYTES = 8L << 20;
 
     private final ChunkStore store;
     private final long defaultChunkSize;
     private final ChunkServerMetrics metrics;
+    /** Decoded requests not started yet because the connection is at its limits; event loop only. */
+    private final ArrayDeque<ChunkMessage> waiting = new ArrayDeque<>();
+    private int inFlight;
+    private long inFlightBytes;
     private boolean loggedBadInput;
 
     /** @param defaultChunkSize the size of a chunk created with length 0 */
@@ -40,96 +56,155 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ChunkMessage m) {
+        if (!waiting.isEmpty() || !admits(m)) {
+            waiting.add(m);
+            updateAutoRead(ctx);
+            return;
+        }
+        start(ctx, m);
+    }
+
+    /** @return the bytes a request holds while in flight: its write data or its read reply */
+    private static long cost(ChunkMessage m) {
+        if (m.malformed() != null || m.reply()) {
+            return 0;
+        }
+        return m.op() == ChunkOp.READ ? Math.clamp(m.length(), 0, ChunkFrameDescriptor.MAX_PAYLOAD)
+                : m.payload().readableBytes();
+    }
+
+    private boolean admits(ChunkMessage m) {
+        return inFlight == 0 || (inFlight < MAX_IN_FLIGHT && inFlightBytes + cost(m) <= MAX_IN_FLIGHT_BYTES);
+    }
+
+    /** Reading goes on only while the connection is under its limits and its replies drain. */
+    private void updateAutoRead(ChannelHandlerContext ctx) {
+        boolean read = waiting.isEmpty() && inFlight < MAX_IN_FLIGHT && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    private void start(ChannelHandlerContext ctx, ChunkMessage m) {
         long start = System.nanoTime();
+        long cost = cost(m);
+        inFlight++;
+        inFlightBytes += cost;
         if (m.malformed() != null || m.reply()) {
             String why = m.malformed() != null ? m.malformed() : "a reply frame sent to the server";
             m.release();
             metrics.frameError("malformed");
             logBadInputOnce(ctx, why);
             ChunkOp op = m.op() == null ? ChunkOp.READ : m.op();
-            reply(ctx, op, m.requestId(), m.chunkId(), 0, ChunkStatus.MALFORMED, text(why), start);
+            reply(ctx, op, m.requestId(), m.chunkId(), 0, ChunkStatus.MALFORMED, text(why), start, cost);
             return;
         }
         switch (m.op()) {
-            case READ -> read(ctx, m, start);
+            case READ -> read(ctx, m, start, cost);
             case WRITE -> {
                 if (m.length() != m.payload().readableBytes()) {
                     m.release();
                     reply(ctx, m, ChunkStatus.MALFORMED, text("length " + m.length() + " != payload "
-                            + m.payload().readableBytes()), start);
+                            + m.payload().readableBytes()), start, cost);
                     return;
                 }
-                finish(ctx, m, store.write(m.chunkId(), m.epoch(), m.offset(), m.payload().nioBuffer()), start);
+                finish(ctx, m, store.write(m.chunkId(), m.epoch(), m.offset(), m.payload().nioBuffer()), start, cost);
             }
-            case FLUSH -> finish(ctx, m, store.flush(), start);
+            case FLUSH -> finish(ctx, m, store.flush(), start, cost);
             case DISCARD, WRITE_ZEROES -> finish(ctx, m, store.writeZeroes(m.chunkId(), m.epoch(), m.offset(),
-                    m.length()), start);
-            case CREATE -> finish(ctx, m, store.create(m.chunkId(), m.length() == 0 ? defaultChunkSize : m.length()),
-                    start);
-            case DELETE -> finish(ctx, m, store.delete(m.chunkId(), m.epoch()), start);
+                    m.length()), start, cost);
+            case CREATE -> finish(ctx, m, store.create(m.chunkId(), m.epoch(),
+                    m.length() == 0 ? defaultChunkSize : m.length()), start, cost);
+            case DELETE -> finish(ctx, m, store.delete(m.chunkId(), m.epoch()), start, cost);
+            case FENCE -> finish(ctx, m, store.fence(m.chunkId(), m.epoch()), start, cost);
             case STAT -> store.stat(m.chunkId()).whenComplete((info, t) -> {
                 m.release();
                 if (t == null) {
-                    reply(ctx, m, ChunkStatus.OK, encodeInfo(info), start);
+                    reply(ctx, m, ChunkStatus.OK, encodeInfo(info), start, cost);
                 } else {
-                    replyFailure(ctx, m, t, start);
+                    replyFailure(ctx, m, t, start, cost);
                 }
             });
         }
     }
 
-    private void read(ChannelHandlerContext ctx, ChunkMessage m, long start) {
+    private void read(ChannelHandlerContext ctx, ChunkMessage m, long start, long cost) {
         m.release();
         if (m.length() < 0 || m.length() > ChunkFrameDescriptor.MAX_PAYLOAD) {
             reply(ctx, m, ChunkStatus.OUT_OF_RANGE, text("read of " + m.length() + " bytes; at most "
-                    + ChunkFrameDescriptor.MAX_PAYLOAD + " per request"), start);
+                    + ChunkFrameDescriptor.MAX_PAYLOAD + " per request"), start, cost);
             return;
         }
         int length = (int) m.length();
+        // Allocated only now that the request is admitted: the connection's byte budget bounds it.
         ByteBuf data = ctx.alloc().directBuffer(length);
         data.writerIndex(length);
         store.read(m.chunkId(), m.offset(), data.nioBuffer(0, length)).whenComplete((v, t) -> {
             if (t == null) {
-                reply(ctx, m, ChunkStatus.OK, data, start);
+                reply(ctx, m, ChunkStatus.OK, data, start, cost);
             } else {
                 data.release();
-                replyFailure(ctx, m, t, start);
+                replyFailure(ctx, m, t, start, cost);
             }
         });
     }
 
-    private void finish(ChannelHandlerContext ctx, ChunkMessage m, CompletableFuture<Void> f, long start) {
+    private void finish(ChannelHandlerContext ctx, ChunkMessage m, CompletableFuture<Void> f, long start, long cost) {
         f.whenComplete((v, t) -> {
             m.release();
             if (t == null) {
-                reply(ctx, m, ChunkStatus.OK, Unpooled.EMPTY_BUFFER, start);
+                reply(ctx, m, ChunkStatus.OK, Unpooled.EMPTY_BUFFER, start, cost);
             } else {
-                replyFailure(ctx, m, t, start);
+                replyFailure(ctx, m, t, start, cost);
             }
         });
     }
 
-    private void replyFailure(ChannelHandlerContext ctx, ChunkMessage m, Throwable t, long start) {
+    private void replyFailure(ChannelHandlerContext ctx, ChunkMessage m, Throwable t, long start, long cost) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (cause instanceof ChunkStoreException e) {
-            reply(ctx, m, e.status(), text(e.getMessage()), start);
+        if (cause instanceof ChunkException e) {
+            reply(ctx, m, e.status(), text(e.getMessage()), start, cost);
         } else {
             LOG.error("request {} {} on chunk {} failed unexpectedly", m.requestId(), m.op(), m.chunkId(), cause);
-            reply(ctx, m, ChunkStatus.IO_ERROR, text(String.valueOf(cause)), start);
+            reply(ctx, m, ChunkStatus.IO_ERROR, text(String.valueOf(cause)), start, cost);
         }
     }
 
-    private void reply(ChannelHandlerContext ctx, ChunkMessage m, ChunkStatus status, ByteBuf payload, long start) {
+    private void reply(ChannelHandlerContext ctx, ChunkMessage m, ChunkStatus status, ByteBuf payload, long start,
+                       long cost) {
         reply(ctx, m.op(), m.requestId(), m.chunkId(), m.op() == ChunkOp.WRITE ? m.length() : 0, status, payload,
-                start);
+                start, cost);
     }
 
+    /**
+     * Sends a reply and ends the request's stay in flight as a task on the event loop, which
+     * owns the connection's counters (the store completes requests on its own threads; a reply
+     * decided on the loop itself goes through the task queue too, so starting the next waiting
+     * request never recurses).
+     */
     private void reply(ChannelHandlerContext ctx, ChunkOp op, long requestId, long chunkId, long written,
-                       ChunkStatus status, ByteBuf payload, long start) {
+                       ChunkStatus status, ByteBuf payload, long start, long cost) {
+        long completed = System.nanoTime();
+        ctx.executor().execute(() -> sendReply(ctx, op, requestId, chunkId, written, status, payload, start, cost,
+                completed));
+    }
+
+    private void sendReply(ChannelHandlerContext ctx, ChunkOp op, long requestId, long chunkId, long written,
+                           ChunkStatus status, ByteBuf payload, long start, long cost, long completed) {
         long moved = status == ChunkStatus.OK ? Math.max(written, op == ChunkOp.READ ? payload.readableBytes() : 0) : 0;
-        metrics.request(op.name(), status.name(), moved, System.nanoTime() - start);
+        long now = System.nanoTime();
+        metrics.request(op.name(), status.name(), moved, now - start);
+        if (op == ChunkOp.WRITE) {
+            metrics.replyWaited(now - completed);
+        }
         ctx.writeAndFlush(ChunkFrameEncoder.encode(ctx.alloc(), op, true, requestId, chunkId, 0, 0,
                 payload.readableBytes(), 0, status, payload), ctx.voidPromise());
+        inFlight--;
+        inFlightBytes -= cost;
+        while (!waiting.isEmpty() && admits(waiting.peek()) && ctx.channel().isActive()) {
+            start(ctx, waiting.poll());
+        }
+        updateAutoRead(ctx);
     }
 
     private static ByteBuf text(String s) {
@@ -151,8 +226,17 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A slow reader: stop reading its requests until its replies drain.
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        updateAutoRead(ctx);
         ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        // A vanished client: what it sent but we never started is dropped; what is in the store finishes unseen.
+        for (ChunkMessage m; (m = waiting.poll()) != null; ) {
+            m.release();
+        }
+        super.channelInactive(ctx);
     }
 
     @Override

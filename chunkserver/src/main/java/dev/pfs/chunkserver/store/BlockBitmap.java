@@ -5,7 +5,8 @@ final class BlockBitmap {
     private final long[] words;
     private final int blocks;
     private int used;
-    private int hint;
+    /** No word below this one has a free bit: an accelerator of lowest-first, not state. */
+    private int lowestFreeWord;
 
     BlockBitmap(int blocks) {
         this.blocks = blocks;
@@ -39,27 +40,43 @@ final class BlockBitmap {
         if (isUsed(block)) {
             words[block >>> 6] &= ~(1L << block);
             used--;
+            lowestFreeWord = Math.min(lowestFreeWord, block >>> 6);
         }
     }
 
-    /** @return a free block, now marked used, or -1 if none is left */
+    /**
+     * @return the lowest free block, now marked used, or -1 if none is left. Lowest-first
+     *         makes allocation a function of the bitmap alone, so replaying a log over a
+     *         checkpoint allocates exactly the blocks the live store did, and the blocks in use
+     *         stay below the data file's written-ahead frontier.
+     */
     int allocate() {
         if (used == blocks) {
             return -1;
         }
-        for (int i = 0; i < words.length; i++) {
-            int w = (hint + i) % words.length;
+        for (int w = lowestFreeWord; w < words.length; w++) {
             long free = ~words[w];
             if (free != 0) {
                 int block = w * 64 + Long.numberOfTrailingZeros(free);
-                if (block < blocks) {
-                    hint = w;
-                    markUsed(block);
-                    return block;
+                if (block >= blocks) {
+                    return -1;
                 }
+                lowestFreeWord = w;
+                markUsed(block);
+                return block;
             }
         }
         return -1;
+    }
+
+    /** @return one more than the highest block in use (0 if none is) */
+    int highestUsedExclusive() {
+        for (int w = words.length - 1; w >= 0; w--) {
+            if (words[w] != 0) {
+                return w * 64 + 64 - Long.numberOfLeadingZeros(words[w]);
+            }
+        }
+        return 0;
     }
 
     long[] words() {

@@ -19,8 +19,11 @@ final class CheckpointCodec {
             b.putLong(w);
         }
         for (Chunk c : state.chunks.values()) {
-            b.putLong(c.id).putLong(c.size).putLong(c.epoch).putInt(c.map.mapped()).putInt(0);
+            b.putLong(c.id).putLong(c.size).putInt(c.map.mapped()).putInt(0);
             c.map.forEach((chunkBlock, dataBlock) -> b.putInt(chunkBlock).putInt(dataBlock));
+        }
+        for (var v : state.volumeEpochs.entrySet()) {
+            b.putLong(v.getKey()).putLong(v.getValue());
         }
         int bodyLength = b.position() - CheckpointDescriptor.HEADER_LENGTH;
         b.putInt(CheckpointDescriptor.MAGIC_OFFSET, CheckpointDescriptor.MAGIC);
@@ -31,6 +34,10 @@ final class CheckpointCodec {
         b.putLong(CheckpointDescriptor.NEXT_INDEX_OFFSET, nextIndex);
         b.putInt(CheckpointDescriptor.BLOCKS_OFFSET, state.bitmap.blocks());
         b.putInt(CheckpointDescriptor.CHUNK_COUNT_OFFSET, state.chunks.size());
+        b.putInt(CheckpointDescriptor.VOLUME_COUNT_OFFSET, state.volumeEpochs.size());
+        for (int i = CheckpointDescriptor.VOLUME_COUNT_OFFSET + 4; i < CheckpointDescriptor.HEADER_LENGTH; i += 4) {
+            b.putInt(i, 0);
+        }
         b.putInt(CheckpointDescriptor.BODY_LENGTH_OFFSET, bodyLength);
         b.putInt(CheckpointDescriptor.CRC_OFFSET, CheckpointDescriptor.computeCrc(b, bodyLength));
     }
@@ -52,13 +59,12 @@ final class CheckpointCodec {
         for (int i = 0; i < chunkCount; i++) {
             long id = b.getLong();
             long size = b.getLong();
-            long epoch = b.getLong();
             int mapped = b.getInt();
             b.getInt();
-            if (size <= 0 || size % StoreState.BLOCK_SIZE != 0) {
+            if (size <= 0 || size % StoreState.BLOCK_SIZE != 0 || size / StoreState.BLOCK_SIZE > state.bitmap.blocks()) {
                 return "chunk " + id + " has invalid size " + size;
             }
-            Chunk c = new Chunk(id, size, epoch);
+            Chunk c = new Chunk(id, size);
             for (int m = 0; m < mapped; m++) {
                 int chunkBlock = b.getInt();
                 int dataBlock = b.getInt();
@@ -73,6 +79,10 @@ final class CheckpointCodec {
                 c.map.set(chunkBlock, dataBlock);
             }
             state.chunks.put(id, c);
+        }
+        int volumeCount = b.getInt(CheckpointDescriptor.VOLUME_COUNT_OFFSET);
+        for (int i = 0; i < volumeCount; i++) {
+            state.volumeEpochs.put(b.getLong(), b.getLong());
         }
         long[] rebuilt = state.bitmap.words();
         for (int i = 0; i < words.length; i++) {

@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * Layout of a checkpoint of the store's metadata: the free-block bitmap and every chunk with
- * its epoch and block map, as of a point where the data volume was flushed. The meta volume
+ * Layout of a checkpoint of the store's metadata: the free-block bitmap, every chunk with its
+ * block map, and every volume's writer epoch, as of a point where the data volume was flushed. The meta volume
  * holds two slots, written alternately; recovery takes the valid one with the higher
  * sequence, so a torn checkpoint write leaves the previous one.
  *
@@ -18,24 +18,30 @@ import java.util.zip.CRC32C;
  *  | next WAL frame sequence (i64) |  next record index (i64)      |
  *  +---------------+---------------+---------------+---------------+
  *  | data blocks   | chunk count   | body length   | crc32c        |
- *  +---------------+---------------+---------------+---------------+ 48..64 reserved
+ *  +---------------+---------------+---------------+---------------+
+ *  | volume count  | reserved (12 bytes)                           |
+ *  +---------------+-----------------------------------------------+ 64
  *  | bitmap: ceil(blocks / 64) x u64                               |
- *  | per chunk: id i64, size i64, epoch i64, mapped u32, rsvd u32  |
+ *  | per chunk: id i64, size i64, mapped u32, rsvd u32             |
  *  |            mapped x (chunk block u32, data block u32)         |
+ *  | per volume: volume id i64, highest writer epoch i64           |
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * The CRC32C covers the header with the CRC field zero and the body. Little-endian.
+ * The CRC32C covers the header with the CRC field zero and the body. Little-endian. A store
+ * fences at most as many volumes as it holds chunks, so the slot is sized for both at format.
  */
 public final class CheckpointDescriptor {
     /** "PCKP" as a little-endian int. */
     public static final int MAGIC = 0x504B4350;
-    /** The only version so far. */
-    public static final short VERSION = 1;
+    /** Version 2: epochs per volume, not per chunk. */
+    public static final short VERSION = 2;
     /** Bytes in the header. */
     public static final int HEADER_LENGTH = 64;
     /** Bytes of a chunk entry before its mappings. */
-    public static final int CHUNK_ENTRY_LENGTH = 32;
+    public static final int CHUNK_ENTRY_LENGTH = 24;
+    /** Bytes per volume entry. */
+    public static final int VOLUME_ENTRY_LENGTH = 16;
     /** Bytes per mapping. */
     public static final int MAPPING_LENGTH = 8;
 
@@ -48,21 +54,23 @@ public final class CheckpointDescriptor {
     public static final int CHUNK_COUNT_OFFSET = 36;
     public static final int BODY_LENGTH_OFFSET = 40;
     public static final int CRC_OFFSET = 44;
+    public static final int VOLUME_COUNT_OFFSET = 48;
 
     private CheckpointDescriptor() {
     }
 
     /** @return the bytes a slot needs for {@code blocks} data blocks and {@code maxChunks} chunks */
     public static long slotLength(int blocks, int maxChunks) {
-        long raw = HEADER_LENGTH + 8L * ((blocks + 63) / 64) + (long) CHUNK_ENTRY_LENGTH * maxChunks
-                + (long) MAPPING_LENGTH * blocks;
+        long raw = HEADER_LENGTH + 8L * ((blocks + 63) / 64)
+                + (long) (CHUNK_ENTRY_LENGTH + VOLUME_ENTRY_LENGTH) * maxChunks + (long) MAPPING_LENGTH * blocks;
         return (raw + 511) / 512 * 512;
     }
 
     /** @return how many chunks a slot of {@code slotLength} bytes can describe with {@code blocks} data blocks */
     public static int maxChunks(long slotLength, int blocks) {
         long fixed = HEADER_LENGTH + 8L * ((blocks + 63) / 64) + (long) MAPPING_LENGTH * blocks;
-        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, (slotLength - fixed) / CHUNK_ENTRY_LENGTH));
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE,
+                (slotLength - fixed) / (CHUNK_ENTRY_LENGTH + VOLUME_ENTRY_LENGTH)));
     }
 
     /** @return the CRC32C of a checkpoint at the start of {@code buf}, CRC field taken as zero */
@@ -87,7 +95,8 @@ public final class CheckpointDescriptor {
             return "no checkpoint magic";
         }
         if (b.getShort(VERSION_OFFSET) != VERSION) {
-            return "unknown checkpoint version " + b.getShort(VERSION_OFFSET);
+            return "checkpoint version " + b.getShort(VERSION_OFFSET) + ", this pfs reads version " + VERSION
+                    + " (a data directory of another pfs version: reformat it)";
         }
         long bodyLength = Integer.toUnsignedLong(b.getInt(BODY_LENGTH_OFFSET));
         if (HEADER_LENGTH + bodyLength > b.capacity()) {

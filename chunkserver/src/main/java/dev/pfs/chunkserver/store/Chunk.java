@@ -1,16 +1,14 @@
 package dev.pfs.chunkserver.store;
 
-/** One chunk on this server: its size, the highest writer epoch it has seen, its block map. */
+/** One chunk on this server: its size and its block map (its epoch is its volume's). */
 final class Chunk {
     final long id;
     final long size;
     final ChunkBlockMap map;
-    long epoch;
 
-    Chunk(long id, long size, long epoch) {
+    Chunk(long id, long size) {
         this.id = id;
         this.size = size;
-        this.epoch = epoch;
         this.map = new ChunkBlockMap(size / StoreState.BLOCK_SIZE);
     }
 }

@@ -1,5 +1,8 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.FrameBufferPool;
 import dev.pfs.chunkserver.wal.WalScanner;
 import dev.pfs.chunkserver.wal.WalWriter;
@@ -11,9 +14,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It works over three {@link BlockVolume}s: the data blocks, the WAL (which may live on a
  * faster device), and a small meta volume with two checkpoint slots. Every request is handed
- * to one agent thread that owns the metadata; callers on any thread get a future. A change is
+ * to one agent thread (an Agrona agent that parks when idle) that owns the metadata; callers
+ * on any thread get a future. A change is
  * acknowledged once its WAL frame is synced (its data write follows, and reads of that block
  * wait for it), so every acknowledged change is durable (FUA is implied; FLUSH is a barrier). After a disk failure the store
  * refuses everything with {@link ChunkStatus#IO_ERROR} until it is reopened, which recovers.
@@ -40,16 +47,37 @@ public final class ChunkStore implements AutoCloseable {
      * @param maxBatchBytes      largest WAL frame a group commit writes
      * @param checkpointFraction checkpoint when this fraction of the WAL is used
      * @param observer           receives WAL and checkpoint events
+     * @param maxChunkSize       largest chunk a CREATE may ask for (the configured chunk size)
+     * @param writeAheadBytes    data-file space written ahead of the bitmap at a time
      */
-    public record Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer) {
-        /** @return the defaults: 4 MB frames, checkpoint at half the WAL */
+    public record Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer, long maxChunkSize,
+                          long writeAheadBytes) {
+        /** The default run of data-file space written ahead of the bitmap at a time. */
+        public static final long DEFAULT_WRITE_AHEAD = 64L << 20;
+
+        /** Options with any chunk size up to the capacity and the default write-ahead run. */
+        public Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer) {
+            this(maxBatchBytes, checkpointFraction, observer, Long.MAX_VALUE, DEFAULT_WRITE_AHEAD);
+        }
+
+        /** @return the defaults: 4 MB frames, checkpoint at half the WAL, 64 MB written ahead */
         public static Options defaults() {
             return new Options(4 << 20, 0.5, StoreObserver.NONE);
         }
 
         /** @return these options with another observer */
         public Options withObserver(StoreObserver o) {
-            return new Options(maxBatchBytes, checkpointFraction, o);
+            return new Options(maxBatchBytes, checkpointFraction, o, maxChunkSize, writeAheadBytes);
+        }
+
+        /** @return these options refusing chunks larger than {@code bytes} */
+        public Options withMaxChunkSize(long bytes) {
+            return new Options(maxBatchBytes, checkpointFraction, observer, bytes, writeAheadBytes);
+        }
+
+        /** @return these options writing {@code bytes} of data-file space ahead at a time */
+        public Options withWriteAhead(long bytes) {
+            return new Options(maxBatchBytes, checkpointFraction, observer, maxChunkSize, bytes);
         }
     }
 
@@ -61,13 +89,16 @@ public final class ChunkStore implements AutoCloseable {
     private static final int FRAMES_IN_USE_PER_BATCH = 16;
 
     private final StoreAgent agent;
-    private final BlockingQueue<StoreRequest> queue = new LinkedBlockingQueue<>();
-    private final Thread thread;
+    private final Queue<StoreRequest> queue = new ConcurrentLinkedQueue<>();
+    private final WakeableIdleStrategy idle = new WakeableIdleStrategy(() -> !queue.isEmpty());
+    private final AgentRunner runner;
     private volatile boolean closed;
 
     private ChunkStore(StoreAgent agent) {
         this.agent = agent;
-        this.thread = Thread.ofPlatform().name("pfs-chunk-store").daemon().start(this::run);
+        this.runner = new AgentRunner(idle, t -> LOG.error("chunk store agent: {}", t.toString(), t), null,
+                new Loop());
+        AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-chunk-store").daemon().unstarted(r));
     }
 
     /** @return the meta volume size needed for a data volume of {@code dataSize} bytes */
@@ -157,39 +188,51 @@ public final class ChunkStore implements AutoCloseable {
         return new ChunkStore(agent);
     }
 
-    private void run() {
-        List<StoreRequest> drained = new ArrayList<>();
-        while (true) {
-            try {
-                drained.add(queue.take());
-            } catch (InterruptedException e) {
-                return;
+    /**
+     * The store's loop: takes what queued up and hands it to the agent. Idle, it parks until a
+     * request arrives, so an idle store costs no CPU.
+     */
+    private final class Loop implements Agent {
+        private final List<StoreRequest> drained = new ArrayList<>();
+
+        @Override
+        public int doWork() {
+            for (StoreRequest r; (r = queue.poll()) != null; ) {
+                drained.add(r);
             }
-            queue.drainTo(drained);
-            agent.doWork(drained);
+            if (drained.isEmpty()) {
+                return 0;
+            }
+            int n = agent.doWork(drained);
             for (StoreRequest r : drained) {
                 if (r instanceof StoreRequest.Stop) {
                     failRemaining();
-                    return;
+                    drained.clear();
+                    throw new AgentTerminationException("chunk store stopped");
                 }
             }
             drained.clear();
+            return n;
+        }
+
+        @Override
+        public String roleName() {
+            return "pfs-chunk-store";
         }
     }
 
     private void failRemaining() {
-        List<StoreRequest> rest = new ArrayList<>();
-        queue.drainTo(rest);
-        for (StoreRequest r : rest) {
-            r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.CLOSED, "chunk store closed"));
+        for (StoreRequest r; (r = queue.poll()) != null; ) {
+            r.future().completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "chunk store closed"));
         }
     }
 
     private <T> CompletableFuture<T> submit(StoreRequest r, CompletableFuture<T> f) {
         if (closed) {
-            f.completeExceptionally(new ChunkStoreException(ChunkStatus.CLOSED, "chunk store closed"));
+            f.completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "chunk store closed"));
         } else {
             queue.add(r);
+            idle.wake();
         }
         return f;
     }
@@ -206,7 +249,7 @@ public final class ChunkStore implements AutoCloseable {
      */
     public CompletableFuture<Void> write(long chunkId, long epoch, long offset, ByteBuffer src) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        return submit(new StoreRequest.Write(chunkId, epoch, offset, src, f), f);
+        return submit(new StoreRequest.Write(chunkId, epoch, offset, src, System.nanoTime(), f), f);
     }
 
     /** Makes a range read as zeros, freeing the whole blocks in it; durable on completion. */
@@ -215,10 +258,28 @@ public final class ChunkStore implements AutoCloseable {
         return submit(new StoreRequest.Zero(chunkId, epoch, offset, length, f), f);
     }
 
-    /** Creates an empty chunk of {@code size} bytes (a multiple of {@link #BLOCK_SIZE}). */
-    public CompletableFuture<Void> create(long chunkId, long size) {
+    /**
+     * Creates an empty chunk of {@code size} bytes (a multiple of {@link #BLOCK_SIZE}, at most
+     * the configured chunk size and the capacity), fenced at {@code epoch} like any change.
+     */
+    public CompletableFuture<Void> create(long chunkId, long epoch, long size) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        return submit(new StoreRequest.Create(chunkId, size, f), f);
+        return submit(new StoreRequest.Create(chunkId, epoch, size, f), f);
+    }
+
+    /** Creates a chunk without a writer epoch (refused once its volume has seen one). */
+    public CompletableFuture<Void> create(long chunkId, long size) {
+        return create(chunkId, BlockVolume.NO_EPOCH, size);
+    }
+
+    /**
+     * Raises the writer epoch of the volume of {@code chunkId} (which need not exist) to
+     * {@code epoch}; durable on completion. From then on every change to any chunk of that
+     * volume with an older epoch is refused with {@link ChunkStatus#STALE_EPOCH}.
+     */
+    public CompletableFuture<Void> fence(long chunkId, long epoch) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Fence(chunkId, epoch, f), f);
     }
 
     /** Deletes a chunk and frees its blocks. */
@@ -275,11 +336,8 @@ public final class ChunkStore implements AutoCloseable {
         closed = true;
         CompletableFuture<Void> stopped = new CompletableFuture<>();
         queue.add(new StoreRequest.Stop(stopped));
+        idle.wake();
         stopped.handle((v, t) -> null).join();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        runner.close();
     }
 }

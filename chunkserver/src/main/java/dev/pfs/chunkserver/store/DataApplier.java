@@ -48,7 +48,7 @@ final class DataApplier {
 
     private CompletableFuture<Void> start(DataOp op) {
         return op.src() == null
-                ? data.writeZeroes(op.dataOffset(), op.length(), BlockVolume.NO_EPOCH)
+                ? data.write(op.dataOffset(), Zeros.of((int) op.length()), BlockVolume.NO_EPOCH, false)
                 : data.write(op.dataOffset(), op.src().duplicate(), BlockVolume.NO_EPOCH, false);
     }
 

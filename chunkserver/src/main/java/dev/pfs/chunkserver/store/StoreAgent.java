@@ -1,6 +1,10 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkInfo;
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.WalRecord;
+import dev.pfs.chunkserver.wal.WalRecordDescriptor;
 import dev.pfs.chunkserver.wal.WalRecordType;
 import dev.pfs.chunkserver.wal.WalWriter;
 import dev.pfs.common.volume.BlockVolume;
@@ -15,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that owns the store's metadata. Each {@link #doWork} takes the requests that
- * queued up, checks them, logs every change in one WAL frame (group commit: all changes that
+ * The store's metadata and its one owner: {@link #doWork} runs on the store's agent thread and
+ * takes the requests that queued up, checks them, logs every change in one WAL frame (group commit: all changes that
  * arrived while the previous sync ran share the next one), acknowledges them, and starts their
  * data writes (reads of those blocks wait for them). When the WAL fills past its
  * threshold it checkpoints the metadata and starts the WAL over.
@@ -24,7 +28,9 @@ import org.slf4j.LoggerFactory;
 final class StoreAgent {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAgent.class);
 
-    private record Change(WalRecord record, List<DataOp> ops, CompletableFuture<Void> future) {
+    /** A logged change waiting for its commit; a write also carries when it was submitted and picked up. */
+    private record Change(WalRecord record, List<DataOp> ops, CompletableFuture<Void> future, long submitted,
+                          long picked) {
     }
 
     private final StoreState state;
@@ -33,6 +39,8 @@ final class StoreAgent {
     private final BlockVolume meta;
     private final DataApplier applier;
     private final StoreObserver observer;
+    private final WriteAhead writeAhead;
+    private final long maxChunkSize;
     private final long checkpointThreshold;
     private final int maxBatchBytes;
     private final long slotLength;
@@ -51,6 +59,10 @@ final class StoreAgent {
         this.meta = meta;
         this.applier = applier;
         this.observer = options.observer();
+        this.maxChunkSize = options.maxChunkSize();
+        this.writeAhead = new WriteAhead(data, state.bitmap.blocks(), state.bitmap.highestUsedExclusive(),
+                (int) Math.min(Integer.MAX_VALUE, options.writeAheadBytes() / StoreState.BLOCK_SIZE), this::fail);
+        writeAhead.start();
         this.checkpointThreshold = (long) (options.checkpointFraction() * wal.room());
         this.maxBatchBytes = options.maxBatchBytes();
         this.nextIndex = nextIndex;
@@ -63,71 +75,87 @@ final class StoreAgent {
         return failure;
     }
 
-    /** Handles a batch of requests; returns how many. */
+    /**
+     * Handles a batch of requests; returns how many. Nothing escapes: an unexpected exception
+     * or error (a bug, an exhausted resource) fails the store as a disk failure does, with one
+     * log line naming the cause, and every request is answered.
+     */
     int doWork(List<StoreRequest> requests) {
-        for (StoreRequest r : requests) {
-            if (failure != null && !(r instanceof StoreRequest.Stop)) {
-                r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
-                        "store failed and refuses requests until restarted: " + failure));
-                continue;
+        long picked = System.nanoTime();
+        try {
+            for (StoreRequest r : requests) {
+                if (failure != null && !(r instanceof StoreRequest.Stop)) {
+                    r.future().completeExceptionally(refusal());
+                    continue;
+                }
+                try {
+                    handle(r, picked);
+                } catch (ChunkException e) {
+                    r.future().completeExceptionally(e);
+                }
             }
-            try {
-                handle(r);
-            } catch (ChunkStoreException e) {
-                r.future().completeExceptionally(e);
+            commit();
+            if (failure == null && wal.used() > checkpointThreshold) {
+                checkpoint();
             }
-        }
-        commit();
-        if (failure == null && wal.used() > checkpointThreshold) {
-            checkpoint();
+        } catch (Throwable t) {
+            fail("unexpected " + t, t);
+            commit();
+            for (StoreRequest r : requests) {
+                if (!(r instanceof StoreRequest.Stop)) {
+                    r.future().completeExceptionally(refusal());
+                }
+            }
         }
         return requests.size();
     }
 
-    private void handle(StoreRequest request) throws ChunkStoreException {
+    private ChunkException refusal() {
+        return new ChunkException(ChunkStatus.IO_ERROR, "store failed and refuses requests until restarted: " + failure);
+    }
+
+    private void handle(StoreRequest request, long picked) throws ChunkException {
         switch (request) {
             case StoreRequest.Read r -> read(r);
             case StoreRequest.Write w -> {
-                Chunk c = state.checkRange(w.chunkId(), w.offset(), w.src().remaining(), w.epoch(), true);
-                int needed = state.blocksToAllocate(c, w.offset(), w.src().remaining());
-                makeRoom(needed, WalRecord.of(WalRecordType.WRITE, 0, 0, 0, 0).encodedLength()
-                        + needed * 8 + w.src().remaining());
-                int[] allocs = state.allocate(c, w.offset(), w.src().remaining(), needed);
-                log(new WalRecord(WalRecordType.WRITE, 0, 0, w.chunkId(), w.epoch(), w.offset(),
-                        w.src().remaining(), allocs, w.src()), w.future());
+                int length = w.src().remaining();
+                Chunk c = state.checkRange(w.chunkId(), w.offset(), length, w.epoch(), true);
+                int needed = state.blocksToAllocate(c, w.offset(), length);
+                makeRoom(needed, WalRecordDescriptor.recordLength(length));
+                log(WalRecord.write(w.chunkId(), w.epoch(), w.offset(), w.src()), w.future(), w.submitted(), picked);
             }
             case StoreRequest.Zero z -> {
                 state.checkRange(z.chunkId(), z.offset(), z.length(), z.epoch(), true);
-                makeRoom(0, 64);
-                log(WalRecord.of(WalRecordType.ZERO, z.chunkId(), z.epoch(), z.offset(), z.length()), z.future());
+                makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
+                log(WalRecord.of(WalRecordType.ZERO, z.chunkId(), z.epoch(), z.offset(), z.length()), z.future(), 0, 0);
             }
             case StoreRequest.Create c -> {
-                if (c.size() <= 0 || c.size() % StoreState.BLOCK_SIZE != 0) {
-                    throw new ChunkStoreException(ChunkStatus.MISALIGNED, "chunk size " + c.size()
-                            + " must be a positive multiple of " + StoreState.BLOCK_SIZE);
-                }
+                checkSize(c.chunkId(), c.size());
                 if (state.chunks.containsKey(c.chunkId())) {
-                    throw new ChunkStoreException(ChunkStatus.EXISTS, "chunk " + c.chunkId() + " exists");
+                    throw new ChunkException(ChunkStatus.EXISTS, "chunk " + c.chunkId() + " exists");
                 }
+                state.checkEpoch(c.chunkId(), c.epoch());
                 if (state.chunks.size() >= state.maxChunks) {
-                    throw new ChunkStoreException(ChunkStatus.NO_SPACE, "this store holds at most "
+                    throw new ChunkException(ChunkStatus.NO_SPACE, "this store holds at most "
                             + state.maxChunks + " chunks");
                 }
-                makeRoom(0, 64);
-                log(WalRecord.of(WalRecordType.CREATE, c.chunkId(), 0, 0, c.size()), c.future());
+                makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
+                log(WalRecord.of(WalRecordType.CREATE, c.chunkId(), c.epoch(), 0, c.size()), c.future(), 0, 0);
             }
             case StoreRequest.Delete d -> {
-                Chunk c = state.chunk(d.chunkId());
-                if (StoreState.isStale(d.epoch(), c)) {
-                    throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + d.chunkId()
-                            + ": stale epoch " + d.epoch() + " < " + c.epoch);
-                }
-                makeRoom(0, 64);
-                log(WalRecord.of(WalRecordType.DELETE, d.chunkId(), d.epoch(), 0, 0), d.future());
+                state.checkEpoch(d.chunkId(), d.epoch());
+                state.chunk(d.chunkId());
+                makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
+                log(WalRecord.of(WalRecordType.DELETE, d.chunkId(), d.epoch(), 0, 0), d.future(), 0, 0);
+            }
+            case StoreRequest.Fence f -> {
+                state.checkEpoch(f.chunkId(), f.epoch());
+                makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
+                log(WalRecord.of(WalRecordType.FENCE, f.chunkId(), f.epoch(), 0, 0), f.future(), 0, 0);
             }
             case StoreRequest.Stat s -> {
                 Chunk c = state.chunk(s.chunkId());
-                s.future().complete(new ChunkInfo(c.id, c.size, c.epoch,
+                s.future().complete(new ChunkInfo(c.id, c.size, state.volumeEpoch(c.id),
                         (long) c.map.mapped() * StoreState.BLOCK_SIZE));
             }
             case StoreRequest.Flush f -> flushes.add(f.future());
@@ -141,7 +169,22 @@ final class StoreAgent {
         }
     }
 
-    private void read(StoreRequest.Read r) throws ChunkStoreException {
+    /** A chunk's size is a positive multiple of the block size, at most the configured chunk size and the capacity. */
+    private void checkSize(long chunkId, long size) throws ChunkException {
+        if (size <= 0 || size % StoreState.BLOCK_SIZE != 0) {
+            throw new ChunkException(ChunkStatus.MISALIGNED, "chunk " + chunkId + ": size " + size
+                    + " must be a positive multiple of " + StoreState.BLOCK_SIZE);
+        }
+        long capacity = (long) state.bitmap.blocks() * StoreState.BLOCK_SIZE;
+        long most = Math.min(maxChunkSize, capacity);
+        if (size > most) {
+            throw new ChunkException(ChunkStatus.OUT_OF_RANGE, "chunk " + chunkId + ": size " + size
+                    + " is larger than " + (size > capacity ? "this store's capacity of " + capacity
+                    : "the configured chunk size of " + maxChunkSize) + " bytes");
+        }
+    }
+
+    private void read(StoreRequest.Read r) throws ChunkException {
         ByteBuffer dst = r.dst();
         Chunk c = state.checkRange(r.chunkId(), r.offset(), dst.remaining(), 0, false);
         List<CompletableFuture<Void>> parts = new ArrayList<>(2);
@@ -161,16 +204,19 @@ final class StoreAgent {
             if (t == null) {
                 r.future().complete(null);
             } else {
-                r.future().completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR,
+                r.future().completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
                         "chunk " + r.chunkId() + ": read failed: " + VolumeException.unwrap(t).getMessage(), t));
             }
         });
     }
 
-    /** Ensures the record fits in the current frame and the WAL, and that blocks are free. */
-    private void makeRoom(int blocksNeeded, int recordBytes) throws ChunkStoreException {
+    /**
+     * Ensures the record fits in the current frame and the WAL, and that enough free blocks lie
+     * in written-ahead space.
+     */
+    private void makeRoom(int blocksNeeded, int recordBytes) throws ChunkException {
         if (WalWriter.frameLength(recordBytes) > wal.capacity() / 2) {
-            throw new ChunkStoreException(ChunkStatus.OUT_OF_RANGE, "a change of " + recordBytes
+            throw new ChunkException(ChunkStatus.OUT_OF_RANGE, "a change of " + recordBytes
                     + " bytes is larger than half the WAL (" + wal.capacity() + " bytes) allows");
         }
         if (batchBytes + recordBytes > maxBatchBytes
@@ -181,12 +227,18 @@ final class StoreAgent {
         if (failure == null && (WalWriter.frameLength(recordBytes) > wal.room() || lowOnBlocks)) {
             checkpoint();
         }
+        if (failure != null) {
+            throw refusal();
+        }
+        if (blocksNeeded > 0) {
+            writeAhead.ensureFree(state.bitmap.used(), blocksNeeded);
+        }
     }
 
-    private void log(WalRecord record, CompletableFuture<Void> future) {
-        WalRecord stamped = record.withSlot(nextIndex++, 0);
+    private void log(WalRecord record, CompletableFuture<Void> future, long submitted, long picked) {
+        WalRecord stamped = record.withSlot(0, nextIndex++);
         List<DataOp> ops = state.apply(stamped);
-        batch.add(new Change(stamped, ops, future));
+        batch.add(new Change(stamped, ops, future, submitted, picked));
         batchBytes += stamped.encodedLength();
     }
 
@@ -201,7 +253,13 @@ final class StoreAgent {
             try {
                 int[] payloadAt = new int[records.size()];
                 ByteBuffer frame = wal.append(records, payloadAt);
-                observer.walSynced(records.size(), batchBytes, System.nanoTime() - start);
+                long synced = System.nanoTime();
+                observer.walSynced(records.size(), batchBytes, synced - start);
+                for (Change c : batch) {
+                    if (c.submitted != 0) {
+                        observer.writeWaited(c.picked - c.submitted, start - c.picked, synced - start);
+                    }
+                }
                 // Durable now: acknowledge every change first, which hands the request buffers
                 // back, so data writes never delay an acknowledgement. The data writes follow
                 // from the frame's copy of the payloads (the frame returns to the pool when the
@@ -225,7 +283,7 @@ final class StoreAgent {
         }
         for (Change c : batch) {
             if (!c.future.isDone() && failure != null) {
-                c.future.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure));
+                c.future.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
             }
         }
         batch.clear();
@@ -234,7 +292,7 @@ final class StoreAgent {
             if (failure == null) {
                 f.complete(null);
             } else {
-                f.completeExceptionally(new ChunkStoreException(ChunkStatus.IO_ERROR, failure));
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
             }
         }
         flushes.clear();
@@ -262,8 +320,8 @@ final class StoreAgent {
     }
 
     /**
-     * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, zeroes and frees
-     * quarantined blocks, syncs the data volume, writes the metadata to the older slot, and only
+     * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, zeroes (by writing
+     * zeros, so their space stays written) and frees quarantined blocks, syncs the data volume, writes the metadata to the older slot, and only
      * then starts the WAL over.
      */
     void checkpoint() {
@@ -274,10 +332,15 @@ final class StoreAgent {
         long start = System.nanoTime();
         try {
             applier.drain();
+            writeAhead.drain();
+            if (failure != null) {
+                // The extension's flush failed: it may have dropped data writes this checkpoint would cover.
+                return;
+            }
             List<CompletableFuture<Void>> zeroing = new ArrayList<>();
             for (int block : state.quarantine) {
-                zeroing.add(data.writeZeroes((long) block << StoreState.BLOCK_SHIFT, StoreState.BLOCK_SIZE,
-                        BlockVolume.NO_EPOCH));
+                zeroing.add(data.write((long) block << StoreState.BLOCK_SHIFT, Zeros.of(StoreState.BLOCK_SIZE),
+                        BlockVolume.NO_EPOCH, false));
             }
             VolumeException.await(CompletableFuture.allOf(zeroing.toArray(new CompletableFuture<?>[0])));
             VolumeException.await(data.flush());
@@ -293,6 +356,8 @@ final class StoreAgent {
             observer.checkpointed(System.nanoTime() - start);
         } catch (VolumeException e) {
             fail("checkpoint failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            fail("checkpoint failed: " + e, e);
         }
     }
 

@@ -10,6 +10,16 @@ public interface StoreObserver {
     default void walSynced(int records, int bytes, long nanos) {
     }
 
+    /**
+     * Where one write waited in the store before it was durable.
+     *
+     * @param queuedNanos  from submission until the agent took it
+     * @param batchedNanos from then until its group commit's WAL write started
+     * @param syncNanos    the WAL write and sync
+     */
+    default void writeWaited(long queuedNanos, long batchedNanos, long syncNanos) {
+    }
+
     /** A checkpoint was written and the WAL reclaimed. */
     default void checkpointed(long nanos) {
     }

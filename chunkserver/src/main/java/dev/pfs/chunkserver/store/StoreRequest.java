@@ -1,5 +1,6 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkInfo;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
@@ -12,8 +13,8 @@ sealed interface StoreRequest {
     record Read(long chunkId, long offset, ByteBuffer dst, CompletableFuture<Void> future) implements StoreRequest {
     }
 
-    /** Writes {@code src} (position to limit). */
-    record Write(long chunkId, long epoch, long offset, ByteBuffer src, CompletableFuture<Void> future)
+    /** Writes {@code src} (position to limit); {@code submitted} is its {@link System#nanoTime()} at submission. */
+    record Write(long chunkId, long epoch, long offset, ByteBuffer src, long submitted, CompletableFuture<Void> future)
             implements StoreRequest {
     }
 
@@ -23,7 +24,11 @@ sealed interface StoreRequest {
     }
 
     /** Creates a chunk. */
-    record Create(long chunkId, long size, CompletableFuture<Void> future) implements StoreRequest {
+    record Create(long chunkId, long epoch, long size, CompletableFuture<Void> future) implements StoreRequest {
+    }
+
+    /** Raises the writer epoch of the chunk's volume. */
+    record Fence(long chunkId, long epoch, CompletableFuture<Void> future) implements StoreRequest {
     }
 
     /** Deletes a chunk. */

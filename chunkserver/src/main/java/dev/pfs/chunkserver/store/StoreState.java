@@ -1,5 +1,8 @@
 package dev.pfs.chunkserver.store;
 
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkId;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.chunkserver.wal.WalRecordType;
 import dev.pfs.common.volume.BlockVolume;
@@ -10,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The store's metadata in memory: the chunks with their block maps and epochs, and the
- * free-block bitmap. It checks requests and turns a logged change into the data-volume writes
+ * The store's metadata in memory: the chunks with their block maps, each volume's writer
+ * epoch, and the free-block bitmap. It checks requests and turns a logged change into the data-volume writes
  * that apply it; the same {@link #apply} runs live and at WAL replay, so both end in the same
  * state. Blocks freed by a change are quarantined until the next checkpoint has zeroed them,
  * so a free block always reads as zeros and no read in flight can see a block reused.
@@ -23,6 +26,8 @@ final class StoreState {
     static final int BLOCK_SHIFT = 16;
 
     final Map<Long, Chunk> chunks = new HashMap<>();
+    /** The highest writer epoch each volume has seen; kept when its chunks are deleted. */
+    final Map<Long, Long> volumeEpochs = new HashMap<>();
     final BlockBitmap bitmap;
     final List<Integer> quarantine = new ArrayList<>();
     final int maxChunks;
@@ -32,39 +37,57 @@ final class StoreState {
         this.maxChunks = maxChunks;
     }
 
-    Chunk chunk(long chunkId) throws ChunkStoreException {
+    Chunk chunk(long chunkId) throws ChunkException {
         Chunk c = chunks.get(chunkId);
         if (c == null) {
-            throw new ChunkStoreException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + chunkId + " does not exist");
+            throw new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + chunkId + " does not exist");
         }
         return c;
     }
 
-    /** Checks alignment, range and epoch of a change to a chunk range. */
-    Chunk checkRange(long chunkId, long offset, long length, long epoch, boolean write) throws ChunkStoreException {
+    /** Checks alignment, range and epoch of a request on a chunk range. */
+    Chunk checkRange(long chunkId, long offset, long length, long epoch, boolean write) throws ChunkException {
+        if (write) {
+            checkEpoch(chunkId, epoch);
+        }
         Chunk c = chunk(chunkId);
         if (offset % BlockVolume.SECTOR_SIZE != 0 || length % BlockVolume.SECTOR_SIZE != 0) {
-            throw new ChunkStoreException(ChunkStatus.MISALIGNED, "chunk " + chunkId + ": offset " + offset
+            throw new ChunkException(ChunkStatus.MISALIGNED, "chunk " + chunkId + ": offset " + offset
                     + " and length " + length + " must be multiples of 512");
         }
         if (offset < 0 || length < 0 || offset + length > c.size || offset + length < 0) {
-            throw new ChunkStoreException(ChunkStatus.OUT_OF_RANGE, "chunk " + chunkId + ": range [" + offset
+            throw new ChunkException(ChunkStatus.OUT_OF_RANGE, "chunk " + chunkId + ": range [" + offset
                     + ", " + (offset + length) + ") is outside its " + c.size + " bytes");
-        }
-        if (write && isStale(epoch, c)) {
-            throw new ChunkStoreException(ChunkStatus.STALE_EPOCH, "chunk " + chunkId + ": stale epoch "
-                    + epoch + " < " + c.epoch);
         }
         return c;
     }
 
     /**
-     * @return whether a write at {@code epoch} is fenced off: it is older than one the chunk has
-     *         seen. {@link BlockVolume#NO_EPOCH} marks a writer outside fencing (Disk Paxos
-     *         contenders before they win, local tools) and is never stale.
+     * Refuses a change from a writer older than one the chunk's volume has seen. The epoch
+     * belongs to the volume, so a new holder's first change (or FENCE) on any chunk fences
+     * every chunk of the volume on this server; once any epoch was seen, {@link
+     * BlockVolume#NO_EPOCH} (0) is older too and refused.
      */
-    static boolean isStale(long epoch, Chunk c) {
-        return epoch != BlockVolume.NO_EPOCH && epoch < c.epoch;
+    void checkEpoch(long chunkId, long epoch) throws ChunkException {
+        long seen = volumeEpoch(chunkId);
+        if (epoch < seen) {
+            throw new ChunkException(ChunkStatus.STALE_EPOCH, "volume " + ChunkId.volume(chunkId) + " (chunk "
+                    + chunkId + "): stale epoch " + epoch + " < " + seen);
+        }
+        if (epoch > seen && !volumeEpochs.containsKey(ChunkId.volume(chunkId)) && volumeEpochs.size() >= maxChunks) {
+            throw new ChunkException(ChunkStatus.NO_SPACE, "this store fences at most " + maxChunks + " volumes");
+        }
+    }
+
+    /** @return the highest epoch the volume of {@code chunkId} has seen (0: none) */
+    long volumeEpoch(long chunkId) {
+        return volumeEpochs.getOrDefault(ChunkId.volume(chunkId), 0L);
+    }
+
+    private void raiseEpoch(long chunkId, long epoch) {
+        if (epoch > volumeEpoch(chunkId)) {
+            volumeEpochs.put(ChunkId.volume(chunkId), epoch);
+        }
     }
 
     /** @return how many blocks a write of this range must allocate */
@@ -78,32 +101,22 @@ final class StoreState {
         return n;
     }
 
-    /** @return (chunk block, data block) pairs for the unmapped blocks of the range, marked used */
-    int[] allocate(Chunk c, long offset, long length, int count) throws ChunkStoreException {
-        if (bitmap.free() < count) {
-            throw new ChunkStoreException(ChunkStatus.NO_SPACE, "no free blocks: " + count + " needed, "
-                    + bitmap.free() + " free");
-        }
-        int[] allocs = new int[count * 2];
-        int i = 0;
-        for (long b = offset >>> BLOCK_SHIFT; length > 0 && b <= (offset + length - 1) >>> BLOCK_SHIFT; b++) {
-            if (c.map.get((int) b) < 0) {
-                allocs[i++] = (int) b;
-                allocs[i++] = bitmap.allocate();
-            }
-        }
-        return allocs;
-    }
-
     /**
-     * Applies a change to the metadata and returns the data writes that complete it.
-     * Records for chunks that do not exist (only possible in a damaged log) change nothing.
+     * Applies a change to the metadata and returns the data writes that complete it. A WRITE
+     * allocates its unmapped blocks here, lowest first, so the live store and a replay of the
+     * log allocate the same blocks; the caller checked that enough are free. Records for
+     * chunks that do not exist (only possible in a damaged log) change nothing.
      */
     List<DataOp> apply(WalRecord r) {
         List<DataOp> ops = new ArrayList<>();
         switch (r.type()) {
-            case CREATE -> chunks.putIfAbsent(r.chunkId(), new Chunk(r.chunkId(), r.length(), r.epoch()));
+            case CREATE -> {
+                raiseEpoch(r.chunkId(), r.epoch());
+                chunks.putIfAbsent(r.chunkId(), new Chunk(r.chunkId(), r.length()));
+            }
+            case FENCE -> raiseEpoch(r.chunkId(), r.epoch());
             case DELETE -> {
+                raiseEpoch(r.chunkId(), r.epoch());
                 Chunk c = chunks.remove(r.chunkId());
                 if (c != null) {
                     c.map.forEach((chunkBlock, dataBlock) -> quarantine.add(dataBlock));
@@ -114,12 +127,8 @@ final class StoreState {
                 if (c == null) {
                     break;
                 }
-                c.epoch = Math.max(c.epoch, r.epoch());
-                int[] allocs = r.allocs();
-                for (int i = 0; i < allocs.length; i += 2) {
-                    c.map.set(allocs[i], allocs[i + 1]);
-                    bitmap.markUsed(allocs[i + 1]);
-                }
+                raiseEpoch(r.chunkId(), r.epoch());
+                allocate(c, r.offset(), r.length());
                 forEachSegment(c, r.offset(), r.length(), (dataBlock, dataOffset, from, len) -> {
                     ByteBuffer src = r.payload().duplicate();
                     src.position(src.position() + (int) from).limit(src.position() + (int) len);
@@ -131,7 +140,7 @@ final class StoreState {
                 if (c == null) {
                     break;
                 }
-                c.epoch = Math.max(c.epoch, r.epoch());
+                raiseEpoch(r.chunkId(), r.epoch());
                 long end = r.offset() + r.length();
                 for (long pos = r.offset(); pos < end; ) {
                     int chunkBlock = (int) (pos >>> BLOCK_SHIFT);
@@ -153,6 +162,18 @@ final class StoreState {
             default -> throw new IllegalStateException("unknown record type " + r.type());
         }
         return ops;
+    }
+
+    private void allocate(Chunk c, long offset, long length) {
+        for (long b = offset >>> BLOCK_SHIFT; length > 0 && b <= (offset + length - 1) >>> BLOCK_SHIFT; b++) {
+            if (c.map.get((int) b) < 0) {
+                int dataBlock = bitmap.allocate();
+                if (dataBlock < 0) {
+                    throw new IllegalStateException("no free block for a logged write to chunk " + c.id);
+                }
+                c.map.set((int) b, dataBlock);
+            }
+        }
     }
 
     /** Visits the mapped data ranges of a chunk range, in order. */

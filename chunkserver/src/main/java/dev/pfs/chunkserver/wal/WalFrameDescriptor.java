@@ -31,8 +31,8 @@ import java.util.zip.CRC32C;
 public final class WalFrameDescriptor {
     /** "PWAL" read as a little-endian int. */
     public static final int MAGIC = 0x4C415750;
-    /** The only frame version so far. */
-    public static final short VERSION = 1;
+    /** Version 2: records carry a group and no block allocations. */
+    public static final short VERSION = 2;
     /** Bytes in the frame header. */
     public static final int HEADER_LENGTH = 64;
     /** Frames are aligned and padded to this. */

@@ -11,49 +11,51 @@ import java.util.zip.CRC32C;
  * <pre>
  *  0               8               16              24              32
  *  +-------+-------+---------------+---------------+---------------+
- *  | type  | flags | reserved(16)  |  allocCount   |               |
+ *  | type  | flags | reserved(16)  | payload length|               |
  *  +-------+-------+---------------+---------------+               |
- *  |                      index (i64)                              |
+ *  |                      group (i64)                              |
  *  |                      term  (i64)                              |
+ *  |                      index (i64)                              |
  *  |                      chunk id (i64)                           |
  *  |                      writer epoch (i64)                       |
  *  |                      offset in chunk (i64)                    |
  *  |                      length (i64)                             |
- *  |  crc32c (u32)                 |  payload length (u32)         |
- *  +---------------------------------------------------------------+ 64
- *  | allocCount x (chunk block u32, data block u32)                |
+ *  |  crc32c (u32)                 |  reserved (u32)               |
+ *  +---------------------------------------------------------------+ 72
  *  | payload (WRITE only)                                          |
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * {@code index} and {@code term} are the replication slot: a single node fills the index with
- * its own sequence number and leaves the term 0; ParallelRaft fills both. The CRC32C covers
- * the header with the CRC field zero, the allocations and the payload. Little-endian.
+ * One WAL holds the records of many replication groups: {@code group} names the group (one
+ * per chunk, as in PolarFS) and {@code (term, index)} is the record's slot in that group's
+ * log. A single node leaves the term 0 and takes the index from one counter for all groups,
+ * which is increasing within each group; ParallelRaft fills both from the leader. No physical
+ * block numbers are logged: each replica allocates its own blocks when it applies a record,
+ * so many groups share one server's bitmap. The CRC32C covers the header with the CRC field
+ * zero and the payload. Little-endian.
  */
 public final class WalRecordDescriptor {
     /** Bytes in the fixed header. */
-    public static final int HEADER_LENGTH = 64;
-    /** Bytes per block allocation entry. */
-    public static final int ALLOC_LENGTH = 8;
+    public static final int HEADER_LENGTH = 72;
 
     public static final int TYPE_OFFSET = 0;
     public static final int FLAGS_OFFSET = 1;
-    public static final int ALLOC_COUNT_OFFSET = 4;
-    public static final int INDEX_OFFSET = 8;
+    public static final int PAYLOAD_LENGTH_OFFSET = 4;
+    public static final int GROUP_OFFSET = 8;
     public static final int TERM_OFFSET = 16;
-    public static final int CHUNK_ID_OFFSET = 24;
-    public static final int EPOCH_OFFSET = 32;
-    public static final int OFFSET_OFFSET = 40;
-    public static final int LENGTH_OFFSET = 48;
-    public static final int CRC_OFFSET = 56;
-    public static final int PAYLOAD_LENGTH_OFFSET = 60;
+    public static final int INDEX_OFFSET = 24;
+    public static final int CHUNK_ID_OFFSET = 32;
+    public static final int EPOCH_OFFSET = 40;
+    public static final int OFFSET_OFFSET = 48;
+    public static final int LENGTH_OFFSET = 56;
+    public static final int CRC_OFFSET = 64;
 
     private WalRecordDescriptor() {
     }
 
-    /** @return the total length of a record with these parts */
-    public static int recordLength(int allocCount, int payloadLength) {
-        return HEADER_LENGTH + allocCount * ALLOC_LENGTH + payloadLength;
+    /** @return the total length of a record with a payload of {@code payloadLength} bytes */
+    public static int recordLength(int payloadLength) {
+        return HEADER_LENGTH + payloadLength;
     }
 
     /** Computes the CRC32C of the record at {@code start} with the CRC field taken as zero. */
@@ -81,9 +83,7 @@ public final class WalRecordDescriptor {
         if (WalRecordType.of(b.get(start + TYPE_OFFSET)) == null) {
             return "unknown record type " + b.get(start + TYPE_OFFSET);
         }
-        long allocs = Integer.toUnsignedLong(b.getInt(start + ALLOC_COUNT_OFFSET));
-        long payload = Integer.toUnsignedLong(b.getInt(start + PAYLOAD_LENGTH_OFFSET));
-        long total = HEADER_LENGTH + allocs * ALLOC_LENGTH + payload;
+        long total = HEADER_LENGTH + Integer.toUnsignedLong(b.getInt(start + PAYLOAD_LENGTH_OFFSET));
         if (total > limit - start) {
             return "record of " + total + " bytes overruns its frame";
         }

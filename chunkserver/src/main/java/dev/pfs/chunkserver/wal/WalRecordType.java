@@ -2,14 +2,16 @@ package dev.pfs.chunkserver.wal;
 
 /** What a WAL record changes. */
 public enum WalRecordType {
-    /** Data written into a chunk range, with the blocks it allocated. */
+    /** Data written into a chunk range; the replica applying it allocates the blocks. */
     WRITE(1),
     /** A chunk range that reads as zeros from now on; whole blocks are freed. */
     ZERO(2),
     /** A chunk created with a size (the record's length). */
     CREATE(3),
     /** A chunk deleted with all its blocks. */
-    DELETE(4);
+    DELETE(4),
+    /** The chunk's volume fenced at the record's epoch. */
+    FENCE(5);
 
     private final byte code;
 

@@ -86,8 +86,7 @@ public final class WalScanner {
             if (bad != null) {
                 return "record " + i + ": " + bad;
             }
-            p += WalRecordDescriptor.recordLength(frame.getInt(p + WalRecordDescriptor.ALLOC_COUNT_OFFSET),
-                    frame.getInt(p + WalRecordDescriptor.PAYLOAD_LENGTH_OFFSET));
+            p += WalRecordDescriptor.recordLength(frame.getInt(p + WalRecordDescriptor.PAYLOAD_LENGTH_OFFSET));
         }
         return p == limit ? null : "records do not fill the frame";
     }

@@ -1,28 +1,31 @@
 package dev.pfs.chunkserver.bench;
 
 import dev.pfs.chunkserver.client.ChunkClient;
-import dev.pfs.nativeio.LinuxIo;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The chunkserver on loopback against the bare disk, in one run: 4 KB random writes with FUA at
- * iodepth 1 and 32, and 1 MB sequential writes at iodepth 4. The disk side is a Java harness
- * writing a preallocated file on the same disk with O_DIRECT | O_DSYNC from as many threads as
- * the iodepth, which is what fio's psync engine with {@code sync=1} does.
+ * The chunkserver side of {@code scripts/bench/chunkserver-vs-disk}: 1 MB sequential writes at
+ * iodepth 4, then 4 KB random FUA writes at iodepth 1 and 32, each from as many threads as the
+ * iodepth, over one connection. After each test it prints, from the server's metrics, where a
+ * write waited inside the server (queued for the store agent, batched until its group commit,
+ * WAL write + sync, durable until its reply went out) and what is left for the client and the
+ * network, and the records per group commit. The disk side (fio) is the script's.
  *
- * <p>Usage: {@code ChunkServerVsDisk <host:port> <disk-file> <seconds-per-test>}. The last
- * line is {@code qd1_latency_ratio=<cs/disk> qd32_iops_ratio=<cs/disk> seq_write_ratio=<cs/disk>}.
+ * <p>Usage: {@code ChunkServerVsDisk <host:port> <metrics host:port> <seconds-per-test>}. The
+ * last line is {@code cs seq_mbps=.. qd1_mean_us=.. qd32_iops=..}.
  */
 public final class ChunkServerVsDisk {
     private static final long REGION = 512L << 20;
-    private static final int O_DSYNC = 010000;
 
     private ChunkServerVsDisk() {
     }
@@ -102,36 +105,71 @@ public final class ChunkServerVsDisk {
                 r.iops(), r.mbps(), r.meanMicros(), r.pctMicros(0.5), r.pctMicros(0.99));
     }
 
-    /** Runs the comparison. */
+    /** The server's metrics as name{labels} -> value. */
+    private static Map<String, Double> scrape(String metrics) throws Exception {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://" + metrics + "/metrics").toURL().openConnection();
+        Map<String, Double> out = new HashMap<>();
+        try (var in = c.getInputStream()) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                int space = line.lastIndexOf(' ');
+                if (!line.startsWith("#") && space > 0) {
+                    out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+                }
+            }
+        } finally {
+            c.disconnect();
+        }
+        return out;
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String key) {
+        return after.getOrDefault(key, 0.0) - before.getOrDefault(key, 0.0);
+    }
+
+    /** Prints where the test's writes waited, from the metrics before and after it. */
+    private static void breakdown(Result r, Map<String, Double> before, Map<String, Double> after) {
+        StringBuilder line = new StringBuilder("    per write (us):");
+        double inServer = 0;
+        for (String stage : new String[] {"queued", "batched", "sync", "reply"}) {
+            double n = delta(before, after, "pfs_chunkserver_write_stage_writes_total{stage=\"" + stage + "\"}");
+            double secs = delta(before, after, "pfs_chunkserver_write_stage_seconds_total{stage=\"" + stage + "\"}");
+            double us = n == 0 ? 0 : secs / n * 1e6;
+            inServer += us;
+            line.append(String.format(" %s %.1f", stage, us));
+        }
+        line.append(String.format(" | client+network+decode %.1f (of %.1f)", r.meanMicros() - inServer,
+                r.meanMicros()));
+        System.out.println(line);
+        double syncs = delta(before, after, "pfs_chunkserver_group_commit_records_count");
+        double records = delta(before, after, "pfs_chunkserver_group_commit_records_sum");
+        double syncSecs = delta(before, after, "pfs_chunkserver_wal_sync_seconds_sum");
+        System.out.printf("    group commits %.0f, %.1f records per commit, WAL write+sync %.1f us each%n", syncs,
+                syncs == 0 ? 0 : records / syncs, syncs == 0 ? 0 : syncSecs / syncs * 1e6);
+    }
+
+    private static Result measured(String name, String metrics, int depth, int size, boolean sequential,
+                                   double seconds, Writer w) throws Exception {
+        Map<String, Double> before = scrape(metrics);
+        Result r = run(depth, size, sequential, seconds, w);
+        print(name, r);
+        breakdown(r, before, scrape(metrics));
+        return r;
+    }
+
+    /** Runs the chunkserver side. */
     public static void main(String[] args) throws Exception {
         String[] hp = args[0].split(":");
-        Path diskFile = Path.of(args[1]);
+        String metrics = args[1];
         double secs = Double.parseDouble(args[2]);
-        int fd = LinuxIo.open(diskFile.toString(), LinuxIo.O_RDWR | LinuxIo.O_CREAT | LinuxIo.O_DIRECT | O_DSYNC, 0644);
-        LinuxIo.fallocate(fd, 0, 0, REGION);
-        LinuxIo.fsync(fd);
-        Writer disk = (t, off, data) -> LinuxIo.pwrite(fd, MemorySegment.ofBuffer(data), data.remaining(), off);
         try (ChunkClient client = ChunkClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
             client.create(1, REGION).get();
             Writer cs = (t, off, data) -> client.write(1, 1, off, data, true).get();
-            // Sequential first: it also allocates every block of the region on both sides.
-            Result seqDisk = run(4, 1 << 20, true, secs, disk);
-            Result seqCs = run(4, 1 << 20, true, secs, cs);
-            Result qd1Disk = run(1, 4096, false, secs, disk);
-            Result qd1Cs = run(1, 4096, false, secs, cs);
-            Result qd32Disk = run(32, 4096, false, secs, disk);
-            Result qd32Cs = run(32, 4096, false, secs, cs);
-            print("disk 1M seq qd4 O_DSYNC", seqDisk);
-            print("chunkserver 1M seq qd4 FUA", seqCs);
-            print("disk 4K rand qd1 O_DSYNC", qd1Disk);
-            print("chunkserver 4K rand qd1 FUA", qd1Cs);
-            print("disk 4K rand qd32 O_DSYNC", qd32Disk);
-            print("chunkserver 4K rand qd32 FUA", qd32Cs);
-            System.out.printf("qd1_latency_ratio=%.2f qd32_iops_ratio=%.2f seq_write_ratio=%.2f%n",
-                    qd1Cs.meanMicros() / qd1Disk.meanMicros(), qd32Cs.iops() / qd32Disk.iops(),
-                    seqCs.mbps() / seqDisk.mbps());
-        } finally {
-            LinuxIo.close(fd);
+            // Sequential first: it also allocates every block of the region, as fio's file is written.
+            Result seq = measured("chunkserver 1M seq qd4 FUA", metrics, 4, 1 << 20, true, secs, cs);
+            Result qd1 = measured("chunkserver 4K rand qd1 FUA", metrics, 1, 4096, false, secs, cs);
+            Result qd32 = measured("chunkserver 4K rand qd32 FUA", metrics, 32, 4096, false, secs, cs);
+            System.out.printf("cs seq_mbps=%.1f qd1_mean_us=%.1f qd32_iops=%.0f%n", seq.mbps(), qd1.meanMicros(),
+                    qd32.iops());
         }
     }
 }

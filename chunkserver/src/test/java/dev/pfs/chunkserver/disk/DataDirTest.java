@@ -3,9 +3,15 @@ package dev.pfs.chunkserver.disk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.pfs.chunkserver.store.ChunkStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The disk identity stamp: a foreign or mismatched directory refuses to start, with a clear message. */
@@ -75,5 +81,44 @@ class DataDirTest {
         Files.write(d.resolve("STAMP"), stamp);
         assertThatThrownBy(() -> DataDir.openOrFormat(d, null, null, null, LAYOUT))
                 .isInstanceOf(DataDirException.class).hasMessageContaining("format version 9");
+    }
+
+    /**
+     * @return bytes of {@code file} backed by written extents (not holes, not fallocated
+     *         "unwritten" extents, whose first write makes the file system journal a conversion)
+     */
+    private static long writtenBytes(Path file) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("filefrag", "-v", "-b4096", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        long blocks = 0;
+        java.util.regex.Pattern extent = java.util.regex.Pattern.compile(
+                "^\\s*\\d+:\\s*\\d+\\.\\.\\s*\\d+:\\s*\\d+\\.\\.\\s*\\d+:\\s*(\\d+):.*");
+        for (String line : out.split("\n")) {
+            java.util.regex.Matcher m = extent.matcher(line);
+            if (m.matches() && !line.contains("unwritten")) {
+                blocks += Long.parseLong(m.group(1));
+            }
+        }
+        return blocks * 4096;
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theWalAndTheDataBlocksAheadOfTheBitmapAreWrittenSpaceNotHolesOrReservations() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/filefrag")), "needs filefrag");
+        Path d = tmp.resolve("d");
+        try (DataDir dir = DataDir.openOrFormat(d, null, null, null, LAYOUT);
+             ChunkStore store = dir.openStore(ChunkStore.Options.defaults())) {
+            store.create(1, ChunkStore.BLOCK_SIZE).get();
+            store.flush().get();
+            assertThat(writtenBytes(d.resolve(DataDir.WAL))).as("WAL").isEqualTo(LAYOUT.walBytes());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (writtenBytes(d.resolve(DataDir.DATA)) < LAYOUT.capacityBytes() && System.nanoTime() < deadline) {
+                store.flush().get();
+            }
+            assertThat(writtenBytes(d.resolve(DataDir.DATA))).as("data blocks written ahead (the whole small disk)")
+                    .isEqualTo(LAYOUT.capacityBytes());
+        }
     }
 }

@@ -2,15 +2,27 @@ package dev.pfs.chunkserver.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pfs.chunkserver.protocol.Frames;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
+import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.FaultyVolume;
+import dev.pfs.common.volume.ForwardingVolume;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -88,6 +100,102 @@ class ChunkServerHandlerTest {
         ChunkMessage m = reply();
         assertThat(m.status()).isEqualTo(ChunkStatus.OUT_OF_RANGE);
         m.release();
+    }
+
+    /** Counts the large (reply-data) direct buffers it hands out. */
+    private static final class CountingAllocator extends AbstractByteBufAllocator {
+        int largeBuffers;
+
+        CountingAllocator() {
+            super(true);
+        }
+
+        @Override
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return Unpooled.buffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            if (initialCapacity >= 64 * 1024) {
+                largeBuffers++;
+            }
+            return Unpooled.directBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
+        }
+    }
+
+    /** A data volume whose reads wait until the test opens the gate. */
+    private static final class GatedVolume extends ForwardingVolume {
+        private final CountDownLatch gate = new CountDownLatch(1);
+        private volatile boolean armed;
+
+        GatedVolume(BlockVolume inner) {
+            super(inner);
+        }
+
+        @Override
+        public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+            if (armed) {
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return inner.read(offset, dst);
+        }
+    }
+
+    @Test
+    void pipelinedReadsBeyondTheInFlightLimitStopReadingAndAllocateNoReplyBuffersAhead() throws Exception {
+        GatedVolume data = new GatedVolume(FaultyVolume.create(16L * ChunkStore.BLOCK_SIZE, 1));
+        FaultyVolume meta = FaultyVolume.create(ChunkStore.metaVolumeSize(data.size(), 4), 2);
+        ChunkStore.format(data, meta, 4);
+        try (ChunkStore gated = ChunkStore.open(data, FaultyVolume.create(1 << 20, 3), meta,
+                ChunkStore.Options.defaults())) {
+            gated.create(1, ChunkStore.BLOCK_SIZE).get();
+            gated.write(1, 0, 0, ByteBuffer.allocateDirect(ChunkStore.BLOCK_SIZE)).get();
+            CountingAllocator alloc = new CountingAllocator();
+            EmbeddedChannel c = new EmbeddedChannel(new ChunkFrameDecoder(), new ChunkMessageDecoder(),
+                    new ChunkServerHandler(gated, ChunkStore.BLOCK_SIZE, new ChunkServerMetrics(new PrometheusRegistry())));
+            c.config().setAllocator(alloc);
+            ch.finishAndReleaseAll();
+            ch = c;
+            data.armed = true;
+            int frames = 1000;
+            byte[][] reads = new byte[frames][];
+            for (int i = 0; i < frames; i++) {
+                reads[i] = Frames.request(ChunkOp.READ, 1000 + i, 1, 0, 0, ChunkStore.BLOCK_SIZE, new byte[0]);
+            }
+            int allocated;
+            boolean reading;
+            try {
+                ch.writeInbound(Frames.buf(reads));
+                allocated = alloc.largeBuffers;
+                reading = ch.config().isAutoRead();
+            } finally {
+                data.gate.countDown();
+            }
+            // The in-flight requests' replies, and the frame decoder's one cumulation buffer.
+            assertThat(allocated).as("large buffers allocated while the store is stuck")
+                    .isLessThanOrEqualTo(ChunkServerHandler.MAX_IN_FLIGHT + 1);
+            assertThat(reading).as("reading stops above the in-flight limit").isFalse();
+            java.util.Set<Long> answered = new java.util.HashSet<>();
+            for (int i = 0; i < frames; i++) {
+                ChunkMessage m = reply();
+                assertThat(m.status()).isEqualTo(ChunkStatus.OK);
+                answered.add(m.requestId());
+                m.release();
+            }
+            assertThat(answered).hasSize(frames);
+            ch.runPendingTasks();
+            assertThat(ch.config().isAutoRead()).as("reading resumes once replies went out").isTrue();
+        }
     }
 
     @Test

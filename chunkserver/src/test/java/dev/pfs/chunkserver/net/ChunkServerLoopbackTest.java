@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.RemoteChunkVolume;
-import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
-import dev.pfs.chunkserver.store.ChunkStoreException;
-import dev.pfs.common.volume.FileVolume;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.common.volume.VolumeException;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,33 +29,22 @@ class ChunkServerLoopbackTest {
 
     @TempDir
     Path dir;
-    private FileVolume data;
-    private FileVolume wal;
-    private FileVolume meta;
+    private LoopbackChunkServer cs;
     private ChunkStore store;
     private ChunkServer server;
     private ChunkClient client;
 
     @BeforeEach
     void start() throws Exception {
-        data = FileVolume.create(dir.resolve("data"), 64L * ChunkStore.BLOCK_SIZE);
-        wal = FileVolume.create(dir.resolve("wal"), 8 << 20);
-        meta = FileVolume.create(dir.resolve("meta"), ChunkStore.metaVolumeSize(data.size(), 64));
-        ChunkStore.format(data, meta, 64);
-        store = ChunkStore.open(data, wal, meta, ChunkStore.Options.defaults());
-        server = ChunkServer.start(new InetSocketAddress("127.0.0.1", 0), store, CHUNK,
-                new ChunkServerMetrics(new PrometheusRegistry()), 2);
-        client = ChunkClient.connect(server.address());
+        cs = LoopbackChunkServer.start(dir, 64, 64, CHUNK, 2);
+        store = cs.store;
+        server = cs.server;
+        client = cs.client;
     }
 
     @AfterEach
     void stop() {
-        client.close();
-        server.close();
-        store.close();
-        data.close();
-        wal.close();
-        meta.close();
+        cs.close();
     }
 
     private static ChunkStatus statusOf(CompletableFuture<?> f) throws InterruptedException {
@@ -67,7 +52,7 @@ class ChunkServerLoopbackTest {
             f.get();
             return ChunkStatus.OK;
         } catch (ExecutionException e) {
-            return ((ChunkStoreException) e.getCause()).status();
+            return ((ChunkException) e.getCause()).status();
         }
     }
 
@@ -107,7 +92,7 @@ class ChunkServerLoopbackTest {
         assertThat(statusOf(client.create(1, 0))).isEqualTo(ChunkStatus.EXISTS);
         client.write(1, 5, 0, ByteBuffer.allocate(512), true).get();
         assertThatThrownBy(() -> client.write(1, 4, 0, ByteBuffer.allocate(512), true).get())
-                .hasCauseInstanceOf(ChunkStoreException.class).hasMessageContaining("stale epoch 4 < 5");
+                .hasCauseInstanceOf(ChunkException.class).hasMessageContaining("stale epoch 4 < 5");
         assertThat(statusOf(client.discard(1, 4, 0, 512))).isEqualTo(ChunkStatus.STALE_EPOCH);
         client.flush().get();
     }

@@ -3,8 +3,8 @@ package dev.pfs.chunkserver.system;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pfs.chunkserver.client.ChunkClient;
-import dev.pfs.chunkserver.store.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,8 +104,8 @@ class ChunkServerCrashTest {
                         acked.merge(key(i.chunk, i.slot), h.lastIndexOf(i.value), Math::max);
                         ackedCount++;
                     } catch (ExecutionException e) {
-                        assertThat(e.getCause()).isInstanceOf(ChunkStoreException.class);
-                        assertThat(((ChunkStoreException) e.getCause()).status()).isEqualTo(ChunkStatus.IO_ERROR);
+                        assertThat(e.getCause()).isInstanceOf(ChunkException.class);
+                        assertThat(((ChunkException) e.getCause()).status()).isEqualTo(ChunkStatus.IO_ERROR);
                     }
                 }
                 inflight.clear();

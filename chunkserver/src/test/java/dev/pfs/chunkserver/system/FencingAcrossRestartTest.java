@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pfs.chunkserver.client.ChunkClient;
-import dev.pfs.chunkserver.store.ChunkStatus;
-import dev.pfs.chunkserver.store.ChunkStoreException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -40,7 +40,7 @@ class FencingAcrossRestartTest {
             client.write(1, 4, 0, filled(4), true).get();
             client.write(1, 5, 0, filled(5), true).get();
             assertThatThrownBy(() -> client.write(1, 4, 0, filled(44), true).get())
-                    .hasCauseInstanceOf(ChunkStoreException.class);
+                    .hasCauseInstanceOf(ChunkException.class);
             cs.kill();
         }
         try (ChunkServerProcess cs = ChunkServerProcess.start(data, options);
@@ -49,7 +49,7 @@ class FencingAcrossRestartTest {
                 client.write(1, 4, 0, filled(44), true).get();
                 throw new AssertionError("a write from epoch 4 was accepted after restart");
             } catch (ExecutionException e) {
-                assertThat(((ChunkStoreException) e.getCause()).status()).isEqualTo(ChunkStatus.STALE_EPOCH);
+                assertThat(((ChunkException) e.getCause()).status()).isEqualTo(ChunkStatus.STALE_EPOCH);
             }
             ByteBuffer back = ByteBuffer.allocate(4096);
             client.read(1, 0, back).get();

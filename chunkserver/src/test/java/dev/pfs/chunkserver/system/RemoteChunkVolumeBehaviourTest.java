@@ -2,6 +2,7 @@ package dev.pfs.chunkserver.system;
 
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.RemoteChunkVolume;
+import dev.pfs.chunkserver.protocol.ChunkId;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.suite.PfsBehaviourSuite;
 import java.nio.file.Files;
@@ -20,7 +21,7 @@ class RemoteChunkVolumeBehaviourTest extends PfsBehaviourSuite {
     private static Path dir;
     private static ChunkServerProcess server;
     private static ChunkClient client;
-    private static long nextChunk = 1;
+    private static long nextVolume = 1;
 
     @BeforeAll
     static void startChunkserver() throws Exception {
@@ -46,8 +47,7 @@ class RemoteChunkVolumeBehaviourTest extends PfsBehaviourSuite {
     @Override
     protected BlockVolume newVolume(long size) throws Exception {
         int chunks = (int) ((size + REMOTE_CHUNK - 1) / REMOTE_CHUNK);
-        long first = nextChunk;
-        nextChunk += chunks;
-        return RemoteChunkVolume.open(client, REMOTE_CHUNK, chunks, first, BlockVolume.NO_EPOCH);
+        // Each volume its own id: the server fences writers per volume, and each suite test mounts anew.
+        return RemoteChunkVolume.open(client, REMOTE_CHUNK, chunks, ChunkId.of(nextVolume++, 0), BlockVolume.NO_EPOCH);
     }
 }

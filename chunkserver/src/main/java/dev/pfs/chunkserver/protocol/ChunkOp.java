@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
 /** The operations of the data path. */
 public enum ChunkOp {
@@ -12,12 +12,20 @@ public enum ChunkOp {
     DISCARD(4),
     /** The range reads as zeros. */
     WRITE_ZEROES(5),
-    /** Create a chunk of {@code length} bytes (0: the server's default chunk size). */
+    /**
+     * Create a chunk of {@code length} bytes (0: the server's default chunk size), a changing
+     * op fenced like the others.
+     */
     CREATE(6),
     /** Delete a chunk. */
     DELETE(7),
     /** Report a chunk's size, epoch and allocation. */
-    STAT(8);
+    STAT(8),
+    /**
+     * Raise the writer epoch of the chunk's whole volume to {@code epoch}: a new holder fences
+     * every server of its volume this way before its first write.
+     */
+    FENCE(9);
 
     private final int code;
 

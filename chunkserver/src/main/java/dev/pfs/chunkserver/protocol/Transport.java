@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;

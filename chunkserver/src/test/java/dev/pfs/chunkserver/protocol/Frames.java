@@ -1,16 +1,15 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
-import dev.pfs.chunkserver.store.ChunkStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 
 /** Test helpers that build frames as plain bytes. */
-final class Frames {
+public final class Frames {
     private Frames() {
     }
 
-    static byte[] request(ChunkOp op, long id, long chunk, long epoch, long offset, long length, byte[] payload) {
+    public static byte[] request(ChunkOp op, long id, long chunk, long epoch, long offset, long length, byte[] payload) {
         ByteBuf f = ChunkFrameEncoder.encode(ByteBufAllocator.DEFAULT, op, false, id, chunk, epoch, offset, length, 0,
                 ChunkStatus.OK, Unpooled.wrappedBuffer(payload));
         byte[] out = new byte[f.readableBytes()];
@@ -19,13 +18,13 @@ final class Frames {
         return out;
     }
 
-    static byte[] write(long id, long chunk, long offset, int length, int value) {
+    public static byte[] write(long id, long chunk, long offset, int length, int value) {
         byte[] p = new byte[length];
         java.util.Arrays.fill(p, (byte) value);
         return request(ChunkOp.WRITE, id, chunk, 0, offset, length, p);
     }
 
-    static ByteBuf buf(byte[]... parts) {
+    public static ByteBuf buf(byte[]... parts) {
         return Unpooled.wrappedBuffer(parts);
     }
 }

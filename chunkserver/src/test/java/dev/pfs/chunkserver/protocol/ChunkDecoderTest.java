@@ -1,9 +1,9 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pfs.chunkserver.store.ChunkStatus;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

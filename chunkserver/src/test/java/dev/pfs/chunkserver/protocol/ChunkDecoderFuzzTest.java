@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,6 +1,5 @@
-package dev.pfs.chunkserver.net;
+package dev.pfs.chunkserver.protocol;
 
-import dev.pfs.chunkserver.store.ChunkStatus;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;

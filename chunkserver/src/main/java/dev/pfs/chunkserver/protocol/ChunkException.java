@@ -1,21 +1,21 @@
-package dev.pfs.chunkserver.store;
+package dev.pfs.chunkserver.protocol;
 
 import java.io.IOException;
 
 /** A chunk request that failed with a {@link ChunkStatus}. */
-public final class ChunkStoreException extends IOException {
+public final class ChunkException extends IOException {
     private static final long serialVersionUID = 1L;
 
     private final ChunkStatus status;
 
     /** @param status why it failed, never {@link ChunkStatus#OK} */
-    public ChunkStoreException(ChunkStatus status, String message) {
+    public ChunkException(ChunkStatus status, String message) {
         super(message);
         this.status = status;
     }
 
     /** @param status why it failed, never {@link ChunkStatus#OK} */
-    public ChunkStoreException(ChunkStatus status, String message, Throwable cause) {
+    public ChunkException(ChunkStatus status, String message, Throwable cause) {
         super(message, cause);
         this.status = status;
     }

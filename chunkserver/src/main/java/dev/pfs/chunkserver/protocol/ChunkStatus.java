@@ -1,4 +1,4 @@
-package dev.pfs.chunkserver.store;
+package dev.pfs.chunkserver.protocol;
 
 /** The outcome of a chunk request; the same codes travel on the wire. */
 public enum ChunkStatus {
@@ -21,7 +21,9 @@ public enum ChunkStatus {
     /** A chunk with this id exists already. */
     EXISTS(8),
     /** The store is shutting down. */
-    CLOSED(9);
+    CLOSED(9),
+    /** No reply came within the client's deadline (set by the client, never sent). */
+    TIMED_OUT(10);
 
     private final int code;
 

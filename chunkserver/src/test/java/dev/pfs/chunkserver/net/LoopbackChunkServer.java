@@ -1,0 +1,64 @@
+package dev.pfs.chunkserver.net;
+
+import dev.pfs.chunkserver.client.ChunkClient;
+import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
+import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.common.volume.FileVolume;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/** A chunkserver over files on loopback with one connected client, restartable over the same files. */
+final class LoopbackChunkServer implements AutoCloseable {
+    private final FileVolume data;
+    private final FileVolume wal;
+    private final FileVolume meta;
+    private final long chunkSize;
+    private final int ioThreads;
+    ChunkStore store;
+    ChunkServer server;
+    ChunkClient client;
+
+    private LoopbackChunkServer(Path dir, int blocks, int maxChunks, long chunkSize, int ioThreads) throws Exception {
+        this.chunkSize = chunkSize;
+        this.ioThreads = ioThreads;
+        data = FileVolume.create(dir.resolve("data"), (long) blocks * ChunkStore.BLOCK_SIZE);
+        wal = FileVolume.create(dir.resolve("wal"), 8 << 20);
+        meta = FileVolume.create(dir.resolve("meta"), ChunkStore.metaVolumeSize(data.size(), maxChunks));
+        ChunkStore.format(data, meta, maxChunks);
+        start();
+    }
+
+    /** Formats a store of {@code blocks} data blocks in {@code dir} and serves it. */
+    static LoopbackChunkServer start(Path dir, int blocks, int maxChunks, long chunkSize, int ioThreads)
+            throws Exception {
+        return new LoopbackChunkServer(dir, blocks, maxChunks, chunkSize, ioThreads);
+    }
+
+    private void start() throws Exception {
+        store = ChunkStore.open(data, wal, meta, ChunkStore.Options.defaults());
+        server = ChunkServer.start(new InetSocketAddress("127.0.0.1", 0), store, chunkSize,
+                new ChunkServerMetrics(new PrometheusRegistry()), ioThreads);
+        client = ChunkClient.connect(server.address());
+    }
+
+    /** Stops the server and the store cleanly and starts both again over the same files. */
+    void restart() throws Exception {
+        stop();
+        start();
+    }
+
+    private void stop() {
+        client.close();
+        server.close();
+        store.close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+        data.close();
+        wal.close();
+        meta.close();
+    }
+}
