@@ -96,9 +96,15 @@ public final class ChunkStore implements AutoCloseable {
 
     private ChunkStore(StoreAgent agent) {
         this.agent = agent;
-        this.runner = new AgentRunner(idle, t -> LOG.error("chunk store agent: {}", t.toString(), t), null,
-                new Loop());
+        this.runner = new AgentRunner(idle, ChunkStore::agentFailed, null, new Loop());
         AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-chunk-store").daemon().unstarted(r));
+    }
+
+    /** Agrona reports the agent's own orderly stop through the error handler too: not an error. */
+    private static void agentFailed(Throwable t) {
+        if (!(t instanceof AgentTerminationException)) {
+            LOG.error("chunk store agent: {}", t.toString(), t);
+        }
     }
 
     /** @return the meta volume size needed for a data volume of {@code dataSize} bytes */
