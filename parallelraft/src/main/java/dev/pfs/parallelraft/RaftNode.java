@@ -97,17 +97,17 @@ public final class RaftNode {
                 maxTerm = Math.max(maxTerm, e.term());
             }
         }
-        if (cfg.mode() == Mode.STRICT) {
+        pending = new PendingWrites(hard.commit());
+        long contiguous = log.contiguousFrom(log.firstIndex(), log.lastIndex());
+        if (cfg.mode() == Mode.STRICT && contiguous < log.lastIndex()) {
             // Readies persisted concurrently may leave holes after a crash; strict mode never
-            // acknowledged or counted an entry beyond its first hole, so it drops them.
-            long contiguous = log.contiguousFrom(log.firstIndex(), log.lastIndex());
-            log.truncateAfter(contiguous);
-            members.truncatedAfter(contiguous);
-            maxTerm = log.maxTerm();
+            // acknowledged or counted an entry beyond its first hole, so it drops them, on the
+            // caller's disk too (the first Ready truncates): kept there, a later write filling the
+            // hole would make them look like a contiguous log they never were.
+            truncate(contiguous);
         }
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
         applied.addPrefix(checkpoint);
-        pending = new PendingWrites(hard.commit());
         checkpointIndex = checkpoint;
         resetElectionTimer();
     }
