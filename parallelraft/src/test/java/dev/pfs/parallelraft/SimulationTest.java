@@ -53,9 +53,6 @@ class SimulationTest {
                     Simulation sim = new Simulation(seed, SimOptions.chaos(mode, seed % 2 == 0 ? 3 : 5));
                     sim.run();
                     long end = sim.servingLeader().node.lastIndex();
-                    for (SimReplica r : sim.members()) {
-                        assertThat(r.node.appliedPrefix()).as("seed %d node %d", seed, r.id).isEqualTo(end);
-                    }
                     CHANGES.addAndGet(sim.checker.committedMembershipChanges());
                     for (SimReplica r : sim.replicas) {
                         if (r != null) {
