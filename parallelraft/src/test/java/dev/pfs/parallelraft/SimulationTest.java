@@ -14,11 +14,11 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The chaos simulation over a fixed seed set, both modes, alternating 5- and 3-node groups. One
  * dynamic test per seed, each with a hard timeout, so the soak script can run any number.
- * Properties: {@code pfs.raft.seeds} (default 500), {@code pfs.raft.firstSeed} (default 1).
+ * Properties: {@code pfs.raft.seeds} (default 1000), {@code pfs.raft.firstSeed} (default 1).
  */
 class SimulationTest {
 
-    static final int SEEDS = Integer.getInteger("pfs.raft.seeds", 500);
+    static final int SEEDS = Integer.getInteger("pfs.raft.seeds", 1000);
     static final long FIRST = Long.getLong("pfs.raft.firstSeed", 1);
 
     private static final AtomicLong CHANGES = new AtomicLong();
