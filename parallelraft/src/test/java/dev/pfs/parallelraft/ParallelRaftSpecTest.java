@@ -29,10 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ParallelRaftSpecTest {
 
     private static String runTlc(Path work, String config, String... mode) throws IOException, InterruptedException {
-        return runTlc(work, "ParallelRaft.tla", config, mode);
+        return runSpec(work, "ParallelRaft.tla", config, mode);
     }
 
-    private static String runTlc(Path work, String spec, String config, String... mode)
+    private static String runSpec(Path work, String spec, String config, String... mode)
             throws IOException, InterruptedException {
         for (String f : List.of(spec, config)) {
             Files.copy(Path.of("spec", f), work.resolve(f));
@@ -85,7 +85,7 @@ class ParallelRaftSpecTest {
     @Test
     @Timeout(600)
     void strictRestartWithHolesKeepsCommittedEntriesInRandomBehaviours(@TempDir Path work) throws Exception {
-        String out = runTlc(work, "StrictRestart.tla", "StrictRestart.cfg", "-simulate", "num=3000", "-depth", "40");
+        String out = runSpec(work, "StrictRestart.tla", "StrictRestart.cfg", "-simulate", "num=3000", "-depth", "40");
         assertThat(out).contains("Finished in").doesNotContain("is violated").doesNotContain("Error:");
     }
 
