@@ -308,7 +308,9 @@ final class Leader {
     private RejectReason onStrictReject(Message m, Progress p) {
         long refused = m.logTerm();
         long acked = p.acked.prefix();
-        boolean answer = p.probePrev >= 0 ? refused == p.probePrev
+        // A gap report during a probe is news if the follower's log ends below the probe's previous
+        // index (it lost entries in a restart): the probe then waits in its reorder buffer forever.
+        boolean answer = p.probePrev >= 0 ? refused == p.probePrev || (refused == 0 && m.index() < p.probePrev)
                 : refused == 0 ? m.index() >= acked && m.index() + 1 < p.next : refused > acked;
         if (!answer) {
             return RejectReason.DUPLICATE;
