@@ -329,12 +329,14 @@ final class Simulation {
      */
     private void liveWrite() {
         SimReplica l = servingLeader();
-        // An operator shuts a removed server down: without pre-vote and check-quorum, one that never
-        // learnt of its removal keeps calling elections, which Raft does not promise to survive.
+        // An operator shuts a removed server down and its messages still on the way are lost: without
+        // pre-vote and check-quorum, one that never learnt of its removal keeps calling elections,
+        // which Raft does not promise to survive.
         for (int i = 1; i < replicas.length; i++) {
             if (replicas[i].up && !l.node.members().contains(i)) {
                 trace.add(now, "STOP removed " + i);
                 replicas[i].crash(rnd);
+                java.util.Arrays.fill(blocked[i], true);
             }
         }
         long before = messages;
