@@ -316,6 +316,11 @@ final class Leader {
             return RejectReason.DUPLICATE;
         }
         restartWindow(p, Math.max(acked + 1, Math.min(p.next, m.index() + 1)));
+        if (refused == 0 && p.probePrev < 0) {
+            // A gap report repeats every tick until the gap is filled: answer it with one APPEND
+            // that fills it, not a whole window per tick.
+            p.probePrev = p.next - 1;
+        }
         return RejectReason.NONE;
     }
 
