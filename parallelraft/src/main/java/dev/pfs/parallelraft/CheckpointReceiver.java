@@ -30,6 +30,9 @@ final class CheckpointReceiver {
             respond(m, 0);
             return RejectReason.DUPLICATE;
         }
+        if (n.pending.holdsCheckpointOtherThan(m.index())) {
+            return RejectReason.BUSY;
+        }
         if (m.index() != index) {
             if (m.commit() != 0) {
                 respond(m, 0);

@@ -45,7 +45,7 @@ final class FollowerAppender {
         }
         boolean gap = !reorder.isEmpty();
         if (gap && gapSeen) {
-            n.send(appendResp(n.leaderId, n.log.lastIndex(), true));
+            n.send(refusal(n.leaderId, n.log.lastIndex(), 0));
         }
         gapSeen = gap;
     }
@@ -79,7 +79,7 @@ final class FollowerAppender {
         if (n.cfg.mode() == Mode.STRICT && n.role == Role.FOLLOWER && n.leaderId != 0
                 && Math.min(matchIndex, durable) > ackSent) {
             ackSent = Math.min(matchIndex, durable);
-            msgs.add(appendResp(n.leaderId, ackSent, false));
+            msgs.add(appendResp(n.leaderId, ackSent, 0, false));
         }
         return msgs;
     }
@@ -138,11 +138,11 @@ final class FollowerAppender {
                 reorder.put(m.index(), m);
                 return RejectReason.NONE;
             }
-            n.send(appendResp(m.from(), n.log.lastIndex(), true));
+            n.send(refusal(m.from(), n.log.lastIndex(), m.index()));
             return RejectReason.NONE;
         }
         if (m.index() >= n.committed.prefix() && n.log.termAt(m.index()) != m.logTerm()) {
-            n.send(appendResp(m.from(), Math.min(m.index() - 1, n.log.lastIndex()), true));
+            n.send(refusal(m.from(), Math.min(m.index() - 1, n.log.lastIndex()), m.index()));
             return RejectReason.NONE;
         }
         boolean changed = false;
@@ -165,7 +165,7 @@ final class FollowerAppender {
         if (m.commit() > n.committed.prefix()) {
             n.committed.addPrefix(Math.min(m.commit(), lastNew));
         }
-        n.send(appendResp(m.from(), lastNew, false));
+        n.send(appendResp(m.from(), lastNew, 0, false));
         Message next = reorder.remove(n.log.lastIndex());
         reorder.headMap(n.log.lastIndex()).clear();
         if (next != null) {
@@ -174,9 +174,17 @@ final class FollowerAppender {
         return changed || m.entries().isEmpty() ? RejectReason.NONE : RejectReason.DUPLICATE;
     }
 
-    private Message appendResp(int to, long index, boolean reject) {
-        return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, 0, List.of(), n.committed.prefix(),
-                null, reject);
+    /**
+     * Strict mode: the APPEND with previous index {@code refused} does not fit (0: a gap report, not
+     * an answer to one APPEND); the leader may resend from {@code index + 1}.
+     */
+    private Message refusal(int to, long index, long refused) {
+        return appendResp(to, index, refused, true);
+    }
+
+    private Message appendResp(int to, long index, long refused, boolean reject) {
+        return new Message(MessageType.APPEND_RESP, n.id(), to, n.term, index, refused, List.of(),
+                n.committed.prefix(), null, reject);
     }
 
     /** Takes the leader's commit information and safe prefix; answers with this node's commit prefix. */

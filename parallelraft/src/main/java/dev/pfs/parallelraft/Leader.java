@@ -34,7 +34,6 @@ final class Leader {
         this.cfg = n.cfg;
         this.streamer = new CheckpointStreamer(n);
         this.mergeFrom = n.committed.prefix() + 1;
-        self.addPrefix(n.committed.prefix());
         syncPeers();
     }
 
@@ -57,9 +56,18 @@ final class Leader {
         return held && n.members.contains(n.id()) ? 1 : 0;
     }
 
+    /**
+     * Counts this node only for what it holds durably: the pruned prefix (its checkpoint covers
+     * it) and every entry whose write landed. Not its commit prefix: a follower learns entries are
+     * committed while its own write of them is still in flight, and in strict mode a crash then
+     * drops every entry above that hole at restart, durable or not, so counting the commit prefix
+     * would let this node count itself for later entries it does not keep.
+     */
     void start() {
-        for (long i = self.prefix() + 1; i <= n.log.lastIndex(); i++) {
-            if (n.log.get(i) != null && !n.pending.unstable.contains(i) && cfg.mode() == Mode.STRICT) {
+        self.addPrefix(n.log.firstIndex() - 1);
+        long upTo = cfg.mode() == Mode.STRICT ? n.log.lastIndex() : n.committed.prefix();
+        for (long i = n.log.firstIndex(); i <= upTo; i++) {
+            if (n.log.get(i) != null && !n.pending.unstable.contains(i)) {
                 self.add(i);
             }
         }
@@ -165,7 +173,8 @@ final class Leader {
                 streamer.send(pe.getKey(), p);
                 continue;
             }
-            while (!p.probe && p.inflight < cfg.maxInflight() && p.next <= n.log.lastIndex()) {
+            int window = p.probePrev >= 0 ? 1 : cfg.maxInflight();
+            while (!p.probe && p.inflight < window && p.next <= n.log.lastIndex()) {
                 if (!sendBatch(pe.getKey(), p)) {
                     break;
                 }
@@ -239,8 +248,7 @@ final class Leader {
             case CHECKPOINT_RESP -> {
                 if (streamer.onResponse(m, p) && ackPrefix(p, m.commit())) {
                     p.probe = false;
-                    p.next = p.acked.prefix() + 1;
-                    p.inflight = 0;
+                    restartWindow(p, p.acked.prefix() + 1);
                     maybeCommit();
                 }
                 yield RejectReason.NONE;
@@ -249,8 +257,7 @@ final class Leader {
                 ackPrefix(p, m.commit());
                 if (p.probe && merged) {
                     p.probe = false;
-                    p.next = p.acked.prefix() + 1;
-                    p.inflight = 0;
+                    restartWindow(p, p.acked.prefix() + 1);
                 }
                 yield RejectReason.NONE;
             }
@@ -262,14 +269,13 @@ final class Leader {
         if (m.reject() && cfg.mode() == Mode.PARALLEL) {
             return resendHoles(m, p);
         }
+        if (m.reject()) {
+            ackPrefix(p, m.commit());
+            return onStrictReject(m, p);
+        }
         p.inflight = Math.max(0, p.inflight - 1);
         boolean news = ackPrefix(p, m.commit());
         if (cfg.mode() == Mode.STRICT) {
-            if (m.reject()) {
-                p.next = Math.max(p.acked.prefix() + 1, Math.min(p.next, m.index() + 1));
-                p.inflight = 0;
-                return RejectReason.NONE;
-            }
             news |= ackPrefix(p, m.index());
         } else {
             long before = p.acked.prefix();
@@ -281,6 +287,7 @@ final class Leader {
             }
             if (p.acked.prefix() > before) {
                 p.stalledTicks = 0;
+                freeSlots(p);
             }
         }
         if (news) {
@@ -288,6 +295,44 @@ final class Leader {
         }
         maybeFinishTransfer();
         return news ? RejectReason.NONE : RejectReason.DUPLICATE;
+    }
+
+    /**
+     * Strict mode: the follower refused an APPEND ({@code logTerm} its previous index) or reports a
+     * gap ({@code logTerm} 0); {@code index} is where its log may match. Answered once per window:
+     * the leader sends one APPEND from there (a probe) and takes only the refusal of that probe as
+     * news until it is acknowledged. The other refusals of a window come from the same mismatch
+     * (or from earlier windows, overtaken), and answering each with a new window multiplies the
+     * APPENDs in flight by the window at every round trip.
+     */
+    private RejectReason onStrictReject(Message m, Progress p) {
+        long refused = m.logTerm();
+        long acked = p.acked.prefix();
+        // A gap report during a probe is news if the follower's log ends below the probe's previous
+        // index (it lost entries in a restart): the probe then waits in its reorder buffer forever.
+        boolean answer = p.probePrev >= 0 ? refused == p.probePrev || (refused == 0 && m.index() < p.probePrev)
+                : refused == 0 ? m.index() >= acked && m.index() + 1 < p.next : refused > acked;
+        if (!answer) {
+            return RejectReason.DUPLICATE;
+        }
+        restartWindow(p, Math.max(acked + 1, Math.min(p.next, m.index() + 1)));
+        if (refused == 0 && p.probePrev < 0) {
+            // A gap report repeats every tick until the gap is filled: answer it with one APPEND
+            // that fills it, not a whole window per tick.
+            p.probePrev = p.next - 1;
+        }
+        return RejectReason.NONE;
+    }
+
+    /**
+     * Sends from {@code next} again, as a fresh window: every slot free; a probe of one APPEND
+     * when the follower's log is not yet known to match just below {@code next}.
+     */
+    private void restartWindow(Progress p, long next) {
+        p.next = next;
+        p.inflight = 0;
+        p.stalledTicks = 0;
+        p.probePrev = next - 1 > p.acked.prefix() ? next - 1 : -1;
     }
 
     /** Fast catch-up: the follower named holes (from look-behind buffers); send exactly those entries. */
@@ -324,7 +369,23 @@ final class Leader {
         p.acked.addPrefix(capped);
         p.next = Math.max(p.next, p.acked.prefix() + 1);
         p.stalledTicks = 0;
+        freeSlots(p);
         return true;
+    }
+
+    /**
+     * Every APPEND sent to {@code p} is answered once its acknowledged prefix reaches
+     * {@code next - 1}, whatever told the leader (an APPEND_RESP, the commit prefix in any
+     * answer, a merge report): the slots of APPENDs or answers that were lost are free again, and
+     * the follower's log is known to match, so a probe is over.
+     */
+    private static void freeSlots(Progress p) {
+        if (p.acked.prefix() >= p.next - 1) {
+            p.inflight = 0;
+        }
+        if (p.acked.prefix() >= p.probePrev) {
+            p.probePrev = -1;
+        }
     }
 
     void persisted(List<Entry> entries) {
@@ -404,10 +465,11 @@ final class Leader {
         }
         for (Progress p : peers.values()) {
             streamer.tick(p);
-            if (p.next > p.acked.prefix() + 1 && ++p.stalledTicks >= 2 * cfg.heartbeatTicks() + 2) {
-                p.stalledTicks = 0;
-                p.inflight = 0;
-                p.next = p.acked.prefix() + 1;
+            // Nothing acknowledged for a while with APPENDs outstanding: they or their answers
+            // were lost; send again from the acknowledged prefix (or the probe again).
+            if ((p.inflight > 0 || p.next > p.acked.prefix() + 1)
+                    && ++p.stalledTicks >= 2 * cfg.heartbeatTicks() + 2) {
+                restartWindow(p, p.probePrev >= 0 ? p.probePrev + 1 : p.acked.prefix() + 1);
             }
         }
         if (transferTarget != 0 && ++transferTicks >= cfg.electionTicks()) {

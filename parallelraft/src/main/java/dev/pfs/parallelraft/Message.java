@@ -11,7 +11,9 @@ import java.util.List;
  *       index wanted; APPEND_RESP (strict) the follower's contiguous last index.</li>
  *   <li>{@code logTerm}: APPEND (strict) previous entry's term; VOTE/PRE_VOTE last entry term;
  *       HEARTBEAT the prefix every member reported committed (the receiver may prune up to it);
- *       MERGE_RESP the reporter's compaction point (its log holds nothing at or below it).</li>
+ *       MERGE_RESP the reporter's compaction point (its log holds nothing at or below it);
+ *       APPEND_RESP (strict, refused) the previous index of the APPEND refused, 0 for a report of
+ *       a gap in what arrived.</li>
  *   <li>{@code commit}: from the leader, the commit prefix this follower may trust; from a
  *       follower or a candidate (VOTE/PRE_VOTE), its own known-committed prefix.</li>
  *   <li>{@code indices}: APPEND/HEARTBEAT (parallel) committed indices above {@code commit};

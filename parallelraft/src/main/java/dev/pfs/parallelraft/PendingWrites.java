@@ -28,6 +28,13 @@ final class PendingWrites {
      * a vote, a reported commit prefix), and a later hard state supersedes the earlier ones.
      */
     private int hardStatesInFlight;
+    /**
+     * Readies handed out that truncate or carry a checkpoint, not yet advanced. The caller starts
+     * later Readies' writes after such a one, but a later Ready with messages only would send them
+     * at once: an answer relying on the truncation or the pieces (a CHECKPOINT_RESP acknowledging
+     * them, a commit prefix an install raised) must wait until it is durable.
+     */
+    private int barriersInFlight;
 
     PendingWrites(long hardCommit) {
         this.hardCommit = hardCommit;
@@ -48,6 +55,15 @@ final class PendingWrites {
 
     void received(CheckpointPiece piece) {
         pieces.add(piece);
+    }
+
+    /**
+     * @return whether the next Ready already carries the install of a checkpoint, or pieces of one
+     *         other than {@code index}: a Ready carries the pieces of one checkpoint, and installs
+     *         only that one
+     */
+    boolean holdsCheckpointOtherThan(long index) {
+        return install >= 0 || (!pieces.isEmpty() && pieces.get(0).index() != index);
     }
 
     /** A checkpoint at {@code index} replaces the log up to it. */
@@ -71,7 +87,7 @@ final class PendingWrites {
         // The last hard state handed out may cover entries written with it, in the same Ready. While
         // that Ready is in flight no hard state may follow (its commit could neither shrink nor cover
         // those entries), nor any message (it may rely on a hard state): they wait for the next call.
-        if (hardCommit <= durable) {
+        if (barriersInFlight == 0 && hardCommit <= durable) {
             long commit = Math.max(hardCommit, Math.min(n.committed.prefix(), durable));
             msgs = InFlightWrites.capCommits(n.appender.bound(n.out, durable), commit);
             n.out.clear();
@@ -84,12 +100,19 @@ final class PendingWrites {
             }
         }
         Ready rd = new Ready(hs, truncateAfter, List.copyOf(toPersist), msgs, apply, List.copyOf(pieces), install);
+        if (barrier) {
+            barriersInFlight++;
+        }
         inFlight.handedOut(toPersist, n.log);
         truncateAfter = -1;
         toPersist.clear();
         pieces.clear();
         install = -1;
         return rd;
+    }
+
+    private static boolean isBarrier(Ready rd) {
+        return rd.truncateAfter() >= 0 || rd.installCheckpoint() >= 0 || !rd.checkpointPieces().isEmpty();
     }
 
     /** The caller confirmed {@code rd} durable. */
@@ -102,6 +125,9 @@ final class PendingWrites {
         inFlight.landed(rd.entries());
         if (rd.hardState() != null && hardStatesInFlight > 0) {
             hardStatesInFlight--;
+        }
+        if (isBarrier(rd) && barriersInFlight > 0) {
+            barriersInFlight--;
         }
     }
 }

@@ -9,6 +9,11 @@ final class Progress {
     long next;
     /** APPEND messages sent and not yet answered. */
     int inflight;
+    /**
+     * Strict mode, after a refused APPEND: the previous index of the one APPEND sent to find where
+     * the logs match (only its refusal is news), or -1 while replicating with the whole window.
+     */
+    long probePrev = -1;
     /** Waiting for a heartbeat answer before sending entries (after election or a reset). */
     boolean probe = true;
     /** Heard from since the last check-quorum round. */

@@ -60,7 +60,8 @@ public final class RaftNode {
      *
      * @param cfg     settings
      * @param hard    persisted term and vote
-     * @param entries persisted entries, any order (strict mode ignores those above a hole)
+     * @param entries persisted entries, any order (strict mode drops those above a hole, and its
+     *                first Ready truncates them)
      */
     public RaftNode(RaftConfig cfg, HardState hard, List<Entry> entries) {
         this(cfg, hard, entries, hard.compactIndex());
@@ -72,7 +73,8 @@ public final class RaftNode {
      * @param cfg        settings
      * @param hard       persisted hard state (term, vote, commit prefix, compaction point)
      * @param entries    persisted entries, any order; those up to the compaction point (and, in
-     *                   strict mode, those above a hole) are ignored
+     *                   strict mode, those above a hole) are ignored; strict mode's first Ready
+     *                   then truncates those above the hole on the caller's disk
      * @param checkpoint index the caller's restored checkpoint covers (its applied state), at least
      *                   {@code hard.compactIndex()}; entries above it are applied again
      */
@@ -97,17 +99,17 @@ public final class RaftNode {
                 maxTerm = Math.max(maxTerm, e.term());
             }
         }
-        if (cfg.mode() == Mode.STRICT) {
+        pending = new PendingWrites(hard.commit());
+        long contiguous = log.contiguousFrom(log.firstIndex(), log.lastIndex());
+        if (cfg.mode() == Mode.STRICT && contiguous < log.lastIndex()) {
             // Readies persisted concurrently may leave holes after a crash; strict mode never
-            // acknowledged or counted an entry beyond its first hole, so it drops them.
-            long contiguous = log.contiguousFrom(log.firstIndex(), log.lastIndex());
-            log.truncateAfter(contiguous);
-            members.truncatedAfter(contiguous);
-            maxTerm = log.maxTerm();
+            // acknowledged or counted an entry beyond its first hole, so it drops them, on the
+            // caller's disk too (the first Ready truncates): kept there, a later write filling the
+            // hole would make them look like a contiguous log they never were.
+            truncate(contiguous);
         }
         committed.addPrefix(Math.max(hard.commit(), checkpoint));
         applied.addPrefix(checkpoint);
-        pending = new PendingWrites(hard.commit());
         checkpointIndex = checkpoint;
         resetElectionTimer();
     }

@@ -36,8 +36,19 @@ import java.util.List;
  * {@code advance}); a reported commit prefix and the hard state's {@code commit} never cover an
  * entry still in flight in an earlier Ready; while a hard state is in flight, a Ready with messages
  * repeats the current one, and while one names an entry of its own Ready committed, later Readies
- * carry neither a hard state nor messages; a leader counts itself only for entries confirmed
- * through {@code advance}; {@link RaftNode#checkpointed} refuses an index with a write in flight.
+ * carry neither a hard state nor messages; while a Ready that truncates, carries checkpoint pieces
+ * or installs a checkpoint is in flight, later Readies carry neither either (a message-only Ready
+ * would leave at once, before what it answers is durable); a leader counts itself only for entries
+ * it holds durably (confirmed through {@code advance}, or found on disk at restart), never for its
+ * commit prefix; {@link RaftNode#checkpointed} refuses an index with a write in flight.
+ *
+ * <p>Shape: a Ready carries the pieces of at most one checkpoint, in offset order, a piece at
+ * offset 0 starting it anew; {@link #installCheckpoint}, when not negative, names that checkpoint
+ * and its last piece is among {@link #checkpointPieces} (a piece of another checkpoint arriving
+ * meanwhile is refused as {@link RejectReason#BUSY} and sent again by the leader). The first Ready
+ * of a strict node restarted from entries with a hole carries {@link #truncateAfter} = the last
+ * index before the hole: the entries above it were never acknowledged or counted, and must go from
+ * the caller's disk too before anything is written over the hole.
  *
  * @param hardState     term, vote, commit prefix and compaction point to persist, or null if unchanged
  * @param truncateAfter drop persisted entries above this index first; -1 for none

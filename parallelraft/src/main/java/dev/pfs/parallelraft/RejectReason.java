@@ -14,6 +14,12 @@ public enum RejectReason {
     INVALID_LBA,
     /** The message repeats one already handled; answered again, nothing changed. */
     DUPLICATE,
+    /**
+     * A checkpoint piece arrived while the pieces or the install of another checkpoint wait for
+     * the next Ready (a Ready carries one checkpoint); not answered, nothing changed: the leader
+     * sends it again.
+     */
+    BUSY,
     /** A proposal reached a node that is not a leader ready to accept it. */
     NOT_LEADER,
     /** A proposal arrived while leadership is being transferred. */

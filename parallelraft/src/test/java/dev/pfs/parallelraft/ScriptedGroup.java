@@ -111,31 +111,44 @@ final class ScriptedGroup {
         }
         RaftNode n = nodes.get(id);
         for (Ready rd = n.ready(); !rd.isEmpty(); rd = n.ready()) {
-            TreeMap<Long, Entry> disk = disks.get(id);
-            for (CheckpointPiece p : rd.checkpointPieces()) {
-                if (p.offset() == 0) {
-                    received.put(id, new java.io.ByteArrayOutputStream());
-                }
-                received.get(id).writeBytes(p.data());
-            }
-            if (rd.installCheckpoint() >= 0) {
-                installed.put(id, rd.installCheckpoint());
-                checkpointAt.put(id, rd.installCheckpoint());
-            }
-            if (rd.truncateAfter() >= 0) {
-                disk.tailMap(rd.truncateAfter(), false).clear();
-            }
-            for (Entry e : rd.entries()) {
-                disk.put(e.index(), e);
-            }
-            if (rd.hardState() != null) {
-                hard.put(id, rd.hardState());
-                disk.headMap(rd.hardState().compactIndex(), true).clear();
-            }
-            inflight.addAll(rd.messages());
-            applied.get(id).addAll(rd.toApply());
-            n.advance(rd);
+            land(id, rd);
         }
+    }
+
+    /**
+     * Hands out node {@code id}'s next Ready without doing it: the test keeps it in flight (its
+     * writes not yet durable) and lands it later, or never (a crash loses it).
+     */
+    Ready take(int id) {
+        return nodes.get(id).ready();
+    }
+
+    /** Does all of {@code rd} for node {@code id}: persists it, queues its messages, applies, advances. */
+    void land(int id, Ready rd) {
+        TreeMap<Long, Entry> disk = disks.get(id);
+        for (CheckpointPiece p : rd.checkpointPieces()) {
+            if (p.offset() == 0) {
+                received.put(id, new java.io.ByteArrayOutputStream());
+            }
+            received.get(id).writeBytes(p.data());
+        }
+        if (rd.installCheckpoint() >= 0) {
+            installed.put(id, rd.installCheckpoint());
+            checkpointAt.put(id, rd.installCheckpoint());
+        }
+        if (rd.truncateAfter() >= 0) {
+            disk.tailMap(rd.truncateAfter(), false).clear();
+        }
+        for (Entry e : rd.entries()) {
+            disk.put(e.index(), e);
+        }
+        if (rd.hardState() != null) {
+            hard.put(id, rd.hardState());
+            disk.headMap(rd.hardState().compactIndex(), true).clear();
+        }
+        inflight.addAll(rd.messages());
+        applied.get(id).addAll(rd.toApply());
+        nodes.get(id).advance(rd);
     }
 
     /** Delivers, in send order, every in-flight message matching {@code which} (also those it causes). */

@@ -25,6 +25,10 @@ final class SimChecker {
     private final Map<Long, Long> ackedAt = new HashMap<>();
     /** Acknowledged writes: index → entry. */
     private final Map<Long, Entry> ackedEntries = new HashMap<>();
+    /** Per node, the last term in which it was checked to lead with every committed entry. */
+    private final Map<Integer, Long> completeIn = new HashMap<>();
+    /** ParallelRaft: indices above the commit prefix checked per node and event. */
+    private static final int ABOVE_PREFIX = 32;
 
     SimChecker(Simulation sim) {
         this.sim = sim;
@@ -51,7 +55,79 @@ final class SimChecker {
                 agree(r, n.entry(j), j);
             }
             r.checkedCommit = Math.max(r.checkedCommit, n.commitPrefix());
+            for (long j = n.commitPrefix() + 1; j <= Math.min(n.lastIndex(), n.commitPrefix() + ABOVE_PREFIX); j++) {
+                Entry e = n.entry(j);
+                if (e != null && n.committedAs(j, e.originTerm())) {
+                    agree(r, e, j);
+                }
+            }
+            leaderComplete(r);
         }
+    }
+
+    /**
+     * Leader completeness: a leader (ParallelRaft: once its merge stage is done) holds every entry
+     * committed so far that it has not pruned. Checked once per node and term.
+     */
+    private void leaderComplete(SimReplica r) {
+        RaftNode n = r.node;
+        boolean leads = n.role() == Role.LEADER && (n.readyToServe() || r.cfg.mode() == Mode.STRICT);
+        if (!leads || completeIn.getOrDefault(r.id, -1L) == n.term()) {
+            return;
+        }
+        completeIn.put(r.id, n.term());
+        for (Entry c : committed.tailMap(n.firstIndex(), true).values()) {
+            Entry e = n.entry(c.index());
+            if (e == null || !e.sameOrigin(c)) {
+                throw new SimFailure("leader " + n.id() + " of term " + n.term() + " lacks committed " + c + ": holds "
+                        + e);
+            }
+        }
+    }
+
+    /**
+     * A message leaves only once what it promises is durable on its sender's disk: its term (and a
+     * vote it grants), the commit prefix it reports, the entries it acknowledges, the checkpoint
+     * bytes it asks past.
+     */
+    void promiseDurable(SimReplica r, Message m) {
+        HardState hs = r.hard;
+        boolean preVote = m.type() == MessageType.PRE_VOTE || m.type() == MessageType.PRE_VOTE_RESP;
+        if (!preVote && hs.term() < m.term()) {
+            fail(r, m, "term " + m.term() + " not durable (disk: " + hs.term() + ")");
+        }
+        // A later term on disk also makes the grant safe: this node never votes in the earlier one again.
+        if (m.type() == MessageType.VOTE_RESP && !m.reject() && hs.term() == m.term() && hs.votedFor() != m.to()) {
+            fail(r, m, "vote not durable (disk: term " + hs.term() + " vote " + hs.votedFor() + ")");
+        }
+        boolean reply = m.type() == MessageType.APPEND_RESP || m.type() == MessageType.HEARTBEAT_RESP
+                || m.type() == MessageType.MERGE_RESP || m.type() == MessageType.CHECKPOINT_RESP;
+        long base = Math.max(hs.compactIndex(), r.checkpointIndex);
+        if (reply && m.commit() > Math.max(hs.commit(), base)) {
+            fail(r, m, "commit prefix " + m.commit() + " not durable (disk: " + hs.commit() + ")");
+        }
+        if (m.type() == MessageType.APPEND_RESP && !m.reject()) {
+            if (r.cfg.mode() == Mode.STRICT) {
+                for (long i = Math.max(base + 1, m.index() - 256); i <= m.index(); i++) {
+                    if (!r.disk.containsKey(i)) {
+                        fail(r, m, "acknowledges a prefix up to " + m.index() + " with " + i + " not on disk");
+                    }
+                }
+            }
+            for (long x : m.indices()) {
+                if (x > base && !r.disk.containsKey(x)) {
+                    fail(r, m, "acknowledges " + x + ", not on disk");
+                }
+            }
+        }
+        if (m.type() == MessageType.CHECKPOINT_RESP && m.commit() < m.index() && m.logTerm() > 0
+                && r.received(m.index()) < m.logTerm()) {
+            fail(r, m, "asks for byte " + m.logTerm() + " with " + r.received(m.index()) + " durable");
+        }
+    }
+
+    private static void fail(SimReplica r, Message m, String why) {
+        throw new SimFailure("node " + r.id + " sends " + m + ": " + why);
     }
 
     private void agree(SimReplica r, Entry e, long index) {

@@ -28,13 +28,25 @@ final class SimReplica implements CheckpointReader {
 
     /** Readies of this incarnation handed out so far: a Ready's sequence number orders its writes. */
     long readySeq;
-    /** Readies being written now. */
-    int writing;
-    /** A Ready that runs alone is being written: no other Ready starts until it lands. */
-    boolean exclusive;
-    /** A Ready that runs alone, waiting for the earlier ones to land, with its sequence number. */
-    Ready barrier;
-    long barrierSeq;
+
+    /** A Ready handed out and not yet advanced: waiting for its turn, being written, or landed. */
+    static final class Outstanding {
+        final Ready rd;
+        final long seq;
+        final boolean barrier;
+        boolean writing;
+
+        Outstanding(Ready rd, long seq) {
+            this.rd = rd;
+            this.seq = seq;
+            this.barrier = runsAlone(rd);
+        }
+    }
+
+    /** Readies handed out and not landed, in Ready order. */
+    final List<Outstanding> outstanding = new ArrayList<>();
+    /** Readies whose committed entries wait to be applied, in Ready order. */
+    final List<Outstanding> applyQueue = new ArrayList<>();
 
     /** What survives a crash. */
     HardState hard = HardState.EMPTY;
@@ -70,6 +82,8 @@ final class SimReplica implements CheckpointReader {
     /** A checkpoint being received from a leader (durable pieces so far), and its index. */
     private ByteArrayOutputStream incoming = new ByteArrayOutputStream();
     private long incomingIndex = -1;
+    /** Per checkpoint, the most of it ever durably received. */
+    private final Map<Long, Long> receivedBytes = new HashMap<>();
     /** Pieces this replica received, and checkpoints it installed. */
     int piecesReceived;
     int installs;
@@ -126,7 +140,50 @@ final class SimReplica implements CheckpointReader {
 
     /** @return whether a Ready is being written or waits to be */
     boolean busy() {
-        return writing > 0 || barrier != null;
+        return !outstanding.isEmpty();
+    }
+
+    /**
+     * @return whether {@code o} may start writing under {@link Ready}'s rules: a Ready that runs
+     *         alone once every earlier one landed; any other once no earlier one that runs alone
+     *         is still outstanding
+     */
+    boolean mayStart(Outstanding o) {
+        for (Outstanding e : outstanding) {
+            if (e == o) {
+                return true;
+            }
+            if (o.barrier || e.barrier) {
+                return false;
+            }
+        }
+        throw new IllegalStateException("not outstanding");
+    }
+
+    /**
+     * A crash: each Ready being written keeps some of its entries (a Ready that runs alone: all
+     * of it or nothing), and its hard state only with all of its entries; the rest is lost.
+     */
+    void crashLanding(java.util.Random rnd) {
+        for (Outstanding o : outstanding) {
+            if (!o.writing) {
+                continue;
+            }
+            if (o.barrier) {
+                if (rnd.nextBoolean()) {
+                    persist(o.rd, o.seq);
+                }
+                continue;
+            }
+            List<Entry> kept = new ArrayList<>();
+            for (Entry e : o.rd.entries()) {
+                if (rnd.nextBoolean()) {
+                    kept.add(e);
+                }
+            }
+            HardState hs = kept.size() == o.rd.entries().size() ? o.rd.hardState() : null;
+            persist(new Ready(hs, -1, kept, List.of(), List.of(), List.of(), -1), o.seq);
+        }
     }
 
     /** @return whether {@code rd} must run alone: it truncates, or carries a checkpoint */
@@ -136,6 +193,7 @@ final class SimReplica implements CheckpointReader {
 
     /** Ready number {@code seq} landed on disk: what it wrote survives a crash from now on. */
     void persist(Ready rd, long seq) {
+        checkShape(rd);
         for (CheckpointPiece piece : rd.checkpointPieces()) {
             if (piece.offset() == 0) {
                 incoming = new ByteArrayOutputStream();
@@ -146,6 +204,7 @@ final class SimReplica implements CheckpointReader {
                         + " while holding " + incomingIndex + "@" + incoming.size());
             }
             incoming.writeBytes(piece.data());
+            receivedBytes.merge(piece.index(), (long) incoming.size(), Math::max);
             piecesReceived++;
         }
         if (rd.installCheckpoint() >= 0) {
@@ -167,6 +226,21 @@ final class SimReplica implements CheckpointReader {
             hardSeq = seq;
             disk.headMap(hard.compactIndex(), true).clear();
             writtenBy.headMap(hard.compactIndex(), true).clear();
+        }
+    }
+
+    /** The shape Ready's Javadoc promises: the pieces of one checkpoint, installing only that one. */
+    private void checkShape(Ready rd) {
+        long index = rd.checkpointPieces().isEmpty() ? rd.installCheckpoint() : rd.checkpointPieces().get(0).index();
+        for (CheckpointPiece piece : rd.checkpointPieces()) {
+            if (piece.index() != index) {
+                throw new SimFailure("node " + id + ": one Ready carries pieces of checkpoints " + index + " and "
+                        + piece.index());
+            }
+        }
+        if (rd.installCheckpoint() >= 0 && rd.installCheckpoint() != index) {
+            throw new SimFailure("node " + id + ": a Ready installs " + rd.installCheckpoint() + " but carries "
+                    + index);
         }
     }
 
@@ -202,16 +276,21 @@ final class SimReplica implements CheckpointReader {
         }
     }
 
-    void crash() {
+    void crash(java.util.Random rnd) {
         up = false;
+        crashLanding(rnd);
         dropOutstanding();
+    }
+
+    /** @return how many bytes of checkpoint {@code index} were durably received (since dropped or not), or -1 */
+    long received(long index) {
+        return receivedBytes.getOrDefault(index, -1L);
     }
 
     /** Forgets the Readies being written: they never land. */
     private void dropOutstanding() {
-        writing = 0;
-        exclusive = false;
-        barrier = null;
+        outstanding.clear();
+        applyQueue.clear();
         incarnation++;
     }
 
