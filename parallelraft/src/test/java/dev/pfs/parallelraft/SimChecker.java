@@ -193,6 +193,22 @@ final class SimChecker {
         return true;
     }
 
+    /**
+     * @return whether {@code id} was a member (initially, or in a committed configuration) and the
+     *     newest committed configuration no longer names it
+     */
+    boolean removed(int id, boolean initialMember) {
+        boolean was = initialMember;
+        List<Integer> newest = null;
+        for (Entry e : committed.values()) {
+            if (e.kind() == EntryKind.CONFIG) {
+                newest = e.members();
+                was |= newest.contains(id);
+            }
+        }
+        return was && newest != null && !newest.contains(id);
+    }
+
     /** @return membership changes in the committed log observed */
     long committedMembershipChanges() {
         return committed.values().stream().filter(e -> e.kind() == EntryKind.CONFIG).count();
