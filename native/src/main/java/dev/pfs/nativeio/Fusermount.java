@@ -2,13 +2,9 @@ package dev.pfs.nativeio;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,28 +27,17 @@ public final class Fusermount {
     private static final int SCM_RIGHTS = 1;
     private static final int CMSG_SPACE_ONE_FD = 24;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final StructLayout STATE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            STATE_LAYOUT.varHandle(StructLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-    private static final MethodHandle SOCKETPAIR = downcall("socketpair", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+    private static final MethodHandle SOCKETPAIR = Libc.downcall("socketpair", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    private static final MethodHandle POSIX_SPAWNP = downcall("posix_spawnp", FunctionDescriptor.of(
+    private static final MethodHandle POSIX_SPAWNP = Libc.downcall("posix_spawnp", FunctionDescriptor.of(
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-    private static final MethodHandle WAITPID = downcall("waitpid", FunctionDescriptor.of(ValueLayout.JAVA_INT,
+    private static final MethodHandle WAITPID = Libc.downcall("waitpid", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle RECVMSG = downcall("recvmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+    private static final MethodHandle RECVMSG = Libc.downcall("recvmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
     private Fusermount() {
-    }
-
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(LIBC.find(name).orElseThrow(
-                () -> new UnsatisfiedLinkError("libc has no " + name)), descriptor, CAPTURE_ERRNO);
     }
 
     /**
@@ -64,10 +49,10 @@ public final class Fusermount {
      */
     public static int mount(String mountPoint, String options) throws NativeIoException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(STATE_LAYOUT);
+            MemorySegment state = Libc.allocateState(arena);
             MemorySegment sv = arena.allocate(ValueLayout.JAVA_INT, 2);
             if ((int) SOCKETPAIR.invokeExact(state, AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
-                throw new NativeIoException("socketpair", errno(state));
+                throw new NativeIoException("socketpair", Libc.errno(state));
             }
             int ours = sv.getAtIndex(ValueLayout.JAVA_INT, 0);
             int theirs = sv.getAtIndex(ValueLayout.JAVA_INT, 1);
@@ -139,15 +124,11 @@ public final class Fusermount {
         long n;
         do {
             n = (long) RECVMSG.invokeExact(state, socket, msg, 0);
-        } while (n < 0 && errno(state) == NativeIoException.EINTR);
+        } while (n < 0 && Libc.errno(state) == NativeIoException.EINTR);
         if (n <= 0 || msg.get(ValueLayout.JAVA_LONG, 40) < 20
                 || control.get(ValueLayout.JAVA_INT, 8) != SOL_SOCKET || control.get(ValueLayout.JAVA_INT, 12) != SCM_RIGHTS) {
             return -1;
         }
         return control.get(ValueLayout.JAVA_INT, 16);
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
     }
 }

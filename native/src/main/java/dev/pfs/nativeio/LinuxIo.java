@@ -5,10 +5,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 /**
  * Linux file calls through FFM, for what {@link java.nio.channels.FileChannel} cannot do:
@@ -39,49 +37,37 @@ public final class LinuxIo {
     /** lseek whence: the next offset at or after the given one inside a hole (or the end). */
     public static final int SEEK_HOLE = 4;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CALL_STATE.varHandle(StructLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPEN = downcall("open",
+    private static final MethodHandle OPEN = Libc.downcall("open",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = downcall("close",
+    private static final MethodHandle CLOSE = Libc.downcall("close",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle PREAD = downcall("pread64",
+    private static final MethodHandle PREAD = Libc.downcall("pread64",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    private static final MethodHandle PWRITE = downcall("pwrite64",
+    private static final MethodHandle PWRITE = Libc.downcall("pwrite64",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    private static final MethodHandle FDATASYNC = downcall("fdatasync",
+    private static final MethodHandle FDATASYNC = Libc.downcall("fdatasync",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle FSYNC = downcall("fsync",
+    private static final MethodHandle FSYNC = Libc.downcall("fsync",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle FALLOCATE = downcall("fallocate64",
+    private static final MethodHandle FALLOCATE = Libc.downcall("fallocate64",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                     ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
-    private static final MethodHandle FTRUNCATE = downcall("ftruncate64",
+    private static final MethodHandle FTRUNCATE = Libc.downcall("ftruncate64",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-    private static final MethodHandle LSEEK = downcall("lseek64",
+    private static final MethodHandle LSEEK = Libc.downcall("lseek64",
             FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LIBC.find("strerror").orElseThrow(),
+    private static final MethodHandle STRERROR = Libc.plain("strerror",
             FunctionDescriptor.of(ValueLayout.ADDRESS.withTargetLayout(
                     java.lang.foreign.MemoryLayout.sequenceLayout(256, ValueLayout.JAVA_BYTE)),
                     ValueLayout.JAVA_INT));
 
     private LinuxIo() {
-    }
-
-    private static MethodHandle downcall(String name, FunctionDescriptor descriptor) {
-        MemorySegment symbol = LIBC.find(name)
-                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
     }
 
     /**
@@ -103,7 +89,7 @@ public final class LinuxIo {
                 if (fd >= 0) {
                     return fd;
                 }
-                int errno = errno(state);
+                int errno = Libc.errno(state);
                 if (errno != NativeIoException.EINTR) {
                     throw new NativeIoException("open " + path, errno);
                 }
@@ -120,8 +106,8 @@ public final class LinuxIo {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int rc = (int) CLOSE.invokeExact(state, fd);
-            if (rc != 0 && errno(state) != NativeIoException.EINTR) {
-                throw new NativeIoException("close", errno(state));
+            if (rc != 0 && Libc.errno(state) != NativeIoException.EINTR) {
+                throw new NativeIoException("close", Libc.errno(state));
             }
         } catch (NativeIoException e) {
             throw e;
@@ -152,7 +138,7 @@ public final class LinuxIo {
             while (done < length) {
                 long n = (long) call.invokeExact(state, fd, buf.asSlice(done), length - done, offset + done);
                 if (n < 0) {
-                    int errno = errno(state);
+                    int errno = Libc.errno(state);
                     if (errno == NativeIoException.EINTR) {
                         continue;
                     }
@@ -190,7 +176,7 @@ public final class LinuxIo {
                 if (rc == 0) {
                     return;
                 }
-                int errno = errno(state);
+                int errno = Libc.errno(state);
                 if (errno != NativeIoException.EINTR) {
                     throw new NativeIoException(name, errno);
                 }
@@ -211,7 +197,7 @@ public final class LinuxIo {
                 if (rc == 0) {
                     return;
                 }
-                int errno = errno(state);
+                int errno = Libc.errno(state);
                 if (errno != NativeIoException.EINTR) {
                     throw new NativeIoException("fallocate mode " + mode + " at offset " + offset
                             + " length " + length, errno);
@@ -230,7 +216,7 @@ public final class LinuxIo {
             MemorySegment state = arena.allocate(CALL_STATE);
             int rc = (int) FTRUNCATE.invokeExact(state, fd, length);
             if (rc != 0) {
-                throw new NativeIoException("ftruncate to " + length, errno(state));
+                throw new NativeIoException("ftruncate to " + length, Libc.errno(state));
             }
         } catch (NativeIoException e) {
             throw e;
@@ -251,7 +237,7 @@ public final class LinuxIo {
             MemorySegment state = arena.allocate(CALL_STATE);
             long rc = (long) LSEEK.invokeExact(state, fd, offset, whence);
             if (rc < 0) {
-                throw new NativeIoException("lseek to " + offset + " whence " + whence, errno(state));
+                throw new NativeIoException("lseek to " + offset + " whence " + whence, Libc.errno(state));
             }
             return rc;
         } catch (NativeIoException e) {
@@ -269,9 +255,5 @@ public final class LinuxIo {
         } catch (Throwable t) {
             return "errno " + errno;
         }
-    }
-
-    private static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
     }
 }
