@@ -25,7 +25,15 @@ if expect.startswith("nlink="):
             sys.exit(f"nlink still {os.stat(path).st_nlink} after {deadline}s")
         time.sleep(0.05)
 want = expect.encode()
-fd = os.open(path, os.O_RDONLY)
+# The RO mount sees a file the RW mount just made only after its next journal poll.
+while True:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        break
+    except FileNotFoundError:
+        if time.monotonic() - start > deadline:
+            sys.exit(f"{path} still missing after {deadline}s")
+        time.sleep(0.05)
 seen_open = seen_new = None
 while seen_open is None or seen_new is None:
     now = time.monotonic() - start
