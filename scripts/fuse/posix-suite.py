@@ -15,6 +15,10 @@ import stat
 import sys
 
 libc = ctypes.CDLL(None, use_errno=True)
+libc.getxattr.restype = ctypes.c_ssize_t
+libc.getxattr.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
+libc.listxattr.restype = ctypes.c_ssize_t
+libc.listxattr.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t]
 AT_FDCWD = -100
 RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
 
@@ -44,6 +48,21 @@ def renameat2(a, b, flags):
     if libc.renameat2(AT_FDCWD, a.encode(), AT_FDCWD, b.encode(), flags) != 0:
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
+
+
+def xattr_size(path, name=None, size=0):
+    """getxattr(2) / listxattr(2) into a buffer of size bytes (0: the size probe)."""
+    buf = ctypes.create_string_buffer(max(size, 1))
+    n = (libc.getxattr(path.encode(), name.encode(), buf if size else None, size) if name
+         else libc.listxattr(path.encode(), buf if size else None, size))
+    if n < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return n
+
+
+def xattrs(path):
+    return sorted(os.listxattr(path, follow_symlinks=False))
 
 
 def write(path, data, mode=0o644):
@@ -225,3 +244,64 @@ check("fsync-dir", lambda: (fd := os.open(".", os.O_RDONLY), os.fsync(fd), os.cl
 check("ioctl-enotty", lambda: (fd := os.open("sk", os.O_RDONLY), __import__("fcntl").ioctl(fd, 0x5401, b"\0" * 64))[1])
 check("flock", lambda: (fd := os.open("sk", os.O_RDONLY), __import__("fcntl").flock(fd, 6), os.close(fd))[1])
 check("statvfs-namemax", lambda: os.statvfs(".").f_namemax)
+
+# --- extended attributes
+check("xattr-set-get", lambda: (write("x1", b"x"), os.setxattr("x1", "user.a", b"alpha"), os.getxattr("x1", "user.a"))[2])
+check("xattr-empty-value", lambda: (os.setxattr("x1", "user.empty", b""), os.getxattr("x1", "user.empty"))[1])
+check("xattr-missing", lambda: os.getxattr("x1", "user.none"))
+check("xattr-create-exists", lambda: os.setxattr("x1", "user.a", b"b", os.XATTR_CREATE))
+check("xattr-replace-missing", lambda: os.setxattr("x1", "user.none", b"b", os.XATTR_REPLACE))
+check("xattr-replace", lambda: (os.setxattr("x1", "user.a", b"beta", os.XATTR_REPLACE), os.getxattr("x1", "user.a"))[1])
+check("xattr-list", lambda: xattrs("x1"))
+check("xattr-size-probe", lambda: xattr_size("x1", "user.a"))
+check("xattr-small-buffer", lambda: xattr_size("x1", "user.a", 2))
+check("xattr-list-size-probe", lambda: xattr_size("x1"))
+check("xattr-list-small-buffer", lambda: xattr_size("x1", None, 3))
+check("xattr-remove", lambda: (os.removexattr("x1", "user.a"), xattrs("x1"))[1])
+check("xattr-remove-missing", lambda: os.removexattr("x1", "user.a"))
+check("xattr-name-too-long", lambda: os.setxattr("x1", "user." + "n" * 251, b"v"))
+check("xattr-name-255", lambda: (os.setxattr("x1", "user." + "n" * 250, b"v"), len(os.getxattr("x1", "user." + "n" * 250)))[1])
+check("xattr-value-too-big", lambda: os.setxattr("x1", "user.big", b"v" * 65537))
+check("xattr-value-3000", lambda: (os.setxattr("x1", "user.v3k", bytes(range(256)) * 11 + b"end"),
+                                   os.getxattr("x1", "user.v3k")[-8:])[1])
+check("xattr-unknown-namespace", lambda: os.setxattr("x1", "nonsense.a", b"v"))
+check("xattr-trusted", lambda: os.setxattr("x1", "trusted.t", b"t"))
+check("xattr-trusted-get", lambda: os.getxattr("x1", "trusted.t"))
+check("xattr-security", lambda: (os.setxattr("x1", "security.s", b"s"), os.getxattr("x1", "security.s"))[1])
+check("xattr-list-namespaces", lambda: xattrs("x1"))
+check("xattr-dir", lambda: (os.mkdir("xd"), os.setxattr("xd", "user.d", b"dir"), os.getxattr("xd", "user.d"))[2])
+check("xattr-hard-link", lambda: (os.link("x1", "x2"), os.getxattr("x2", "user.empty"))[1])
+check("xattr-symlink-user", lambda: (os.symlink("x1", "xs"), os.setxattr("xs", "user.l", b"l", follow_symlinks=False))[1])
+check("xattr-symlink-follow", lambda: (os.setxattr("xs", "user.f", b"f"), os.getxattr("x1", "user.f"))[1])
+check("xattr-fifo-user", lambda: (os.mkfifo("xf"), os.setxattr("xf", "user.p", b"p"))[1])
+check("xattr-read-only-file", lambda: (write("xro", b"r", 0o444), os.setxattr("xro", "user.r", b"r"))[1])
+check("xattr-fd", lambda: ((fd := os.open("x1", os.O_RDONLY)), os.setxattr(fd, "user.fd", b"fd"), os.getxattr(fd, "user.fd"),
+                           os.close(fd))[2])
+check("xattr-gone-with-file", lambda: (os.unlink("x2"), os.unlink("x1"), write("x1", b""), xattrs("x1"))[3])
+check("xattr-survives-rename", lambda: (os.setxattr("x1", "user.m", b"moved"), os.rename("x1", "x3"), os.getxattr("x3", "user.m"))[2])
+
+# --- chown and chmod rules, set-user-ID and set-group-ID clearing
+check("chgrp-own-group", lambda: (write("c1", b"c"), os.chown("c1", -1, os.getegid()), owner("c1"))[2])
+check("chgrp-other-group", lambda: os.chown("c1", -1, 4321))
+check("suid-cleared-by-chown", lambda: (os.chmod("c1", 0o4755), os.chown("c1", me, -1), mode("c1"))[2])
+check("sgid-cleared-by-chown", lambda: (os.chmod("c1", 0o2755), os.chown("c1", -1, os.getegid()), mode("c1"))[2])
+check("sgid-without-gx-kept-by-chown", lambda: (os.chmod("c1", 0o2745), os.chown("c1", me, -1), mode("c1"))[2])
+check("suid-dir-kept-by-chown", lambda: (os.mkdir("cd"), os.chmod("cd", 0o2755), os.chown("cd", me, -1), mode("cd"))[3])
+check("sgid-cleared-by-write", lambda: (os.chmod("c1", 0o2775), write("c1", b"w"), mode("c1"))[2])
+check("sgid-without-gx-kept-by-write", lambda: (os.chmod("c1", 0o2745), write("c1", b"w"), mode("c1"))[2])
+check("suid-cleared-by-truncate", lambda: (os.chmod("c1", 0o6775), os.truncate("c1", 0), mode("c1"))[2])
+check("suid-dir-chmod", lambda: (os.chmod("cd", 0o3755), mode("cd"))[1])
+if root:
+    check("chown-to-other-then-chmod", lambda: (os.chown("c1", other_uid, 4321), os.chmod("c1", 0o640), mode("c1"), owner("c1"))[2:])
+    check("sticky-other-rmdir", lambda: (os.mkdir("t/theirdir"), os.chown("t/theirdir", other_uid, -1), os.rmdir("t/theirdir"))[2])
+    check("sticky-other-rename", lambda: (write("t/theirs2", b"t", 0o666), os.chown("t/theirs2", other_uid, -1),
+                                          os.rename("t/theirs2", "t/moved"))[2])
+else:
+    check("chmod-sgid-not-in-group", lambda: (os.chmod("ngrp", 0o2755), mode("ngrp"))[1])
+    check("chown-file-of-other", lambda: os.chown("sticky/roots", me, -1))
+    check("suid-other-cleared-by-write", lambda: (write("suidother", b"w"), mode("suidother"))[1])
+    check("sticky-other-rmdir", lambda: os.rmdir("sticky/rootsdir"))
+    check("sticky-rename-over-other", lambda: (write("sticky/mine", b"m"), os.rename("sticky/mine", "sticky/roots"))[1])
+    check("sticky-other-xattr", lambda: os.setxattr("sticky/roots", "user.s", b"s"))
+    check("sticky-dir-owner-unlink", lambda: os.unlink("mysticky/roots"))
+    check("sticky-dir-owner-rmdir", lambda: os.rmdir("mysticky/rootsdir"))

@@ -21,6 +21,13 @@ for user in root nobody; do
       chown "$user" "$dir"
       mkdir -p "$dir/sticky" && chmod 1777 "$dir/sticky"
       echo r > "$dir/sticky/roots" && chmod 666 "$dir/sticky/roots"
+      mkdir -p "$dir/sticky/rootsdir" && chmod 777 "$dir/sticky/rootsdir"
+      # a sticky directory of the caller holding root's file and directory: its owner may remove them
+      mkdir -p "$dir/mysticky" && chmod 1777 "$dir/mysticky" && chown "$user" "$dir/mysticky"
+      echo r > "$dir/mysticky/roots" && mkdir -p "$dir/mysticky/rootsdir"
+      # the caller's file in root's group; root's set-user-ID file the caller may write
+      echo g > "$dir/ngrp" && chown "$user:root" "$dir/ngrp"
+      echo s > "$dir/suidother" && chmod 6777 "$dir/suidother"
     fi
   done
   runuser -u "$user" -- python3 "$SUITE" "$MNT/run-$user" "$other" > "$WORK/mount-$user.txt" 2>&1

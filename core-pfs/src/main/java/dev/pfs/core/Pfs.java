@@ -185,6 +185,86 @@ public interface Pfs extends AutoCloseable {
     /** utimensat(2) with AT_SYMLINK_NOFOLLOW: the times of a symlink itself. */
     void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException;
 
+    /** setxattr(2) flag: fail with EEXIST if the attribute exists. */
+    int XATTR_CREATE = 1;
+    /** setxattr(2) flag: fail with ENODATA unless the attribute exists. */
+    int XATTR_REPLACE = 2;
+
+    /**
+     * getxattr(2), or lgetxattr(2) unless {@code follow}: copies the value of extended attribute
+     * {@code name} of the inode {@code path} names into {@code value} and returns its length.
+     * With nothing remaining in {@code value} it only returns the length (the size probe).
+     *
+     * <p>Linux's rules and errors: a name is 1 to 255 bytes (else ERANGE) in the namespace
+     * {@code user.}, {@code trusted.} or {@code security.} (else EOPNOTSUPP; {@code system.}
+     * names, POSIX ACLs among them, are not supported, as on a file system without ACLs);
+     * ENODATA when there is no such attribute, when a {@code trusted.} attribute is read by
+     * anyone but root and for {@code user.} on anything but a regular file or directory; EACCES
+     * when the caller may not read the inode ({@code user.}); ERANGE when {@code value} has
+     * room but too little.
+     */
+    int getxattr(String path, boolean follow, String name, ByteBuffer value, Caller caller) throws PfsException;
+
+    /** fgetxattr(2): {@link #getxattr(String, boolean, String, ByteBuffer, Caller)} on an open descriptor. */
+    int fgetxattr(long fd, String name, ByteBuffer value, Caller caller) throws PfsException;
+
+    /**
+     * setxattr(2), or lsetxattr(2) unless {@code follow}: sets extended attribute {@code name} to
+     * the remaining bytes of {@code value} (at most 64 KiB, else E2BIG). {@code flags} is 0,
+     * {@link #XATTR_CREATE} (EEXIST if it exists) or {@link #XATTR_REPLACE} (ENODATA if not).
+     * A {@code user.} attribute needs a regular file or directory (else EPERM), write permission
+     * (else EACCES) and, on a sticky directory, its owner; {@code trusted.} and
+     * {@code security.} attributes need root (EPERM). ENOSPC when the inode holds too many
+     * (about 64 KiB of names and values) or the volume has no room left; EOPNOTSUPP on a volume
+     * of format version 1, which has no room for them. Journaled like any attribute change:
+     * durable at the next commit (an fsync of any file does it), and gone with the inode.
+     */
+    void setxattr(String path, boolean follow, String name, ByteBuffer value, int flags, Caller caller)
+            throws PfsException;
+
+    /** fsetxattr(2): {@link #setxattr(String, boolean, String, ByteBuffer, int, Caller)} on an open descriptor. */
+    void fsetxattr(long fd, String name, ByteBuffer value, int flags, Caller caller) throws PfsException;
+
+    /**
+     * listxattr(2), or llistxattr(2) unless {@code follow}: copies the names of the inode's
+     * extended attributes, each followed by a NUL byte, into {@code list} and returns their
+     * length; with nothing remaining in {@code list} only returns the length, ERANGE when
+     * {@code list} has room but too little. {@code trusted.} names are listed to root only.
+     */
+    int listxattr(String path, boolean follow, ByteBuffer list, Caller caller) throws PfsException;
+
+    /** flistxattr(2): {@link #listxattr(String, boolean, ByteBuffer, Caller)} on an open descriptor. */
+    int flistxattr(long fd, ByteBuffer list, Caller caller) throws PfsException;
+
+    /**
+     * removexattr(2), or lremovexattr(2) unless {@code follow}: ENODATA if there is no such
+     * attribute; otherwise the rules of {@link #setxattr(String, boolean, String, ByteBuffer, int, Caller)}.
+     */
+    void removexattr(String path, boolean follow, String name, Caller caller) throws PfsException;
+
+    /** fremovexattr(2): {@link #removexattr(String, boolean, String, Caller)} on an open descriptor. */
+    void fremovexattr(long fd, String name, Caller caller) throws PfsException;
+
+    /** getxattr(2) as root, following a final symlink. */
+    default int getxattr(String path, String name, ByteBuffer value) throws PfsException {
+        return getxattr(path, true, name, value, Caller.ROOT);
+    }
+
+    /** setxattr(2) as root, following a final symlink. */
+    default void setxattr(String path, String name, ByteBuffer value, int flags) throws PfsException {
+        setxattr(path, true, name, value, flags, Caller.ROOT);
+    }
+
+    /** listxattr(2) as root, following a final symlink. */
+    default int listxattr(String path, ByteBuffer list) throws PfsException {
+        return listxattr(path, true, list, Caller.ROOT);
+    }
+
+    /** removexattr(2) as root, following a final symlink. */
+    default void removexattr(String path, String name) throws PfsException {
+        removexattr(path, true, name, Caller.ROOT);
+    }
+
     /**
      * Registers a listener a RO mount calls after each journal replay that changed something;
      * a RW mount never calls it.

@@ -46,6 +46,9 @@ final class Formatter {
         int tags = (int) Math.min(Integer.MAX_VALUE / 4, o.chunkSize() / BLOCK_SIZE);
         int inodes = (int) ChunkDescriptor.align(Math.max(64, tags / 2), MetaType.INODE.slotsPerSector());
         int dirents = (int) ChunkDescriptor.align(inodes, MetaType.DIRENT.slotsPerSector());
+        // Room for a few largest values even in a small test chunk; a quarter slot per inode otherwise.
+        int xattrs = (int) ChunkDescriptor.align(Math.max(2 * XattrOps.MAX_SLOTS_PER_INODE, inodes / 4),
+                MetaType.XATTR.slotsPerSector());
         long paxosOffset = SuperblockDescriptor.REGION_SIZE;
         long journalOffset = ChunkDescriptor.align(paxosOffset + paxosSize, ChunkDescriptor.META_SECTOR);
         long journal = ChunkDescriptor.align(Math.min(MAX_JOURNAL,
@@ -53,7 +56,7 @@ final class Formatter {
         UUID uuid = UUID.randomUUID();
         Superblock sb = new Superblock(SuperblockDescriptor.FORMAT_VERSION, uuid, size, o.chunkSize(), BLOCK_SIZE,
                 o.maxHosts(), paxosOffset, paxosSize, journalOffset, journal, inodes, dirents, tags,
-                FsState.now());
+                FsState.now(), xattrs);
         ChunkDescriptor g = new ChunkDescriptor(sb);
         if (g.check() != null) {
             throw new PfsException(Errno.EINVAL, "volume of " + volumeSize + " bytes (chunk size " + o.chunkSize()

@@ -21,12 +21,13 @@ import java.util.Set;
  * fsck: every metaobject and journal record checksum, the tree shape (every inode reachable
  * from the root exactly as its links say, directories named once, no cycles), link counts,
  * and blocks (each tag owned by a live file at most once per file block, no written block
- * past the end of a file, the in-use tag set equal to the set reachable from live files).
+ * past the end of a file, the in-use tag set equal to the set reachable from live files), and
+ * extended attributes ({@link XattrCheck}).
  * With repair it mounts the volume RW (winning the lease) and fixes what it found.
  */
 final class Fsck {
     /** Applies the fix for one problem, inside the repair mount's open transaction. */
-    private interface Fix {
+    interface Fix {
         void apply(FsState fs) throws PfsException;
     }
 
@@ -120,6 +121,7 @@ final class Fsck {
             }
         }
         checkBlocks(s, out);
+        XattrCheck.check(s, (problem, fix) -> out.add(new Finding(problem, fix)));
         return out;
     }
 

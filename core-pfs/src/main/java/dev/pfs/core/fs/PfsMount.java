@@ -1,6 +1,7 @@
 package dev.pfs.core.fs;
 
 import dev.pfs.common.volume.BlockVolume;
+import dev.pfs.core.Caller;
 import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.Owner;
@@ -16,7 +17,7 @@ import java.util.List;
 
 /**
  * A mounted volume: every {@link Pfs} call takes the mount's lock, checks the mount is open,
- * and runs one of {@link FileOps} or {@link NameOps}.
+ * and runs one of {@link FileOps}, {@link NameOps} or {@link XattrOps}.
  */
 final class PfsMount implements Pfs {
     /** Work a mount runs in the background (lease renewal, RO journal tailing), stopped at umount. */
@@ -27,6 +28,7 @@ final class PfsMount implements Pfs {
     private final FsState fs;
     private final FileOps files;
     private final NameOps names;
+    private final XattrOps xattrs;
     private final MountSupport support;
     private boolean closed;
 
@@ -34,6 +36,7 @@ final class PfsMount implements Pfs {
         this.fs = fs;
         this.names = new NameOps(fs);
         this.files = new FileOps(fs, names);
+        this.xattrs = new XattrOps(fs);
         this.support = support;
     }
 
@@ -264,6 +267,48 @@ final class PfsMount implements Pfs {
     public void lutimens(String path, long atimeNs, long mtimeNs) throws PfsException {
         run(() -> names.changeAttributes("lutimens", fs.walker.resolve(path, false), path,
                 NameOps.utimensChange(atimeNs, mtimeNs)));
+    }
+
+    @Override
+    public int getxattr(String path, boolean follow, String name, ByteBuffer value, Caller caller)
+            throws PfsException {
+        return call(() -> xattrs.get(fs.walker.resolve(path, follow), name, value, caller));
+    }
+
+    @Override
+    public int fgetxattr(long fd, String name, ByteBuffer value, Caller caller) throws PfsException {
+        return call(() -> xattrs.get(files.inode(fd), name, value, caller));
+    }
+
+    @Override
+    public void setxattr(String path, boolean follow, String name, ByteBuffer value, int flags, Caller caller)
+            throws PfsException {
+        run(() -> xattrs.set(fs.walker.resolve(path, follow), name, value, flags, caller, path));
+    }
+
+    @Override
+    public void fsetxattr(long fd, String name, ByteBuffer value, int flags, Caller caller) throws PfsException {
+        run(() -> xattrs.set(files.inode(fd), name, value, flags, caller, "descriptor " + fd));
+    }
+
+    @Override
+    public int listxattr(String path, boolean follow, ByteBuffer list, Caller caller) throws PfsException {
+        return call(() -> xattrs.list(fs.walker.resolve(path, follow), list, caller));
+    }
+
+    @Override
+    public int flistxattr(long fd, ByteBuffer list, Caller caller) throws PfsException {
+        return call(() -> xattrs.list(files.inode(fd), list, caller));
+    }
+
+    @Override
+    public void removexattr(String path, boolean follow, String name, Caller caller) throws PfsException {
+        run(() -> xattrs.remove(fs.walker.resolve(path, follow), name, caller, path));
+    }
+
+    @Override
+    public void fremovexattr(long fd, String name, Caller caller) throws PfsException {
+        run(() -> xattrs.remove(files.inode(fd), name, caller, "descriptor " + fd));
     }
 
     @Override

@@ -93,6 +93,9 @@ final class VolumeLoader {
 
     private static void loadArea(BlockVolume volume, MetaStore store, ChunkDescriptor g, int c, MetaType t,
                                  Consumer<String> problems, java.util.List<Txn.Key> dropped) throws PfsException {
+        if (g.perChunk(t) == 0) {
+            return; // a kind this volume's format has no area for (xattrs before format version 2)
+        }
         long firstId = (long) c * g.perChunk(t);
         long offset = g.sectorOffset(t, firstId);
         long bytes = g.areaBytes(t);

@@ -6,9 +6,11 @@ package dev.pfs.core.layout;
  * by its data blocks. Chunk 0 first holds the superblock, the paxos file and the journal file.
  *
  * <pre>
- * chunk 0:  | superblock 4K | paxos file | journal file | inodes | direntries | tags |pad| data blocks ...
- * chunk c:  | inodes | direntries | tags |pad| data blocks ...                  (c * chunkSize)
+ * chunk 0:  | superblock 4K | paxos file | journal file | inodes | direntries | tags | xattrs |pad| data ...
+ * chunk c:  | inodes | direntries | tags | xattrs |pad| data blocks ...         (c * chunkSize)
  * </pre>
+ * The xattr area (format version 2) comes last, so a version 1 volume, which has none, keeps
+ * every offset.
  * Every chunk has the same number of slots of each kind, so a metaobject id is
  * {@code chunk * perChunk + index} and block tag {@code t} describes data block {@code t}.
  * The last chunk may be partial: it has fewer usable blocks than tag slots. A volume tail too
@@ -22,6 +24,7 @@ public final class ChunkDescriptor {
     private final long inodeBytes;
     private final long direntBytes;
     private final long tagBytes;
+    private final long xattrBytes;
     private final int chunks;
 
     /** Geometry of the volume {@code sb} describes. */
@@ -30,6 +33,7 @@ public final class ChunkDescriptor {
         this.inodeBytes = sectorsFor(sb.inodesPerChunk(), MetaType.INODE) * (long) META_SECTOR;
         this.direntBytes = sectorsFor(sb.direntsPerChunk(), MetaType.DIRENT) * (long) META_SECTOR;
         this.tagBytes = sectorsFor(sb.tagsPerChunk(), MetaType.TAG) * (long) META_SECTOR;
+        this.xattrBytes = sectorsFor(sb.xattrsPerChunk(), MetaType.XATTR) * (long) META_SECTOR;
         int n = 0;
         while ((long) n * sb.chunkSize() < sb.volumeSize() && blocksIn(n) > 0) {
             n++;
@@ -62,7 +66,7 @@ public final class ChunkDescriptor {
 
     /** @return bytes of one chunk's metaobject area (without the padding to a block) */
     public long metaBytes() {
-        return inodeBytes + direntBytes + tagBytes;
+        return inodeBytes + direntBytes + tagBytes + xattrBytes;
     }
 
     /** @return the offset of the first data block of chunk {@code c} */
@@ -83,6 +87,7 @@ public final class ChunkDescriptor {
             case INODE -> sb.inodesPerChunk();
             case DIRENT -> sb.direntsPerChunk();
             case TAG -> sb.tagsPerChunk();
+            case XATTR -> sb.xattrsPerChunk();
         };
     }
 
@@ -95,6 +100,7 @@ public final class ChunkDescriptor {
             case INODE -> 0;
             case DIRENT -> inodeBytes;
             case TAG -> inodeBytes + direntBytes;
+            case XATTR -> inodeBytes + direntBytes + tagBytes;
         };
         return area + index / type.slotsPerSector() * META_SECTOR;
     }
@@ -105,6 +111,7 @@ public final class ChunkDescriptor {
             case INODE -> inodeBytes;
             case DIRENT -> direntBytes;
             case TAG -> tagBytes;
+            case XATTR -> xattrBytes;
         };
     }
 

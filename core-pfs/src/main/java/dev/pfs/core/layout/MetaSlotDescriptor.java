@@ -5,8 +5,8 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * The slots of a 4 KB metaobject sector. A sector holds 32 inodes, 8 direntries or 128 block
- * tags; every slot size divides 512, so a slot never straddles an atomic sector and a torn
+ * The slots of a 4 KB metaobject sector. A sector holds 32 inodes, 8 direntries, 128 block
+ * tags or 8 extended attribute pieces; every slot size divides 512, so a slot never straddles an atomic sector and a torn
  * sector write leaves each slot either old or new. An all-zero slot is free; a used slot
  * starts with its type's magic and ends with a CRC32C of the rest. Little-endian.
  *
@@ -18,7 +18,13 @@ import java.util.zip.CRC32C;
  *                   24 name (UTF-8, up to 255 B) | ... zero | 508 crc
  * block tag (32 B): 0 magic "BTAG" | 4 flags (1 = unwritten, reads as zeros)
  *                   8 owner ino u64 | 16 file block index u64 | 24 zero | 28 crc
+ * xattr (512 B):    0 magic "XATR" | 4 part u16 | 6 parts u16 | 8 owner ino u64
+ *                   16 head id u64 (the slot of part 0) | 24 name length u16 | 26 zero u16
+ *                   28 value length u32 | 32 payload length u32 | 36 payload | ... zero | 508 crc
  * </pre>
+ * An extended attribute is a chain of {@code parts} xattr slots of one owner inode: the payload
+ * of part 0 is the name then the start of the value, each later part carries the next bytes of
+ * the value. All parts of one attribute change in one transaction.
  */
 public final class MetaSlotDescriptor {
     /** Magic of a used inode slot. */
@@ -27,6 +33,8 @@ public final class MetaSlotDescriptor {
     public static final int DIRENT_MAGIC = 0x544e4544;
     /** Magic of a used block tag slot. */
     public static final int TAG_MAGIC = 0x47415442;
+    /** Magic of a used xattr slot. */
+    public static final int XATTR_MAGIC = 0x52544158;
 
     public static final int INODE_MODE = 4;
     public static final int INODE_NLINK = 8;
@@ -53,6 +61,21 @@ public final class MetaSlotDescriptor {
     public static final int TAG_INDEX = 16;
     /** Tag flag: the block is allocated (fallocate) but never written; it reads as zeros. */
     public static final int TAG_UNWRITTEN = 1;
+
+    public static final int XATTR_PART = 4;
+    public static final int XATTR_PARTS = 6;
+    public static final int XATTR_OWNER = 8;
+    public static final int XATTR_HEAD = 16;
+    public static final int XATTR_NAME_LENGTH = 24;
+    public static final int XATTR_VALUE_LENGTH = 28;
+    public static final int XATTR_PAYLOAD_LENGTH = 32;
+    public static final int XATTR_PAYLOAD = 36;
+    /** Payload bytes one xattr slot holds. */
+    public static final int XATTR_PAYLOAD_MAX = 508 - XATTR_PAYLOAD;
+    /** Longest extended attribute name (Linux's XATTR_NAME_MAX). */
+    public static final int XATTR_NAME_MAX = 255;
+    /** Largest extended attribute value (Linux's XATTR_SIZE_MAX). */
+    public static final int XATTR_SIZE_MAX = 65536;
 
     private MetaSlotDescriptor() {
     }
@@ -103,6 +126,30 @@ public final class MetaSlotDescriptor {
                 return "name length " + len;
             }
         }
+        if (type == MetaType.XATTR) {
+            return checkXattr(b);
+        }
+        return null;
+    }
+
+    private static String checkXattr(ByteBuffer b) {
+        int part = Short.toUnsignedInt(b.getShort(XATTR_PART));
+        int parts = Short.toUnsignedInt(b.getShort(XATTR_PARTS));
+        int name = Short.toUnsignedInt(b.getShort(XATTR_NAME_LENGTH));
+        int value = b.getInt(XATTR_VALUE_LENGTH);
+        int payload = b.getInt(XATTR_PAYLOAD_LENGTH);
+        if (parts == 0 || part >= parts) {
+            return "xattr part " + part + " of " + parts;
+        }
+        if (name == 0 || name > XATTR_NAME_MAX || value < 0 || value > XATTR_SIZE_MAX) {
+            return "xattr name length " + name + ", value length " + value;
+        }
+        if (payload < 0 || payload > XATTR_PAYLOAD_MAX || (part == 0 && payload < Math.min(name, XATTR_PAYLOAD_MAX))) {
+            return "xattr payload length " + payload;
+        }
+        if (b.getLong(XATTR_OWNER) <= 0) {
+            return "xattr owner inode " + b.getLong(XATTR_OWNER);
+        }
         return null;
     }
 
@@ -111,6 +158,7 @@ public final class MetaSlotDescriptor {
             case INODE -> INODE_MAGIC;
             case DIRENT -> DIRENT_MAGIC;
             case TAG -> TAG_MAGIC;
+            case XATTR -> XATTR_MAGIC;
         };
     }
 

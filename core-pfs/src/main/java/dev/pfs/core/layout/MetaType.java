@@ -1,13 +1,18 @@
 package dev.pfs.core.layout;
 
-/** The three kinds of metaobject, with the bytes of one slot of each in a metaobject sector. */
+/**
+ * The kinds of metaobject, with the bytes of one slot of each in a metaobject sector: the
+ * paper's three, and extended attributes (format version 2).
+ */
 public enum MetaType {
     /** An inode: a file, directory or symlink. */
     INODE(128),
     /** A direntry: (parent inode, name) to a child inode. */
     DIRENT(512),
     /** A block tag: which file block a data block holds. One per data block of a chunk. */
-    TAG(32);
+    TAG(32),
+    /** A piece of an extended attribute of an inode (none on format version 1 volumes). */
+    XATTR(512);
 
     private final int slotSize;
 

@@ -19,16 +19,17 @@ import java.util.UUID;
  * @param direntsPerChunk direntry slots in each chunk's metaobject area
  * @param tagsPerChunk    block tag slots in each chunk (one per possible data block)
  * @param createdNs       mkfs time, ns since the epoch
+ * @param xattrsPerChunk  extended attribute slots in each chunk's metaobject area (0 before format version 2)
  */
 public record Superblock(int formatVersion, UUID uuid, long volumeSize, long chunkSize, int blockSize,
                          int maxHosts, long paxosOffset, long paxosSize, long journalOffset,
                          long journalSize, int inodesPerChunk, int direntsPerChunk, int tagsPerChunk,
-                         long createdNs) {
+                         long createdNs, int xattrsPerChunk) {
 
     /** @return a copy spanning {@code newSize} bytes */
     public Superblock withVolumeSize(long newSize) {
         return new Superblock(formatVersion, uuid, newSize, chunkSize, blockSize, maxHosts, paxosOffset,
                 paxosSize, journalOffset, journalSize, inodesPerChunk, direntsPerChunk, tagsPerChunk,
-                createdNs);
+                createdNs, xattrsPerChunk);
     }
 }

@@ -19,17 +19,21 @@ import java.util.zip.CRC32C;
  *  +-------------------+--------+--------+--------------------------------+
  *  32 volumeSize u64 | 40 chunkSize u64 | 48 blockSize u32 | 52 maxHosts u32
  *  56 paxosOffset u64 | 64 paxosSize u64 | 72 journalOffset u64 | 80 journalSize u64
- *  88 inodesPerChunk u32 | 92 direntsPerChunk u32 | 96 tagsPerChunk u32 | 100 zero u32
+ *  88 inodesPerChunk u32 | 92 direntsPerChunk u32 | 96 tagsPerChunk u32 | 100 xattrsPerChunk u32
  *  104 createdNs u64 | 112 crc32c u32 over bytes [0, 112) | 116 .. 511 zero
  * </pre>
- * Little-endian throughout.
+ * Little-endian throughout. Format version 1 has no extended attribute area (offset 100 is
+ * zero); version 2 adds one after the block tags of every chunk, leaving every other offset as
+ * it was. This code reads both and formats version 2.
  */
 public final class SuperblockDescriptor {
     /** "PFSVOL01" as a little-endian long. */
     public static final long MAGIC = ByteBuffer.wrap("PFSVOL01".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
             .order(ByteOrder.LITTLE_ENDIAN).getLong();
     /** The format this code writes and reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
+    /** The first format with an extended attribute area. */
+    public static final int XATTR_VERSION = 2;
     /** Bytes reserved for the superblock at offset 0. */
     public static final int REGION_SIZE = 4096;
     /** Bytes of the encoded superblock. */
@@ -50,6 +54,7 @@ public final class SuperblockDescriptor {
     static final int INODES_OFFSET = 88;
     static final int DIRENTS_OFFSET = 92;
     static final int TAGS_OFFSET = 96;
+    static final int XATTRS_OFFSET = 100;
     static final int CREATED_OFFSET = 104;
     static final int CRC_OFFSET = 112;
 
@@ -75,6 +80,7 @@ public final class SuperblockDescriptor {
         b.putInt(INODES_OFFSET, sb.inodesPerChunk());
         b.putInt(DIRENTS_OFFSET, sb.direntsPerChunk());
         b.putInt(TAGS_OFFSET, sb.tagsPerChunk());
+        b.putInt(XATTRS_OFFSET, sb.xattrsPerChunk());
         b.putLong(CREATED_OFFSET, sb.createdNs());
         b.putInt(CRC_OFFSET, crc(b));
         return b;
@@ -105,7 +111,7 @@ public final class SuperblockDescriptor {
                 b.getLong(VOLUME_SIZE_OFFSET), b.getLong(CHUNK_SIZE_OFFSET), b.getInt(BLOCK_SIZE_OFFSET),
                 b.getInt(MAX_HOSTS_OFFSET), b.getLong(PAXOS_OFFSET_OFFSET), b.getLong(PAXOS_SIZE_OFFSET),
                 b.getLong(JOURNAL_OFFSET_OFFSET), b.getLong(JOURNAL_SIZE_OFFSET), b.getInt(INODES_OFFSET),
-                b.getInt(DIRENTS_OFFSET), b.getInt(TAGS_OFFSET), b.getLong(CREATED_OFFSET));
+                b.getInt(DIRENTS_OFFSET), b.getInt(TAGS_OFFSET), b.getLong(CREATED_OFFSET), b.getInt(XATTRS_OFFSET));
         check(sb, volumeSize);
         return sb;
     }
@@ -124,7 +130,8 @@ public final class SuperblockDescriptor {
                 || sb.journalOffset() + sb.journalSize() > Math.min(sb.chunkSize(), sb.volumeSize())) {
             bad = "paxos/journal regions";
         } else if (sb.inodesPerChunk() <= 0 || sb.direntsPerChunk() <= 0 || sb.tagsPerChunk() <= 0
-                || sb.maxHosts() <= 0) {
+                || sb.maxHosts() <= 0 || sb.xattrsPerChunk() < 0
+                || (sb.formatVersion() < XATTR_VERSION && sb.xattrsPerChunk() != 0)) {
             bad = "metaobject counts";
         }
         if (bad != null) {

@@ -39,6 +39,7 @@ public final class MetaStore {
     private long usableTags;
     private final Set<Txn.Key> dirtySectors = new HashSet<>();
     private final BlockQuarantine quarantine = new BlockQuarantine();
+    private final XattrTable xattrs = new XattrTable(this);
     private long inodeCursor;
     private long direntCursor;
     private long tagCursor;
@@ -94,6 +95,11 @@ public final class MetaStore {
     /** @return every used inode (a live view) */
     public Map<Long, Inode> inodes() {
         return Collections.unmodifiableMap(inodes);
+    }
+
+    /** @return the extended attributes of every inode */
+    public XattrTable xattrs() {
+        return xattrs;
     }
 
     /** @return every used direntry (a live view) */
@@ -198,8 +204,9 @@ public final class MetaStore {
         return inodes.get(id + 1);
     }
 
-    /** Frees an inode slot (its blocks and names must be gone already). */
+    /** Frees an inode slot and its extended attributes (its blocks and names must be gone already). */
     public void freeInode(Txn txn, Inode inode) {
+        xattrs.removeAll(txn, inode.ino);
         txn.touch(MetaType.INODE, inode.ino - 1);
         apply(MetaType.INODE, inode.ino - 1, new byte[MetaType.INODE.slotSize()]);
     }
@@ -312,6 +319,9 @@ public final class MetaStore {
                 Dirent d = dirents.get(id);
                 return d == null ? new byte[type.slotSize()] : encodeDirent(d.parent(), d.child(), d.name());
             }
+            case XATTR -> {
+                return xattrs.encode(id);
+            }
             default -> {
                 if (tagOwner[(int) id] == 0) {
                     return new byte[type.slotSize()];
@@ -387,6 +397,7 @@ public final class MetaStore {
                     tagsUsed++;
                 }
             }
+            case XATTR -> xattrs.apply(id, image, free);
             default -> throw new IllegalArgumentException(type.name());
         }
     }

@@ -67,7 +67,8 @@ class BadInputTest {
         Superblock sb = SuperblockDescriptor.decode(sector.clear(), v.size());
         Superblock newer = new Superblock(SuperblockDescriptor.FORMAT_VERSION + 1, sb.uuid(), sb.volumeSize(),
                 sb.chunkSize(), sb.blockSize(), sb.maxHosts(), sb.paxosOffset(), sb.paxosSize(), sb.journalOffset(),
-                sb.journalSize(), sb.inodesPerChunk(), sb.direntsPerChunk(), sb.tagsPerChunk(), sb.createdNs());
+                sb.journalSize(), sb.inodesPerChunk(), sb.direntsPerChunk(), sb.tagsPerChunk(), sb.createdNs(),
+                sb.xattrsPerChunk());
         v.write(0, SuperblockDescriptor.encode(newer)).get();
         assertMountFails(v, Errno.EINVAL, "newer than this pfs understands");
     }

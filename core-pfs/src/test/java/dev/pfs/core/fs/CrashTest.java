@@ -163,7 +163,7 @@ class CrashTest {
      * EBUSY, or lets the new lease lapse before the mount finished (EROFS); then it tries
      * again, as an operator would.
      */
-    private static Pfs remount(FaultyVolume after) throws PfsException {
+    static Pfs remount(FaultyVolume after) throws PfsException {
         for (int attempt = 1; ; attempt++) {
             SteppedClock real = new SteppedClock();
             try {
