@@ -2,6 +2,7 @@ package dev.pfs.fuse;
 
 import static dev.pfs.fuse.kernel.FuseRequestDescriptor.*;
 
+import dev.pfs.core.Caller;
 import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
@@ -112,6 +113,10 @@ final class PfsFuseOps implements FuseHandler {
                 }
                 case FuseOpcode.FALLOCATE -> fallocate(req, reply);
                 case FuseOpcode.LSEEK -> lseek(req, reply);
+                case FuseOpcode.GETXATTR -> withPaths(() -> getxattr(req, reply));
+                case FuseOpcode.LISTXATTR -> withPaths(() -> listxattr(req, reply));
+                case FuseOpcode.SETXATTR -> withPaths(() -> setxattr(req, reply));
+                case FuseOpcode.REMOVEXATTR -> withPaths(() -> removexattr(req, reply));
                 case FuseOpcode.IOCTL -> reply.error(ENOTTY);
                 case FuseOpcode.DESTROY -> reply.send(0);
                 case FuseOpcode.INTERRUPT -> { }
@@ -502,6 +507,67 @@ final class PfsFuseOps implements FuseHandler {
         }
         reply.putLong(0, pfs.lseek(h.node.pin, req.bodyLong(LSEEK_OFFSET), whence));
         reply.send(8);
+    }
+
+    // ---- extended attributes: on the node's pin, or on a symlink itself by path
+
+    private static Caller caller(FuseRequest req) {
+        return new Caller(req.uid(), req.gid());
+    }
+
+    /** GETXATTR: the value, or with size 0 the size it needs (ERANGE from libpfs when too small). */
+    private void getxattr(FuseRequest req, FuseReply reply) throws PfsException {
+        NodeTable.Node n = nodes.node(req.nodeId());
+        String name = req.bodyString(GETXATTR_NAME);
+        int size = req.bodyInt(GETXATTR_SIZE);
+        ByteBuffer dst = reply.body(0, Math.min(size, reply.capacity()));
+        int got = n.pin >= 0 ? pfs.fgetxattr(n.pin, name, dst, caller(req))
+                : pfs.getxattr(pathOf(n), false, name, dst, caller(req));
+        sendXattrSize(reply, size, got);
+    }
+
+    /** LISTXATTR: the NUL-terminated names, or with size 0 the size they need. */
+    private void listxattr(FuseRequest req, FuseReply reply) throws PfsException {
+        NodeTable.Node n = nodes.node(req.nodeId());
+        int size = req.bodyInt(GETXATTR_SIZE);
+        ByteBuffer dst = reply.body(0, Math.min(size, reply.capacity()));
+        int got = n.pin >= 0 ? pfs.flistxattr(n.pin, dst, caller(req))
+                : pfs.listxattr(pathOf(n), false, dst, caller(req));
+        sendXattrSize(reply, size, got);
+    }
+
+    /** A size probe is answered with fuse_getxattr_out (u32 size, pad), a read with the bytes themselves. */
+    private static void sendXattrSize(FuseReply reply, int asked, int got) {
+        if (asked == 0) {
+            reply.putInt(0, got).putInt(4, 0);
+            reply.send(FuseReplyDescriptor.GETXATTR_LENGTH);
+        } else {
+            reply.send(got);
+        }
+    }
+
+    private void setxattr(FuseRequest req, FuseReply reply) throws PfsException {
+        NodeTable.Node n = nodes.node(req.nodeId());
+        String name = req.bodyString(SETXATTR_NAME);
+        ByteBuffer value = req.bodyBytes(req.afterString(SETXATTR_NAME), req.bodyInt(SETXATTR_SIZE));
+        int flags = req.bodyInt(SETXATTR_FLAGS);
+        if (n.pin >= 0) {
+            pfs.fsetxattr(n.pin, name, value, flags, caller(req));
+        } else {
+            pfs.setxattr(pathOf(n), false, name, value, flags, caller(req));
+        }
+        reply.send(0);
+    }
+
+    private void removexattr(FuseRequest req, FuseReply reply) throws PfsException {
+        NodeTable.Node n = nodes.node(req.nodeId());
+        String name = req.bodyString(0);
+        if (n.pin >= 0) {
+            pfs.fremovexattr(n.pin, name, caller(req));
+        } else {
+            pfs.removexattr(pathOf(n), false, name, caller(req));
+        }
+        reply.send(0);
     }
 
     // ---- directories

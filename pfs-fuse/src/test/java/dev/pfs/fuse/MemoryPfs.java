@@ -1,5 +1,6 @@
 package dev.pfs.fuse;
 
+import dev.pfs.core.Caller;
 import dev.pfs.core.DirEntry;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FileType;
@@ -525,5 +526,53 @@ final class MemoryPfs implements Pfs {
 
     @Override
     public void close() {
+    }
+
+    // ---- extended attributes: this fake answers as a file system without them
+
+    private static PfsException noXattrs() {
+        return new PfsException(Errno.EOPNOTSUPP, "the in-memory fake has no extended attributes");
+    }
+
+    @Override
+    public int getxattr(String path, boolean follow, String name, ByteBuffer value, Caller caller)
+            throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public int fgetxattr(long fd, String name, ByteBuffer value, Caller caller) throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public void setxattr(String path, boolean follow, String name, ByteBuffer value, int flags, Caller caller)
+            throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public void fsetxattr(long fd, String name, ByteBuffer value, int flags, Caller caller) throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public int listxattr(String path, boolean follow, ByteBuffer list, Caller caller) throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public int flistxattr(long fd, ByteBuffer list, Caller caller) throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public void removexattr(String path, boolean follow, String name, Caller caller) throws PfsException {
+        throw noXattrs();
+    }
+
+    @Override
+    public void fremovexattr(long fd, String name, Caller caller) throws PfsException {
+        throw noXattrs();
     }
 }

@@ -70,6 +70,9 @@ public final class FuseReplyDescriptor {
     /** fuse_write_out: u32 size, pad. */
     public static final int WRITE_LENGTH = 8;
 
+    /** fuse_getxattr_out (the answer to a size-0 GETXATTR or LISTXATTR): u32 size, pad. */
+    public static final int GETXATTR_LENGTH = 8;
+
     /** fuse_statfs_out / fuse_kstatfs (80 bytes). */
     public static final int STATFS_BLOCKS = 0;
     public static final int STATFS_BFREE = 8;
