@@ -1,6 +1,7 @@
 package dev.pfs.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pfs.common.volume.FileVolume;
 import dev.pfs.core.MkfsOptions;
@@ -8,6 +9,7 @@ import dev.pfs.core.MountOptions;
 import dev.pfs.core.OpenFlags;
 import dev.pfs.core.Owner;
 import dev.pfs.core.Pfs;
+import dev.pfs.core.PfsException;
 import dev.pfs.fuse.kernel.FuseFrames;
 import dev.pfs.fuse.kernel.FuseOpcode;
 import dev.pfs.fuse.kernel.FuseReplyDescriptor;
@@ -116,6 +118,17 @@ class FuseXattrOpsTest {
         assertThat(new String(lastBody(), StandardCharsets.UTF_8)).isEqualTo("trusted.t\0user.a\0");
         assertThat(handle(frames.start(FuseOpcode.REMOVEXATTR, file, 1000, 1000).putString("user.a", true))).isZero();
         assertThat(get(file, 1000, "user.a", 0)).isEqualTo(ENODATA);
+    }
+
+    @Test
+    void theKernelsPermissionCheckStandsForASupplementaryGroup() throws Exception {
+        pfs.close(pfs.open("/shared", OpenFlags.O_CREAT | OpenFlags.O_WRONLY, 0664, new Owner(0, 4321)));
+        long shared = lookup("shared");
+        assertThat(set(shared, 1000, "user.g", "g"))
+                .as("the kernel let a member of group 4321 through; libpfs does not know the group").isZero();
+        assertThatThrownBy(() -> pfs.setxattr("/shared", true, "user.h", ByteBuffer.wrap(new byte[1]), 0,
+                new dev.pfs.core.Caller(1000, 1000))).isInstanceOf(PfsException.class)
+                .hasMessageContaining("permission denied");
     }
 
     @Test

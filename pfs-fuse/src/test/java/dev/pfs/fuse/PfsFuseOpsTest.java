@@ -77,6 +77,40 @@ class PfsFuseOpsTest {
         assertThat(frames.error(1)).isEqualTo(-38);
     }
 
+    private long openHandle(long node, int flags) throws Exception {
+        ops.handle(frames.start(FuseOpcode.OPEN, node, 0, 0).putInt(flags).putInt(0).request(), frames.reply());
+        return frames.replyLong(frames.sent().size() - 1, FuseReplyDescriptor.OPEN_FH);
+    }
+
+    @Test
+    void copyFileRangeCopiesBetweenOpenFilesAndStopsAtTheEnd() throws Exception {
+        byte[] data = new byte[300_000];
+        new java.util.Random(3).nextBytes(data);
+        long fd = pfs.open("/a", OpenFlags.O_WRONLY, 0);
+        pfs.pwrite(fd, java.nio.ByteBuffer.wrap(data), 0);
+        pfs.close(fd);
+        lookup("a");
+        lookup("b");
+        long in = openHandle(a, OpenFlags.O_RDONLY);
+        long out = openHandle(b, OpenFlags.O_WRONLY);
+        int before = frames.sent().size();
+        ops.handle(frames.start(FuseOpcode.COPY_FILE_RANGE, a, 0, 0).putLong(in).putLong(1000).putLong(b).putLong(out)
+                .putLong(10).putLong(250_000).putLong(0).request(), frames.reply());
+        ops.handle(frames.start(FuseOpcode.COPY_FILE_RANGE, a, 0, 0).putLong(in).putLong(299_000).putLong(b)
+                .putLong(out).putLong(250_010).putLong(5000).putLong(0).request(), frames.reply());
+        assertThat(frames.error(before)).isZero();
+        assertThat(frames.replyInt(before, 0)).isEqualTo(250_000);
+        assertThat(frames.replyInt(before + 1, 0)).as("only what lies before the end").isEqualTo(1000);
+        java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(250_000);
+        long rd = pfs.open("/b", OpenFlags.O_RDONLY, 0);
+        while (got.hasRemaining() && pfs.pread(rd, got, 10 + got.position()) > 0) {
+            assertThat(got.position()).isPositive();
+        }
+        pfs.close(rd);
+        assertThat(got.array()).isEqualTo(java.util.Arrays.copyOfRange(data, 1000, 251_000));
+        assertThat(pfs.stat("/b").size()).isEqualTo(251_010);
+    }
+
     @Test
     void createGivesTheCallerTheFileAndTheKernelOneReference() throws Exception {
         ops.handle(frames.start(FuseOpcode.CREATE, 1, 1000, 1001).putInt(OpenFlags.O_WRONLY).putInt(0100640)

@@ -116,6 +116,13 @@ public final class FuseRequestDescriptor {
     public static final int LSEEK_FH = 0;
     public static final int LSEEK_OFFSET = 8;
     public static final int LSEEK_WHENCE = 16;
+    /** fuse_copy_file_range_in: u64 fh_in, off_in, nodeid_out, fh_out, off_out, len, flags. */
+    public static final int COPY_FH_IN = 0;
+    public static final int COPY_OFF_IN = 8;
+    public static final int COPY_FH_OUT = 24;
+    public static final int COPY_OFF_OUT = 32;
+    public static final int COPY_LEN = 40;
+    public static final int COPY_FLAGS = 48;
 
     private FuseRequestDescriptor() {
     }
