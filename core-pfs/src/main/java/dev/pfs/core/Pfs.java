@@ -122,7 +122,10 @@ public interface Pfs extends AutoCloseable {
     /** chmod(2): permission bits only. */
     void chmod(String path, int mode) throws PfsException;
 
-    /** chown(2); -1 leaves a field unchanged. */
+    /**
+     * chown(2); -1 leaves a field unchanged. Changing either clears, on anything but a directory,
+     * the set-user-ID bit and (when group-executable) the set-group-ID bit, as Linux does.
+     */
     void chown(String path, int uid, int gid) throws PfsException;
 
     /** utimensat(2) with nanosecond times; a negative value leaves that time unchanged. */

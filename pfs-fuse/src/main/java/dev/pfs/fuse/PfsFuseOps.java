@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * an inode the kernel holds stays usable after its last name went (the kernel itself decides
  * when a file is gone, by FORGET). Names are resolved to libpfs paths under a read lock that
  * a rename takes exclusively, so no path is computed while a directory moves. Writes are
- * write-through (no kernel writeback cache): fsync here is exactly libpfs's fsync. Errors are
+ * write-through (no kernel writeback cache): fsync here is exactly libpfs's fsync. With
+ * FUSE_HANDLE_KILLPRIV_V2 the kernel flags writes, truncates and O_TRUNC opens by callers
+ * without CAP_FSETID, and this class clears the set-ID bits then ({@link #killPrivileges});
+ * chown clears them in libpfs. Errors are
  * the {@link PfsException}'s errno; flock and fcntl locks are left to the kernel, which keeps
  * them locally, right for the single RW mount.
  */
@@ -46,6 +49,8 @@ final class PfsFuseOps implements FuseHandler {
     private static final int ENOSYS = 38;
     private static final int ENOTTY = 25;
     private static final int S_ISGID = 02000;
+    private static final int S_ISUID = 04000;
+    private static final int S_IXGRP = 0010;
     /** Most bytes one COPY_FILE_RANGE copies (a short copy is legal: callers loop). */
     static final long MAX_COPY = 64L << 20;
 
@@ -238,6 +243,9 @@ final class PfsFuseOps implements FuseHandler {
                 pfs.truncate(pathOf(n), size);
             }
         }
+        if ((valid & FATTR_KILL_SUIDGID) != 0) {
+            killPrivileges(n);
+        }
         if ((valid & FATTR_MODE) != 0) {
             if (n.pin < 0) {
                 throw new PfsException(Errno.EOPNOTSUPP, "the mode of a symbolic link cannot change");
@@ -266,6 +274,31 @@ final class PfsFuseOps implements FuseHandler {
             }
         }
         attrs.sendAttr(reply, stat(n));
+    }
+
+    /**
+     * What the kernel's file_remove_privs does on ext4, left to us by FUSE_HANDLE_KILLPRIV_V2: a
+     * regular file written or truncated by a caller without CAP_FSETID loses its set-user-ID
+     * bit, its set-group-ID bit when group-executable, and its file capabilities.
+     */
+    private void killPrivileges(NodeTable.Node n) throws PfsException {
+        if (n.pin < 0 || n.type != FileType.REGULAR) {
+            return;
+        }
+        int mode = pfs.fstat(n.pin).mode();
+        int kill = S_ISUID | ((mode & S_IXGRP) != 0 ? S_ISGID : 0);
+        if ((mode & kill) != 0) {
+            pfs.fchmod(n.pin, mode & 07777 & ~kill);
+        }
+        if (pfs.flistxattr(n.pin, ByteBuffer.allocate(0), Caller.ROOT) > 0) {
+            try {
+                pfs.fremovexattr(n.pin, "security.capability", Caller.ROOT);
+            } catch (PfsException e) {
+                if (e.errno() != Errno.ENODATA) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static long nowNs() {
@@ -390,6 +423,9 @@ final class PfsFuseOps implements FuseHandler {
             reply.error(Errno.EROFS.code());
             return;
         }
+        if ((req.bodyInt(OPEN_OPEN_FLAGS) & FUSE_OPEN_KILL_SUIDGID) != 0) {
+            killPrivileges(n);
+        }
         sendOpen(reply, 0, n, flags);
     }
 
@@ -416,6 +452,10 @@ final class PfsFuseOps implements FuseHandler {
             throw e;
         }
         closePin(nodes.remember(st.ino(), st.type(), parent, name, fd));
+        if ((req.bodyInt(CREATE_OPEN_FLAGS) & FUSE_OPEN_KILL_SUIDGID) != 0) {
+            killPrivileges(nodes.node(st.ino()));
+            st = pfs.fstat(fd);
+        }
         attrs.entry(reply, 0, st);
         sendOpen(reply, FuseReplyDescriptor.ENTRY_LENGTH, nodes.node(st.ino()), flags);
     }
@@ -447,6 +487,9 @@ final class PfsFuseOps implements FuseHandler {
         Handle h = handle(req.bodyLong(IO_FH));
         ByteBuffer src = req.bodyBytes(WRITE_DATA, req.bodyInt(IO_SIZE));
         long pos = req.bodyLong(IO_OFFSET);
+        if ((req.bodyInt(WRITE_FLAGS) & FUSE_WRITE_KILL_SUIDGID) != 0) {
+            killPrivileges(h.node);
+        }
         try {
             while (src.hasRemaining()) {
                 pos += pfs.pwrite(h.node.pin, src, pos);

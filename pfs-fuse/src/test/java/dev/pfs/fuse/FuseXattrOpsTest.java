@@ -131,6 +131,34 @@ class FuseXattrOpsTest {
                 .hasMessageContaining("permission denied");
     }
 
+    private long open(long node) throws Exception {
+        assertThat(handle(frames.start(FuseOpcode.OPEN, node, 1000, 1000).putInt(OpenFlags.O_WRONLY).putInt(0)))
+                .isZero();
+        return frames.replyLong(sent - 1, FuseReplyDescriptor.OPEN_FH);
+    }
+
+    private int write(long node, long fh, int writeFlags) throws Exception {
+        return handle(frames.start(FuseOpcode.WRITE, node, 1000, 1000).putLong(fh).putLong(0).putInt(1)
+                .putInt(writeFlags).putLong(0).putInt(0).putInt(0).putBytes(new byte[] {'w'}));
+    }
+
+    @Test
+    void aWriteTheKernelFlagsClearsSetIdBitsAndFileCapabilities() throws Exception {
+        pfs.chmod("/f", 06775);
+        pfs.setxattr("/f", "security.capability", ByteBuffer.wrap(new byte[] {1, 2}), 0);
+        long fh = open(file);
+        assertThat(write(file, fh, 0)).as("a write by a caller with CAP_FSETID").isZero();
+        assertThat(pfs.stat("/f").permissions()).isEqualTo(06775);
+        assertThat(write(file, fh, 1 << 2)).as("FUSE_WRITE_KILL_SUIDGID").isZero();
+        assertThat(pfs.stat("/f").permissions()).isEqualTo(0775);
+        assertThat(pfs.listxattr("/f", ByteBuffer.allocate(0))).as("the capability is gone").isZero();
+        pfs.chmod("/f", 06745);
+        assertThat(handle(frames.start(FuseOpcode.SETATTR, file, 1000, 1000).putInt((1 << 3) | (1 << 11)).putInt(0)
+                .putLong(0).putLong(0).putLong(0).putLong(0).putLong(0).putLong(0).putInt(0).putInt(0).putInt(0).putInt(0)
+                .putInt(0).putInt(0).putInt(0).putInt(0))).as("truncate with FATTR_KILL_SUIDGID").isZero();
+        assertThat(pfs.stat("/f").permissions()).as("set-group-ID stays without group execute").isEqualTo(02745);
+    }
+
     @Test
     void aSymlinkIsReachedItselfNotItsTarget() throws Exception {
         assertThat(set(link, 1000, "user.a", "a")).as("user.* on a symlink").isEqualTo(EPERM);

@@ -341,8 +341,15 @@ final class NameOps {
         return i -> i.mode = (i.mode & FileType.S_IFMT) | (mode & 07777);
     }
 
+    /**
+     * chown as Linux does it: a change of owner or group of anything but a directory also clears
+     * the set-user-ID bit, and the set-group-ID bit when the file is group-executable (for root too).
+     */
     static Consumer<Inode> chownChange(int uid, int gid) {
         return i -> {
+            if ((uid != -1 || gid != -1) && !i.isDir()) {
+                i.mode &= ~(04000 | ((i.mode & 0010) != 0 ? 02000 : 0));
+            }
             if (uid != -1) {
                 i.uid = uid;
             }

@@ -11,8 +11,8 @@ package dev.pfs.fuse.kernel;
  * 12 flags  u32                  28 max_pages u16  30 map_alignment u16  32 flags2  36.. unused
  * </pre>
  *
- * pfs speaks protocol 7.31 (Linux 5.8 and later): FUSE_RENAME2, FUSE_LSEEK, max_pages and
- * readdirplus are there; newer kernels talk down to it.
+ * pfs speaks protocol 7.33 (Linux 5.11 and later; older kernels from 7.28 on are talked down
+ * to): FUSE_RENAME2, FUSE_LSEEK, max_pages, readdirplus and FUSE_HANDLE_KILLPRIV_V2 are there.
  */
 public final class FuseInitDescriptor {
     public static final int IN_MAJOR = 0;
@@ -33,7 +33,7 @@ public final class FuseInitDescriptor {
 
     /** The protocol pfs speaks. */
     public static final int KERNEL_VERSION = 7;
-    public static final int KERNEL_MINOR_VERSION = 31;
+    public static final int KERNEL_MINOR_VERSION = 33;
     /** The oldest minor pfs accepts: 7.28 brought max_pages and copy_file_range. */
     public static final int MIN_MINOR_VERSION = 28;
 
@@ -47,6 +47,11 @@ public final class FuseInitDescriptor {
     public static final int FUSE_WRITEBACK_CACHE = 1 << 16;
     public static final int FUSE_PARALLEL_DIROPS = 1 << 18;
     public static final int FUSE_MAX_PAGES = 1 << 22;
+    /**
+     * The daemon clears set-ID bits on write, truncate and chown, told per request: the kernel
+     * then sets SB_NOSEC and stops asking GETXATTR security.capability before every write.
+     */
+    public static final int FUSE_HANDLE_KILLPRIV_V2 = 1 << 28;
 
     private FuseInitDescriptor() {
     }

@@ -2,7 +2,7 @@ package dev.pfs.fuse.kernel;
 
 /**
  * The layout of a reply written to {@code /dev/fuse}: a {@code fuse_out_header}, then the
- * opcode's {@code fuse_*_out} (fuse_kernel.h, protocol 7.31). Offsets of the bodies are
+ * opcode's {@code fuse_*_out} (fuse_kernel.h, protocol 7.33). Offsets of the bodies are
  * relative to {@link #BODY}.
  *
  * <pre>

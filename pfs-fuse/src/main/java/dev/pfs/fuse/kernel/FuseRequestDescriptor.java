@@ -2,7 +2,7 @@ package dev.pfs.fuse.kernel;
 
 /**
  * The layout of a request read from {@code /dev/fuse}: a {@code fuse_in_header}, then the body
- * of its opcode (fuse_kernel.h, protocol 7.31; all little-endian, fields naturally aligned).
+ * of its opcode (fuse_kernel.h, protocol 7.33; all little-endian, fields naturally aligned).
  *
  * <pre>
  *  0               4               8                              16
@@ -63,6 +63,8 @@ public final class FuseRequestDescriptor {
     public static final int FATTR_FH = 1 << 6;
     public static final int FATTR_ATIME_NOW = 1 << 7;
     public static final int FATTR_MTIME_NOW = 1 << 8;
+    /** A truncate by a caller without CAP_FSETID: clear the set-ID bits too (7.33). */
+    public static final int FATTR_KILL_SUIDGID = 1 << 11;
 
     /** fuse_mknod_in: u32 mode, rdev, umask, pad; then the name. */
     public static final int MKNOD_MODE = 0;
@@ -82,8 +84,12 @@ public final class FuseRequestDescriptor {
     public static final int LINK_NAME = 8;
     /** fuse_open_in: u32 flags, u32 open_flags. */
     public static final int OPEN_FLAGS = 0;
+    public static final int OPEN_OPEN_FLAGS = 4;
+    /** fuse_open_in / fuse_create_in open_flags: an O_TRUNC open by a caller without CAP_FSETID (7.33). */
+    public static final int FUSE_OPEN_KILL_SUIDGID = 1;
     /** fuse_create_in: u32 flags, mode, umask, open_flags; then the name. */
     public static final int CREATE_FLAGS = 0;
+    public static final int CREATE_OPEN_FLAGS = 12;
     public static final int CREATE_MODE = 4;
     public static final int CREATE_NAME = 16;
     /** fuse_read_in / fuse_write_in: u64 fh, offset, u32 size, flags, u64 lock_owner, u32 flags, pad. */
@@ -91,6 +97,9 @@ public final class FuseRequestDescriptor {
     public static final int IO_OFFSET = 8;
     public static final int IO_SIZE = 16;
     public static final int IO_FLAGS = 32;
+    /** fuse_write_in.write_flags, and its bit for a write by a caller without CAP_FSETID (7.33). */
+    public static final int WRITE_FLAGS = 20;
+    public static final int FUSE_WRITE_KILL_SUIDGID = 1 << 2;
     /** Write data follows the 40-byte fuse_write_in. */
     public static final int WRITE_DATA = 40;
     /** fuse_release_in / fuse_flush_in: u64 fh first. */

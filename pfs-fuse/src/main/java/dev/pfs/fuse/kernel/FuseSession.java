@@ -180,7 +180,8 @@ public final class FuseSession implements AutoCloseable {
             int wanted = FuseInitDescriptor.FUSE_ASYNC_READ | FuseInitDescriptor.FUSE_BIG_WRITES
                     | FuseInitDescriptor.FUSE_MAX_PAGES | FuseInitDescriptor.FUSE_AUTO_INVAL_DATA
                     | FuseInitDescriptor.FUSE_DO_READDIRPLUS | FuseInitDescriptor.FUSE_READDIRPLUS_AUTO
-                    | FuseInitDescriptor.FUSE_PARALLEL_DIROPS | FuseInitDescriptor.FUSE_ASYNC_DIO;
+                    | FuseInitDescriptor.FUSE_PARALLEL_DIROPS | FuseInitDescriptor.FUSE_ASYNC_DIO
+                    | FuseInitDescriptor.FUSE_HANDLE_KILLPRIV_V2;
             int flags = wanted & kernelFlags;
             int ourMinor = Math.min(minor, FuseInitDescriptor.KERNEL_MINOR_VERSION);
             reply.zero(0, FuseInitDescriptor.OUT_LENGTH)
