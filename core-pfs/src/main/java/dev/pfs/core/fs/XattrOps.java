@@ -85,7 +85,7 @@ final class XattrOps {
             throw new PfsException(Errno.E2BIG, "extended attribute value of " + value.remaining()
                     + " bytes for " + what + ": at most " + MetaSlotDescriptor.XATTR_SIZE_MAX);
         }
-        checkChange(i, name, caller, what);
+        checkChange("setxattr", i, name, caller, what);
         long head = table().head(i.ino, name);
         if (head >= 0 && (flags & Pfs.XATTR_CREATE) != 0) {
             throw new PfsException(Errno.EEXIST, "extended attribute " + name + " of " + what + " exists");
@@ -116,7 +116,7 @@ final class XattrOps {
     }
 
     void remove(Inode i, String name, Caller caller, String what) throws PfsException {
-        checkChange(i, name, caller, what);
+        checkChange("removexattr", i, name, caller, what);
         long head = table().head(i.ino, name);
         if (head < 0) {
             throw noData(name, i);
@@ -127,7 +127,7 @@ final class XattrOps {
     }
 
     /** The checks of a set or remove: name, namespace, permission, a writable mount. */
-    private void checkChange(Inode i, String name, Caller caller, String what) throws PfsException {
+    private void checkChange(String op, Inode i, String name, Caller caller, String what) throws PfsException {
         String ns = namespace(name);
         if ((ns.equals(TRUSTED) || ns.equals(SECURITY)) && !caller.isRoot()) {
             throw new PfsException(Errno.EPERM, "only root may change " + ns + "* attributes (" + name + " of "
@@ -144,7 +144,7 @@ final class XattrOps {
             }
             Permissions.check(i, caller, Permissions.WRITE, "change extended attribute " + name + " of " + what);
         }
-        fs.checkWritable("setxattr " + what);
+        fs.checkWritable(op + " " + what);
     }
 
     private void beginChange(int slots) throws PfsException {
