@@ -2,6 +2,7 @@ package dev.pfs.core.fs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pfs.common.clock.PausableClock;
 import dev.pfs.common.volume.FaultyVolume;
 import dev.pfs.core.Errno;
 import dev.pfs.core.FsckReport;
@@ -46,7 +47,9 @@ class XattrCrashTest {
         byte[] old = value(65536, 1);
         byte[] next = value(1000 + r.nextInt(60000), 2);
         boolean acked = false;
-        try (Pfs fs = Pfs.mount(v, RW)) {
+        // The mount's lease runs on a clock that stands still, so a loaded machine cannot make it lapse.
+        PausableClock clock = new PausableClock(() -> 1_000_000_000L, PausableClock.Kind.BOOTTIME);
+        try (Pfs fs = FileSystems.mount(v, RW, new FileSystems.MountHooks(clock, true, () -> { }))) {
             long fd = fs.open("/f", OpenFlags.O_CREAT | OpenFlags.O_RDWR, 0644);
             fs.setxattr("/f", "user.v", ByteBuffer.wrap(old), 0);
             fs.close(fs.open("/gone", OpenFlags.O_CREAT | OpenFlags.O_RDWR, 0644));
@@ -60,7 +63,7 @@ class XattrCrashTest {
                 fs.fsync(fd);
                 acked = true;
             } catch (PfsException e) {
-                assertThat(e.errno()).as("seed %d: %s", seed, e.getMessage()).isIn(Errno.EIO, Errno.EROFS);
+                assertThat(e.errno()).as("seed %d: %s", seed, e.getMessage()).isEqualTo(Errno.EIO);
             }
         } catch (PfsException e) {
             // umount of a powered-off mount: what survived is checked below
