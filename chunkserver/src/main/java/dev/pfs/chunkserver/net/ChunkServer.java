@@ -4,6 +4,7 @@ import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
 import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
+import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.chunkserver.store.ChunkStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -38,6 +39,18 @@ public final class ChunkServer implements AutoCloseable {
      */
     public static ChunkServer start(InetSocketAddress listen, ChunkStore store, long defaultChunkSize,
                                     ChunkServerMetrics metrics, int ioThreads) throws InterruptedException {
+        return start(listen, store, null, defaultChunkSize, metrics, ioThreads);
+    }
+
+    /**
+     * Binds and starts serving, replicated chunks too.
+     *
+     * @param replication this server's replication groups, or null for none
+     * @param ioThreads   event loops (0: one per core)
+     */
+    public static ChunkServer start(InetSocketAddress listen, ChunkStore store, Replication replication,
+                                    long defaultChunkSize, ChunkServerMetrics metrics, int ioThreads)
+            throws InterruptedException {
         int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
         EventLoopGroup boss = Transport.group(1, "pfs-cs-accept");
         EventLoopGroup workers = Transport.group(threads, "pfs-cs-io");
@@ -51,7 +64,7 @@ public final class ChunkServer implements AutoCloseable {
                         protected void initChannel(SocketChannel c) {
                             c.pipeline().addLast("frame", new ChunkFrameDecoder())
                                     .addLast("message", new ChunkMessageDecoder())
-                                    .addLast("handler", new ChunkServerHandler(store, defaultChunkSize, metrics));
+                                    .addLast("handler", new ChunkServerHandler(store, replication, defaultChunkSize, metrics));
                         }
                     })
                     .bind(listen).sync().channel();
