@@ -141,6 +141,7 @@ public final class ReplicatedVolume implements BlockVolume {
         long backoff = 5_000_000L;
         int server = leaders.get(chunk) == 0 ? replicas.get(0) : leaders.get(chunk);
         String last = "no try";
+        int hops = 0;
         while (!closed) {
             int next;
             try {
@@ -151,11 +152,13 @@ public final class ReplicatedVolume implements BlockVolume {
                 last = server + ": " + e.getMessage();
                 if (e.status() == ChunkStatus.NOT_LEADER) {
                     int hinted = hinted(e.getMessage());
-                    next = hinted != 0 && hinted != server ? hinted : following(replicas, server);
-                    if (hinted != 0 && hinted != server) {
-                        server = next;
+                    if (hinted != 0 && hinted != server && hops++ < replicas.size()) {
+                        // Follow the named leader at once; a ring of stale hints falls back to the backoff.
+                        server = hinted;
                         continue;
                     }
+                    // The server leads but does not serve yet (its merge stage), or knows no leader.
+                    next = hinted == server ? server : hinted != 0 ? hinted : following(replicas, server);
                 } else if (e.status() == ChunkStatus.TIMED_OUT || e.status() == ChunkStatus.IO_ERROR
                         || e.status() == ChunkStatus.CLOSED || e.status() == ChunkStatus.UNKNOWN_CHUNK) {
                     next = following(replicas, server);
@@ -167,6 +170,7 @@ public final class ReplicatedVolume implements BlockVolume {
                 last = server + ": " + e;
                 next = following(replicas, server);
             }
+            hops = 0;
             long left = end - System.nanoTime();
             if (left <= 0) {
                 break;
@@ -291,6 +295,11 @@ public final class ReplicatedVolume implements BlockVolume {
     public CompletableFuture<Void> resize(long newSize) {
         return VolumeException.failed(VolumeException.Kind.IO, "volume " + placement.name()
                 + ": a replicated volume's size is fixed by its placement file");
+    }
+
+    /** @return the server this volume last found leading chunk {@code chunk}, or 0 if none yet */
+    public int leaderOf(int chunk) {
+        return leaders.get(chunk);
     }
 
     /** @return the placement this volume follows */
