@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -30,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Three chunkserver processes on loopback hold a replicated volume of two chunks. A writer does
  * FUA writes over overlapping ranges through {@link ReplicatedVolume}, one at a time, recording
  * every acknowledgement, while a seeded schedule kill -9s the leader of a chunk and a follower
- * and restarts them (per round: a leader, a follower, then either). Afterwards every sector reads back with the last acknowledged write to it
- * (or a later write whose outcome the writer never learned), and every chunk's replicas are
+ * and restarts them (per round: a leader, a follower, then either; each kill either under load or
+ * right after an acknowledgement with the writer paused, checked at once). After each
+ * restart and at the end every sector reads back with the last acknowledged write to it (or a
+ * later write whose outcome the writer never learned), and at the end every chunk's replicas are
  * equal. {@code -Dpfs.repl.rounds=N} runs more rounds, {@code -Dpfs.seed=S} replays one.
  */
 @Tag("system")
@@ -72,6 +75,8 @@ class ReplicatedCrashTest {
         long acks;
         long longestGapNanos;
         long lastAck = System.nanoTime();
+        /** Held by the writer around each write; the checker takes it to stop writes (fair: it gets its turn). */
+        final ReentrantLock gate = new ReentrantLock(true);
 
         Model() {
             for (int i = 0; i < SECTORS; i++) {
@@ -136,10 +141,31 @@ class ReplicatedCrashTest {
                     long downMillis = 300 + rnd.nextInt(1200);
                     schedule.add("kill -9 server " + victim + (victim == known ? " (leader of chunk " + chunk + ")"
                             : " (a follower of chunk " + chunk + ")") + ", down " + downMillis + " ms");
-                    procs.get(victim).kill();
+                    boolean quiet = rnd.nextBoolean();
+                    if (quiet) {
+                        // Right after an acknowledgement, with nothing in flight: the write just
+                        // acknowledged must survive the kill and read back at the new leader.
+                        schedule.add("(writer paused, checked at once)");
+                        model.gate.lock();
+                        try {
+                            procs.get(victim).kill();
+                            check(v, model);
+                        } finally {
+                            model.gate.unlock();
+                        }
+                    } else {
+                        procs.get(victim).kill();
+                    }
                     awaitProgress(model, 10);
                     Thread.sleep(downMillis);
                     procs.put(victim, start(root, victim, listen.get(victim)));
+                    awaitProgress(model, 10);
+                    model.gate.lock();
+                    try {
+                        check(v, model);
+                    } finally {
+                        model.gate.unlock();
+                    }
                 }
                 awaitProgress(model, 20);
                 stop.set(true);
@@ -182,11 +208,14 @@ class ReplicatedCrashTest {
             while (b.hasRemaining()) {
                 b.putLong(id);
             }
+            model.gate.lock();
             try {
                 VolumeException.await(v.write((long) first * SECTOR, b.flip(), 1, true));
                 model.acknowledged(id, first, count);
             } catch (VolumeException e) {
                 model.failed(id, first, count);
+            } finally {
+                model.gate.unlock();
             }
         }
     }
