@@ -170,7 +170,9 @@ final class ReplicationAgent implements Agent {
                     return;
                 }
                 for (Message m : in.messages) {
-                    RejectReason r = g.node.step(m);
+                    // The library hears a leader's messages from anyone (a member joining may not
+                    // know its leader yet); membership is fixed here, so a stranger is refused.
+                    RejectReason r = g.node.members().contains(m.from()) ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
                     if (r != RejectReason.NONE && r != RejectReason.DUPLICATE && r != RejectReason.BUSY) {
                         refused.incrementAndGet();
                         if (!loggedRefused) {
