@@ -6,18 +6,13 @@ import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.common.volume.VolumeException;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -39,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("system")
 class ReplicatedCrashTest {
-    private static final long CHUNK = 1 << 20;
+    private static final long CHUNK = ReplicatedCluster.CHUNK;
     private static final int SECTOR = 512;
     private static final int SECTORS = (int) (2 * CHUNK / SECTOR);
 
@@ -59,12 +54,6 @@ class ReplicatedCrashTest {
                 throw new AssertionError("round failed: seed " + seed + " (replay with -Dpfs.seed=" + seed
                         + " -Dpfs.repl.rounds=1), schedule " + schedule + ": " + t, t);
             }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 
@@ -107,21 +96,9 @@ class ReplicatedCrashTest {
     }
 
     private void round(long seed, Path root, List<String> schedule) throws Exception {
-        java.nio.file.Files.createDirectories(root);
         Random rnd = new Random(seed);
-        Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
-        Map<Integer, String> listen = new LinkedHashMap<>();
-        for (int id = 1; id <= 3; id++) {
-            int port = freePort();
-            addresses.put(id, InetSocketAddress.createUnresolved("127.0.0.1", port));
-            listen.put(id, "127.0.0.1:" + port);
-        }
-        Map<Integer, ChunkServerProcess> procs = new LinkedHashMap<>();
-        try {
-            for (int id = 1; id <= 3; id++) {
-                procs.put(id, start(root, id, listen.get(id)));
-            }
-            Placement placement = Placement.spread("crash", 3, 2 * CHUNK, CHUNK, addresses, 3);
+        try (ReplicatedCluster cluster = new ReplicatedCluster(root)) {
+            Placement placement = cluster.placement();
             Model model = new Model();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong nextId = new AtomicLong(1);
@@ -148,17 +125,17 @@ class ReplicatedCrashTest {
                         schedule.add("(writer paused, checked at once)");
                         model.gate.lock();
                         try {
-                            procs.get(victim).kill();
+                            cluster.kill(victim);
                             check(v, model);
                         } finally {
                             model.gate.unlock();
                         }
                     } else {
-                        procs.get(victim).kill();
+                        cluster.kill(victim);
                     }
                     awaitProgress(model, 10);
                     Thread.sleep(downMillis);
-                    procs.put(victim, start(root, victim, listen.get(victim)));
+                    cluster.start(victim);
                     awaitProgress(model, 10);
                     model.gate.lock();
                     try {
@@ -175,16 +152,7 @@ class ReplicatedCrashTest {
                         model.acks(), model.longestGapNanos / 1_000_000, schedule);
             }
             assertThat(ReplicaCompare.differences(placement, Duration.ofSeconds(20))).isEmpty();
-        } finally {
-            for (ChunkServerProcess p : procs.values()) {
-                p.close();
-            }
         }
-    }
-
-    private static ChunkServerProcess start(Path root, int id, String listen) throws IOException {
-        return ChunkServerProcess.startAt(root.resolve("cs" + id), listen, "--server-id", String.valueOf(id),
-                "--capacity", "128M", "--wal-size", "16M", "--chunk-size", "1M", "--max-chunks", "16");
     }
 
     /** Waits until the writer got {@code n} more acknowledgements: I/O resumes by itself. */
