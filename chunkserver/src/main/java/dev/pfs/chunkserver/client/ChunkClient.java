@@ -257,6 +257,11 @@ public final class ChunkClient implements AutoCloseable {
                 Unpooled.wrappedBuffer(src.duplicate())));
     }
 
+    /** Raises the writer epoch of the chunk's group to {@code epoch} at its leader (NOT_LEADER elsewhere). */
+    public CompletableFuture<Void> replicatedFence(long chunkId, long epoch) {
+        return done(send(ChunkOp.REPLICATED_FENCE, chunkId, epoch, 0, 0, 0, Unpooled.EMPTY_BUFFER));
+    }
+
     /** Reads {@code dst.remaining()} bytes at the chunk's group leader (NOT_LEADER elsewhere). */
     public CompletableFuture<Void> replicatedRead(long chunkId, long offset, ByteBuffer dst) {
         return send(ChunkOp.REPLICATED_READ, chunkId, 0, offset, dst.remaining(), 0, Unpooled.EMPTY_BUFFER)

@@ -297,6 +297,26 @@ public final class ReplicatedVolume implements BlockVolume {
                 + ": a replicated volume's size is fixed by its placement file");
     }
 
+    /**
+     * Fences the volume at {@code epoch}: every chunk's group logs it, and from then on its leaders
+     * refuse writes with an older epoch ({@link VolumeException.Kind#STALE_EPOCH}). A new holder
+     * does this before its first write.
+     */
+    public CompletableFuture<Void> fence(long epoch) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int i = 0; i < placement.chunks(); i++) {
+            int chunk = i;
+            all.add(CompletableFuture.runAsync(() -> {
+                try {
+                    onLeader(chunk, (c, id) -> c.replicatedFence(id, epoch));
+                } catch (VolumeException e) {
+                    throw new CompletionException(e);
+                }
+            }, workers));
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
     /** @return the server this volume last found leading chunk {@code chunk}, or 0 if none yet */
     public int leaderOf(int chunk) {
         return leaders.get(chunk);

@@ -145,7 +145,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                     m.length() == 0 ? defaultChunkSize : m.length()), start, cost);
             case DELETE -> finish(ctx, m, store.delete(m.chunkId(), m.epoch()), start, cost);
             case FENCE -> finish(ctx, m, store.fence(m.chunkId(), m.epoch()), start, cost);
-            case GROUP_CREATE, REPLICATED_WRITE, REPLICATED_READ, RAFT, HELLO -> replicated(ctx, m, start, cost);
+            case GROUP_CREATE, REPLICATED_WRITE, REPLICATED_READ, REPLICATED_FENCE, RAFT, HELLO ->
+                    replicated(ctx, m, start, cost);
             case STAT -> store.stat(m.chunkId()).whenComplete((info, t) -> {
                 m.release();
                 if (t == null) {
@@ -177,6 +178,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
             }
             case REPLICATED_WRITE -> finish(ctx, m, replication.write(m.chunkId(), m.epoch(), m.offset(),
                     bytes(m.payload())), start, cost);
+            case REPLICATED_FENCE -> finish(ctx, m, replication.fence(m.chunkId(), m.epoch()), start, cost);
             case REPLICATED_READ -> {
                 m.release();
                 if (m.length() <= 0 || m.length() > ChunkFrameDescriptor.MAX_PAYLOAD) {

@@ -38,7 +38,13 @@ public enum ChunkOp {
     /** Replication: ParallelRaft messages of one group between two servers (no reply). */
     RAFT(13),
     /** Replication: the first frame of a server-to-server link; {@code epoch} carries the sender's server id. */
-    HELLO(14);
+    HELLO(14),
+    /**
+     * Replication: raise the writer epoch of the chunk's group to {@code epoch} through its log;
+     * from then on its leaders refuse writes with an older epoch. A new holder fences every chunk
+     * of its volume this way before its first write.
+     */
+    REPLICATED_FENCE(15);
 
     private final int code;
 

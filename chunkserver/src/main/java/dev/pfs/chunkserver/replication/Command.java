@@ -6,10 +6,11 @@ import java.nio.ByteOrder;
 /**
  * What a replicated entry asks of the chunk: its payload in the ParallelRaft log. A WRITE
  * carries the bytes to write at {@code offset}; a READ is a barrier the leader puts in the log so
- * that a read is served only once every overlapping write committed before it is applied.
+ * that a read is served only once every overlapping write committed before it is applied. A FENCE
+ * raises the group's writer epoch; it carries no data and changes no block.
  *
  * @param kind   WRITE or READ
- * @param epoch  the writer's epoch (kept with the entry; not yet checked, see docs/replication.md)
+ * @param epoch  the writer's epoch: a leader refuses a WRITE or FENCE older than an epoch in its log
  * @param offset byte offset in the chunk
  * @param length bytes of the range
  */
@@ -18,7 +19,7 @@ record Command(Kind kind, long epoch, long offset, long length) {
     static final int HEADER = 1 + 8 + 8 + 8;
 
     /** What the entry does. */
-    enum Kind { WRITE, READ }
+    enum Kind { WRITE, READ, FENCE }
 
     /** @return an entry payload: this command followed by {@code data} (WRITE) */
     byte[] encode(byte[] data, int from, int len) {

@@ -33,6 +33,8 @@ final class ReplicaGroup {
     final RaftNode node;
     private final int self;
     private final Map<Long, Waiting> waiting = new HashMap<>();
+    /** The highest writer epoch of any entry in this server's log: older writers are refused. */
+    private long epoch;
 
     ReplicaGroup(GroupSpec spec, RaftNode node, int self) {
         this.spec = spec;
@@ -59,12 +61,30 @@ final class ReplicaGroup {
                     + ", +" + command.length() + ") is not sector-aligned inside its " + spec.size() + " bytes"));
             return;
         }
+        if (command.kind() != Command.Kind.READ && command.epoch() < epoch) {
+            future.completeExceptionally(new ChunkException(ChunkStatus.STALE_EPOCH, "chunk " + spec.chunkId()
+                    + ": stale epoch " + command.epoch() + " < " + epoch));
+            return;
+        }
         ProposeResult r = node.propose(List.of(new LbaRange(command.offset() / SECTOR, command.length() / SECTOR)),
                 command.encode(data, 0, data.length));
         if (r.reason() == RejectReason.NONE) {
+            epoch = Math.max(epoch, command.epoch());
             waiting.put(r.index(), new Waiting(r.term(), command, future));
         } else {
             future.completeExceptionally(notLeader());
+        }
+    }
+
+    /**
+     * Notes an entry this server logs (or found in its log at restart): its writer epoch fences
+     * older writers. Every entry a later leader may commit is in its log, so each leader refuses
+     * at least the writes every earlier committed entry fences.
+     */
+    void logged(Entry e) {
+        Command c = Command.decode(e.data());
+        if (c != null && c.kind() != Command.Kind.READ) {
+            epoch = Math.max(epoch, c.epoch());
         }
     }
 
@@ -96,11 +116,11 @@ final class ReplicaGroup {
             Map.Entry<Long, Waiting> m = it.next();
             long index = m.getKey();
             Waiting w = m.getValue();
-            if (w.command.kind() == Command.Kind.WRITE && node.committedAs(index, w.term)) {
+            boolean change = w.command.kind() != Command.Kind.READ;
+            if (change && node.committedAs(index, w.term)) {
                 w.future.complete(null);
                 it.remove();
-            } else if (!leading || node.term() != w.term || (node.commitPrefix() >= index
-                    && w.command.kind() == Command.Kind.WRITE)) {
+            } else if (!leading || node.term() != w.term || (change && node.commitPrefix() >= index)) {
                 w.future.completeExceptionally(notLeader());
                 it.remove();
             }

@@ -118,6 +118,16 @@ public final class Replication implements AutoCloseable {
                 data, f), f).thenApply(b -> null);
     }
 
+    /**
+     * Raises the group's writer epoch to {@code epoch} through its log; completes once committed.
+     * Refused with STALE_EPOCH if the group's log holds a newer one.
+     */
+    public CompletableFuture<Void> fence(long chunkId, long epoch) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.FENCE, epoch, 0,
+                ReplicaGroup.SECTOR), new byte[0], f), f).thenApply(b -> null);
+    }
+
     /** Reads {@code length} bytes at {@code offset} at the group's leader, after every write committed before. */
     public CompletableFuture<byte[]> read(long chunkId, long offset, int length) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();

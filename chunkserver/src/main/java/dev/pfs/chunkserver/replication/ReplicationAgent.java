@@ -82,9 +82,11 @@ final class ReplicationAgent implements Agent {
         this.log = log;
         this.store = store;
         this.links = links;
-        recovered.forEach((g, r) -> {
+        recovered.forEach((id, r) -> {
             RaftNode node = new RaftNode(RaftSettings.config(self, r.spec()), r.hard(), r.entries(), 0);
-            add(new ReplicaGroup(r.spec(), node, self));
+            ReplicaGroup g = new ReplicaGroup(r.spec(), node, self);
+            r.entries().forEach(g::logged);
+            add(g);
         });
     }
 
@@ -241,6 +243,7 @@ final class ReplicationAgent implements Agent {
             }
             for (Entry e : rd.entries()) {
                 records.add(ReplicationLog.entry(group, e));
+                g.logged(e);
             }
             if (rd.hardState() != null) {
                 records.add(ReplicationLog.hardState(group, rd.hardState()));
@@ -307,6 +310,8 @@ final class ReplicationAgent implements Agent {
                                     + VolumeException.unwrap(t).getMessage(), t);
                         }
                     });
+            case FENCE -> {
+            }
             case READ -> {
                 ReplicaGroup.Waiting w = g.appliedRead(e);
                 if (w != null) {

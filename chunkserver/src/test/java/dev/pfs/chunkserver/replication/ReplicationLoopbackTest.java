@@ -128,6 +128,28 @@ class ReplicationLoopbackTest {
     }
 
     @Test
+    void aFencedVolumeRefusesOlderWritersAlsoAfterItsLeaderIsGone() throws Exception {
+        Placement p = startAll();
+        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
+            VolumeException.await(v.write(0, filled(4096, 1), 2, true));
+            VolumeException.await(v.fence(3));
+            for (long stale : new long[] {0, 2}) {
+                assertThatThrownBy(() -> VolumeException.await(v.write(0, filled(4096, 9), stale, true)))
+                        .isInstanceOfSatisfying(VolumeException.class,
+                                e -> assertThat(e.kind()).isEqualTo(VolumeException.Kind.STALE_EPOCH))
+                        .hasMessageContaining("stale epoch " + stale + " < 3");
+            }
+            int leader = v.leaderOf(0);
+            servers[leader - 1].close();
+            servers[leader - 1] = null;
+            assertThatThrownBy(() -> VolumeException.await(v.write(0, filled(4096, 9), 2, true)))
+                    .hasMessageContaining("stale epoch 2 < 3");
+            VolumeException.await(v.write(0, filled(4096, 4), 3, true));
+            assertThat(read(v, 0, 4096)).isEqualTo(filled(4096, 4).array());
+        }
+    }
+
+    @Test
     void aServerThatDoesNotLeadNamesTheLeader() throws Exception {
         Placement p = startAll();
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
