@@ -10,8 +10,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,21 +82,57 @@ public final class ReplicatedVolume implements BlockVolume {
         return open(placement, Duration.ofSeconds(30), Duration.ofSeconds(2));
     }
 
+    /**
+     * Creates chunk {@code chunk}'s group on its servers (idempotent), retrying those that do not
+     * answer until the deadline; once a majority holds it, the others get one more try.
+     */
     private void createGroup(int chunk) throws VolumeException {
         List<Integer> replicas = placement.replicas().get(chunk);
-        List<String> failures = new ArrayList<>();
-        int ok = 0;
-        for (int id : replicas) {
-            try {
-                await(client(id).createGroup(placement.chunkId(chunk), placement.chunkSize(), placement.members(chunk)));
-                ok++;
-            } catch (IOException e) {
-                failures.add(id + ": " + e.getMessage());
+        Map<Integer, String> failures = new LinkedHashMap<>();
+        Set<Integer> done = new HashSet<>();
+        long end = System.nanoTime() + deadline.toNanos();
+        boolean lastPass = false;
+        while (done.size() < replicas.size() && !closed) {
+            for (int id : replicas) {
+                if (done.contains(id)) {
+                    continue;
+                }
+                try {
+                    await(client(id).createGroup(placement.chunkId(chunk), placement.chunkSize(),
+                            placement.members(chunk)));
+                    done.add(id);
+                    failures.remove(id);
+                } catch (ChunkException e) {
+                    if (e.status() != ChunkStatus.TIMED_OUT && e.status() != ChunkStatus.IO_ERROR
+                            && e.status() != ChunkStatus.CLOSED) {
+                        throw new VolumeException(kind(e.status()), placement.describe(chunk) + ": cannot create its "
+                                + "group on server " + id + ": " + e.getMessage(), e);
+                    }
+                    failures.put(id, e.getMessage());
+                } catch (IOException | RuntimeException e) {
+                    failures.put(id, String.valueOf(e.getMessage()));
+                }
+            }
+            if (lastPass || System.nanoTime() > end) {
+                break;
+            }
+            lastPass = done.size() > replicas.size() / 2;
+            if (!lastPass) {
+                pause(100_000_000L);
             }
         }
-        if (ok <= replicas.size() / 2) {
+        if (done.size() <= replicas.size() / 2) {
             throw new VolumeException(VolumeException.Kind.UNAVAILABLE, placement.describe(chunk)
-                    + ": its group exists on only " + ok + " of " + replicas.size() + " servers: " + failures);
+                    + ": its group exists on only " + done.size() + " of " + replicas.size() + " servers: " + failures);
+        }
+    }
+
+    private static void pause(long nanos) throws VolumeException {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VolumeException(VolumeException.Kind.CLOSED, "interrupted", e);
         }
     }
 
@@ -175,12 +214,7 @@ public final class ReplicatedVolume implements BlockVolume {
             if (left <= 0) {
                 break;
             }
-            try {
-                TimeUnit.NANOSECONDS.sleep(Math.min(backoff, left));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VolumeException(VolumeException.Kind.CLOSED, "interrupted", e);
-            }
+            pause(Math.min(backoff, left));
             backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
             server = next;
         }

@@ -3,6 +3,7 @@ package dev.pfs.chunkserver.net;
 import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
 import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.chunkserver.store.ChunkStore;
@@ -62,7 +63,8 @@ public final class ChunkServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast("frame", new ChunkFrameDecoder())
+                            c.pipeline().addLast("frame", new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
+                                            ChunkFrameDescriptor.MAX_RAFT_FRAME))
                                     .addLast("message", new ChunkMessageDecoder())
                                     .addLast("handler", new ChunkServerHandler(store, replication, defaultChunkSize, metrics));
                         }

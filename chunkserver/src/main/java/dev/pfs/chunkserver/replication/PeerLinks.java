@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerLinks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLinks.class);
-    /** Payload budget of one RAFT frame (the frame family's limit, less room for the count). */
+    /** Payload budget of one RAFT frame batching several messages; one larger message goes alone. */
     private static final int FRAME_BUDGET = ChunkFrameDescriptor.MAX_PAYLOAD - 64;
+    /** Largest payload of a RAFT frame: a message above it cannot be sent (counted, logged once). */
+    private static final int MAX_MESSAGE = ChunkFrameDescriptor.MAX_RAFT_FRAME - ChunkFrameDescriptor.HEADER_LENGTH;
 
     /** Receives the messages of one RAFT frame, on an event loop. */
     interface Inbound {
@@ -57,6 +59,9 @@ final class PeerLinks implements AutoCloseable {
     private final Set<Integer> dialing = ConcurrentHashMap.newKeySet();
     private final Set<Channel> written = new HashSet<>();
     private volatile boolean closed;
+    /** Messages too large for one RAFT frame, dropped. */
+    final java.util.concurrent.atomic.AtomicLong oversized = new java.util.concurrent.atomic.AtomicLong();
+    private boolean loggedOversized;
 
     PeerLinks(int self, Inbound inbound) {
         this.self = self;
@@ -102,7 +107,8 @@ final class PeerLinks implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
-                        c.pipeline().addLast(new ChunkFrameDecoder(), new ChunkMessageDecoder(), new Receiver());
+                        c.pipeline().addLast(new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
+                                ChunkFrameDescriptor.MAX_RAFT_FRAME), new ChunkMessageDecoder(), new Receiver());
                     }
                 })
                 .connect(address).addListener(f -> {
@@ -151,6 +157,15 @@ final class PeerLinks implements AutoCloseable {
         int bytes = 4;
         for (Message m : messages) {
             int len = RaftCodec.messagesLength(List.of(m)) - 4;
+            if (len + 4 > MAX_MESSAGE) {
+                oversized.incrementAndGet();
+                if (!loggedOversized) {
+                    loggedOversized = true;
+                    LOG.warn("group {}: a {} message of {} bytes exceeds the {}-byte RAFT frame; dropped", group,
+                            m.type(), len, MAX_MESSAGE);
+                }
+                continue;
+            }
             if (!batch.isEmpty() && bytes + len > FRAME_BUDGET) {
                 write(ch, group, batch, bytes);
                 batch = new ArrayList<>();
