@@ -33,6 +33,8 @@ final class ReplicaGroup {
     final RaftNode node;
     private final int self;
     private final Map<Long, Waiting> waiting = new HashMap<>();
+    /** Until when (nanoTime) this group ticks at the busy rate. */
+    private long busyUntil;
     /** The highest writer epoch of any entry in this server's log: older writers are refused. */
     private long epoch;
 
@@ -40,6 +42,20 @@ final class ReplicaGroup {
         this.spec = spec;
         this.node = node;
         this.self = self;
+    }
+
+    /** Marks the group busy: a proposal, an entry or an election message at {@code now}. */
+    void touch(long now) {
+        busyUntil = now + ReplicationAgent.BUSY_NANOS;
+    }
+
+    /**
+     * @return whether the group ticks at the busy rate: recently touched, or electing, or
+     *         without a leader (an election under way must not run at the quiet rate)
+     */
+    boolean busy(long now) {
+        return now - busyUntil < 0 || node.role() == Role.CANDIDATE || node.role() == Role.PRE_CANDIDATE
+                || (node.role() == Role.FOLLOWER && node.leaderId() == 0);
     }
 
     /** @return the refusal a client gets from a server that is not this group's serving leader */

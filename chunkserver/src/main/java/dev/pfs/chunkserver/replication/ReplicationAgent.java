@@ -8,6 +8,7 @@ import dev.pfs.common.volume.VolumeException;
 import dev.pfs.parallelraft.Entry;
 import dev.pfs.parallelraft.EntryKind;
 import dev.pfs.parallelraft.Message;
+import dev.pfs.parallelraft.MessageType;
 import dev.pfs.parallelraft.RaftNode;
 import dev.pfs.parallelraft.Ready;
 import dev.pfs.parallelraft.RejectReason;
@@ -39,8 +40,15 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicationAgent implements Agent {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationAgent.class);
-    /** One logical tick: elections after 10-20 ticks, heartbeats every 2. */
+    /** One logical tick of a busy group: elections after 10-20 ticks, heartbeats every 2. */
     static final long TICK_NANOS = 50_000_000L;
+    /**
+     * A quiet group ticks once every this many rounds of {@link #TICK_NANOS}: heartbeats every
+     * 500 ms and elections after 2.5-5 s while nothing happens, so idle groups cost little.
+     */
+    static final int QUIET_EVERY = 5;
+    /** A group stays busy this long after its last proposal, entry or election message. */
+    static final long BUSY_NANOS = 2_000_000_000L;
 
     /** Work handed to the agent from other threads. */
     sealed interface Op {
@@ -68,6 +76,7 @@ final class ReplicationAgent implements Agent {
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
     private long nextTick = System.nanoTime();
+    private long tickRound;
     private volatile String failure;
     final AtomicLong unknownGroup = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
@@ -126,9 +135,12 @@ final class ReplicationAgent implements Agent {
         long now = System.nanoTime();
         if (!groups.isEmpty() && now - nextTick >= 0) {
             nextTick = now + TICK_NANOS;
+            tickRound++;
             for (ReplicaGroup g : groups.values()) {
-                g.node.tick();
-                dirty.add(g);
+                if (g.busy(now) || tickRound % QUIET_EVERY == 0) {
+                    g.node.tick();
+                    dirty.add(g);
+                }
             }
             links.maintain();
             work++;
@@ -157,6 +169,7 @@ final class ReplicationAgent implements Agent {
                             + p.chunkId + " has no replication group on server " + self));
                 } else {
                     g.propose(p.command, p.data, p.future);
+                    g.touch(System.nanoTime());
                     dirty.add(g);
                 }
             }
@@ -172,6 +185,9 @@ final class ReplicationAgent implements Agent {
                     return;
                 }
                 for (Message m : in.messages) {
+                    if (m.type() != MessageType.HEARTBEAT && m.type() != MessageType.HEARTBEAT_RESP) {
+                        g.touch(System.nanoTime());
+                    }
                     // The library hears a leader's messages from anyone (a member joining may not
                     // know its leader yet); membership is fixed here, so a stranger is refused.
                     RejectReason r = g.node.members().contains(m.from()) ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
@@ -240,6 +256,9 @@ final class ReplicationAgent implements Agent {
             long group = g.spec.chunkId();
             if (rd.truncateAfter() >= 0) {
                 records.add(ReplicationLog.truncate(group, rd.truncateAfter()));
+            }
+            if (!rd.entries().isEmpty()) {
+                g.touch(System.nanoTime());
             }
             for (Entry e : rd.entries()) {
                 records.add(ReplicationLog.entry(group, e));

@@ -63,6 +63,11 @@ public final class ChunkServerProcess implements AutoCloseable {
         }
     }
 
+    /** @return the process (for its CPU time) */
+    public ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** @return where it serves */
     public InetSocketAddress address() {
         return address;
