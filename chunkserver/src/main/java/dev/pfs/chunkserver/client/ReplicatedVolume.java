@@ -356,11 +356,6 @@ public final class ReplicatedVolume implements BlockVolume {
         return leaders.get(chunk);
     }
 
-    /** @return the placement this volume follows */
-    public Placement placement() {
-        return placement;
-    }
-
     @Override
     public void close() {
         closed = true;

@@ -196,11 +196,6 @@ final class PeerLinks implements AutoCloseable {
         written.clear();
     }
 
-    /** @return the peers with a live link */
-    Set<Integer> linked() {
-        return Set.copyOf(links.keySet());
-    }
-
     @Override
     public void close() {
         closed = true;

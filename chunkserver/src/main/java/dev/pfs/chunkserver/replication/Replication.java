@@ -8,7 +8,6 @@ import dev.pfs.common.volume.VolumeException;
 import io.netty.channel.Channel;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.LockSupport;
@@ -158,11 +157,6 @@ public final class Replication implements AutoCloseable {
     /** @return why replication stopped, or null */
     public String failure() {
         return agent.failure();
-    }
-
-    /** @return the peers with a live link now */
-    public List<Integer> linkedPeers() {
-        return List.copyOf(links.linked());
     }
 
     /** Stops the agent and closes the links; requests in flight stay unanswered (their clients time out). */

@@ -112,17 +112,13 @@ final class ReplicationAgent implements Agent {
 
     /** @return nanoseconds until the agent next wants to run without new work, or -1 for never */
     long idleNanos() {
+        if (failure != null) {
+            return -1;
+        }
         if (!dirty.isEmpty()) {
             return 0;
         }
         return groups.isEmpty() ? -1 : Math.max(0, nextTick - System.nanoTime());
-    }
-
-    /** @return the groups this server holds, with their roles and terms (for operators and tests) */
-    Map<Long, String> describe() {
-        Map<Long, String> out = new HashMap<>();
-        groups.forEach((id, g) -> out.put(id, g.node.toString()));
-        return out;
     }
 
     @Override

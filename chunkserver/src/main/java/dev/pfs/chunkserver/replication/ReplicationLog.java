@@ -128,9 +128,4 @@ final class ReplicationLog {
         }
         return writes;
     }
-
-    /** @return bytes of the log in use */
-    long used() {
-        return writer.used();
-    }
 }
