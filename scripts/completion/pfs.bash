@@ -936,8 +936,8 @@ function _picocli_pfs_volume_create() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--size' '--servers' '--chunk-size' '--copies' '--volume-id' '--placement-dir'"
+  local flag_opts="'--offline' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--size' '--servers' '--chunk-size' '--copies' '--volume-id' '--timeout' '--placement-dir'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -955,6 +955,9 @@ function _picocli_pfs_volume_create() {
       return
       ;;
     '--volume-id')
+      return
+      ;;
+    '--timeout')
       return
       ;;
     '--placement-dir')

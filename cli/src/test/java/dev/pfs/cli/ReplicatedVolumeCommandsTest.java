@@ -22,7 +22,7 @@ class ReplicatedVolumeCommandsTest {
 
     @Test
     void createWritesAPlacementThatLsAndInfoShow() throws Exception {
-        CliRunner.Result r = run("volume", "create", "db", "--size", "40M", "--chunk-size", "10M",
+        CliRunner.Result r = run("volume", "create", "--offline", "db", "--size", "40M", "--chunk-size", "10M",
                 "--servers", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103");
         assertThat(r.code()).as(r.toString()).isZero();
         assertThat(r.out()).contains("created volume db: 4 chunks");
@@ -42,13 +42,13 @@ class ReplicatedVolumeCommandsTest {
 
     @Test
     void badInputGetsAClearError() {
-        assertThat(run("volume", "create", "db", "--size", "15M", "--chunk-size", "10M", "--servers",
+        assertThat(run("volume", "create", "--offline", "db", "--size", "15M", "--chunk-size", "10M", "--servers",
                 "a:1,b:2,c:3").err()).contains("must be a positive multiple of the chunk size");
-        assertThat(run("volume", "create", "db", "--size", "10M", "--chunk-size", "10M", "--servers",
+        assertThat(run("volume", "create", "--offline", "db", "--size", "10M", "--chunk-size", "10M", "--servers",
                 "a:1,b:2").err()).contains("3 replicas need at least as many servers");
-        assertThat(run("volume", "create", "db", "--size", "10M", "--chunk-size", "10M", "--servers",
+        assertThat(run("volume", "create", "--offline", "db", "--size", "10M", "--chunk-size", "10M", "--servers",
                 "a:1,b:2,c:3").code()).isZero();
-        CliRunner.Result again = run("volume", "create", "db", "--size", "10M", "--chunk-size", "10M",
+        CliRunner.Result again = run("volume", "create", "--offline", "db", "--size", "10M", "--chunk-size", "10M",
                 "--servers", "a:1,b:2,c:3");
         assertThat(again.code()).isEqualTo(ExitStatus.FILE_ERROR.code());
         assertThat(again.err()).contains("volume 'db' exists");
@@ -56,5 +56,10 @@ class ReplicatedVolumeCommandsTest {
         assertThat(missing.code()).isEqualTo(ExitStatus.BAD_VOLUME.code());
         assertThat(missing.err()).contains("no replicated volume 'nope'");
         assertThat(run("chunk", "verify", "nope").code()).isEqualTo(ExitStatus.BAD_VOLUME.code());
+        CliRunner.Result down = run("volume", "create", "lost", "--size", "10M", "--chunk-size", "10M", "--timeout", "1",
+                "--servers", "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3");
+        assertThat(down.code()).as(down.toString()).isEqualTo(ExitStatus.BAD_VOLUME.code());
+        assertThat(down.err()).contains("chunk 0 of volume lost").contains("its group exists on only 0 of 3 servers");
+        assertThat(dir.resolve("lost.placement")).doesNotExist();
     }
 }

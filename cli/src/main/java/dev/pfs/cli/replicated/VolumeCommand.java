@@ -1,15 +1,18 @@
 package dev.pfs.cli.replicated;
 
 import dev.pfs.chunkserver.client.Placement;
+import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.cli.BaseCommand;
 import dev.pfs.cli.CliException;
 import dev.pfs.cli.ExitStatus;
 import dev.pfs.cli.volume.SizeConverter;
+import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +37,8 @@ public final class VolumeCommand extends BaseCommand {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Write the placement of a new replicated volume: its chunks spread over the servers "
                     + "given, replica sets rotating so that preferred leaders spread too.",
-                "The chunkservers create each chunk's group when a client first opens the volume."})
+                "Then creates each chunk's group on its servers (a majority of each must answer), unless "
+                        + "--offline: then the first client to open the volume does."})
     public static final class Create extends BaseCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
         String name;
@@ -59,6 +63,13 @@ public final class VolumeCommand extends BaseCommand {
                 description = "Volume id in the chunk ids (default: derived from the name).")
         Long volumeId;
 
+        @Option(names = "--offline", description = "Only write the placement file; do not contact the servers.")
+        boolean offline;
+
+        @Option(names = "--timeout", defaultValue = "30", paramLabel = "SECONDS",
+                description = "How long to wait for the servers to create the groups (default 30).")
+        int timeout;
+
         @Mixin
         PlacementDir placements;
 
@@ -81,12 +92,21 @@ public final class VolumeCommand extends BaseCommand {
                 if (Files.exists(file)) {
                     throw new CliException(ExitStatus.FILE_ERROR, "volume '" + name + "' exists: " + file);
                 }
+                if (!offline) {
+                    try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(Math.max(1, timeout)),
+                            Duration.ofSeconds(Math.clamp(timeout, 1, 5)))) {
+                        out().println("groups of volume " + name + " created on " + byId.size() + " servers ("
+                                + v.size() + " bytes)");
+                    }
+                }
                 p.write(file);
                 out().println("created volume " + name + ": " + p.chunks() + " chunks of " + chunkSize + " bytes, "
                         + copies + " replicas each over servers " + byId.keySet() + " (" + file + ")");
                 return ExitStatus.OK;
             } catch (IllegalArgumentException e) {
                 throw new CliException(ExitStatus.USAGE, "pfs volume create: " + e.getMessage(), e);
+            } catch (VolumeException e) {
+                throw new CliException(ExitStatus.BAD_VOLUME, "pfs volume create: " + e.getMessage(), e);
             } catch (IOException e) {
                 throw new CliException(ExitStatus.FILE_ERROR, "pfs volume create: " + e.getMessage(), e);
             }
