@@ -171,8 +171,14 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunkserver" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} nbd" ];    then _picocli_pfs; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume" ];    then _picocli_pfs; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunk" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster up" ];    then _picocli_pfs_cluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster down" ];    then _picocli_pfs_cluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume create" ];    then _picocli_pfs_volume; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume ls" ];    then _picocli_pfs_volume; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume info" ];    then _picocli_pfs_volume; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunk verify" ];    then _picocli_pfs_chunk; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(mkfs)
@@ -192,11 +198,23 @@ function _complete_pfs() {
   local cmds14=(chunkserver)
   local cmds15=(completion)
   local cmds16=(nbd)
-  local cmds17=(cluster up)
-  local cmds18=(cluster down)
+  local cmds17=(volume)
+  local cmds18=(chunk)
+  local cmds19=(cluster up)
+  local cmds20=(cluster down)
+  local cmds21=(volume create)
+  local cmds22=(volume ls)
+  local cmds23=(volume info)
+  local cmds24=(chunk verify)
 
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_cluster_down; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_cluster_up; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_pfs_chunk_verify; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_pfs_volume_info; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_pfs_volume_ls; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_pfs_volume_create; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_pfs_cluster_down; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_pfs_cluster_up; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_chunk; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_volume; return $?; fi
   if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_nbd; return $?; fi
   if CompWordsContainsArray "${cmds15[@]}"; then _picocli_pfs_completion; return $?; fi
   if CompWordsContainsArray "${cmds14[@]}"; then _picocli_pfs_chunkserver; return $?; fi
@@ -224,7 +242,7 @@ function _picocli_pfs() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver completion nbd"
+  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver completion nbd volume chunk"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -803,6 +821,42 @@ function _picocli_pfs_nbd() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `volume` subcommand.
+function _picocli_pfs_volume() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="create ls info"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `chunk` subcommand.
+function _picocli_pfs_chunk() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+
+  local commands="verify"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts=""
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `up` subcommand.
 function _picocli_pfs_cluster_up() {
   # Get completion data
@@ -863,6 +917,147 @@ function _picocli_pfs_cluster_down() {
       ;;
     '--timeout')
       return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `create` subcommand.
+function _picocli_pfs_volume_create() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--offline' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--size' '--servers' '--chunk-size' '--copies' '--volume-id' '--timeout' '--placement-dir'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--size')
+      return
+      ;;
+    '--servers')
+      return
+      ;;
+    '--chunk-size')
+      return
+      ;;
+    '--copies')
+      return
+      ;;
+    '--volume-id')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '--placement-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `ls` subcommand.
+function _picocli_pfs_volume_ls() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--placement-dir'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--placement-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `info` subcommand.
+function _picocli_pfs_volume_info() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--placement-dir'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--placement-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `verify` subcommand.
+function _picocli_pfs_chunk_verify() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--settle' '--placement-dir'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--settle')
+      return
+      ;;
+    '--placement-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
   esac
 

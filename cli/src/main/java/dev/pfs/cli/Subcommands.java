@@ -55,6 +55,8 @@ final class Subcommands {
                 ChunkServerCommand::new,
                 CompletionCommand::new,
                 BenchCommand::new,
-                NbdCommand::new);
+                NbdCommand::new,
+                dev.pfs.cli.replicated.VolumeCommand::new,
+                dev.pfs.cli.replicated.ChunkCommand::new);
     }
 }

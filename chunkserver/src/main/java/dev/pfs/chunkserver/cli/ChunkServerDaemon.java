@@ -8,7 +8,11 @@ import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.store.ChunkStore;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import dev.pfs.chunkserver.replication.Replication;
+import dev.pfs.common.volume.FileVolume;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,13 +28,23 @@ public final class ChunkServerDaemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkServerDaemon.class);
 
     private final DataDir dir;
+    /** The replication log's file in the data directory: every replication group's raft log. */
+    public static final String REPLICATION_LOG = "replication.log";
+    /** Its size: a sparse file, written front to back (not reclaimed yet). */
+    public static final long REPLICATION_LOG_BYTES = 1L << 30;
+
     private final ChunkStore store;
+    private final Replication replication;
+    private final FileVolume replicationLog;
     private final ChunkServer server;
     private final HTTPServer http;
 
-    private ChunkServerDaemon(DataDir dir, ChunkStore store, ChunkServer server, HTTPServer http) {
+    private ChunkServerDaemon(DataDir dir, ChunkStore store, Replication replication, FileVolume replicationLog,
+                              ChunkServer server, HTTPServer http) {
         this.dir = dir;
         this.store = store;
+        this.replication = replication;
+        this.replicationLog = replicationLog;
         this.server = server;
         this.http = http;
     }
@@ -47,26 +61,40 @@ public final class ChunkServerDaemon implements AutoCloseable {
         DataDir dir = DataDir.openOrFormat(config.dataDir(), config.walDir(), config.clusterId(), config.serverId(),
                 config.layout());
         ChunkStore store = null;
+        FileVolume replicationLog = null;
+        Replication replication = null;
         ChunkServer server = null;
         try {
             if (!dir.isDirect()) {
                 LOG.warn("data file is not opened with O_DIRECT (file system refused it); durability still rests on fdatasync");
             }
             store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics).withMaxChunkSize(config.chunkSize()));
-            server = ChunkServer.start(config.listen(), store, config.chunkSize(), metrics, config.ioThreads());
+            Path logPath = config.dataDir().resolve(REPLICATION_LOG);
+            replicationLog = Files.exists(logPath) ? FileVolume.open(logPath)
+                    : FileVolume.create(logPath, REPLICATION_LOG_BYTES);
+            replication = Replication.open((int) Math.max(1, dir.stamp().serverId()), replicationLog, store);
+            server = ChunkServer.start(config.listen(), store, replication, config.chunkSize(), metrics,
+                    config.ioThreads());
             HTTPServer http = null;
             if (config.metrics() != null) {
                 ChunkStore s = store;
+                Replication r = replication;
                 http = HTTPServer.builder().inetAddress(config.metrics().getAddress()).port(config.metrics().getPort())
                         .registry(registry).registerHealthHandler(false)
-                        .defaultHandler(exchange -> health(exchange, s)).buildAndStart();
+                        .defaultHandler(exchange -> health(exchange, s, r)).buildAndStart();
             }
             LOG.info("serving cluster={} server={} disk={} listen={}", dir.stamp().clusterId(), dir.stamp().serverId(),
                     dir.stamp().diskId(), server.address());
-            return new ChunkServerDaemon(dir, store, server, http);
+            return new ChunkServerDaemon(dir, store, replication, replicationLog, server, http);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (server != null) {
                 server.close();
+            }
+            if (replication != null) {
+                replication.close();
+            }
+            if (replicationLog != null) {
+                replicationLog.close();
             }
             if (store != null) {
                 store.close();
@@ -76,7 +104,7 @@ public final class ChunkServerDaemon implements AutoCloseable {
         }
     }
 
-    private static void health(HttpExchange exchange, ChunkStore store) throws IOException {
+    private static void health(HttpExchange exchange, ChunkStore store, Replication replication) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             int code;
@@ -84,12 +112,12 @@ public final class ChunkServerDaemon implements AutoCloseable {
             if (!path.equals("/health")) {
                 code = 404;
                 body = "try /metrics or /health\n";
-            } else if (store.failure() == null) {
+            } else if (store.failure() == null && replication.failure() == null) {
                 code = 200;
                 body = "ok\n";
             } else {
                 code = 503;
-                body = "failed: " + store.failure() + "\n";
+                body = "failed: " + (store.failure() != null ? store.failure() : replication.failure()) + "\n";
             }
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
@@ -114,6 +142,8 @@ public final class ChunkServerDaemon implements AutoCloseable {
     public void close() {
         LOG.info("shutting down: closing connections, checkpointing the store");
         server.close();
+        replication.close();
+        replicationLog.close();
         store.close();
         dir.close();
         if (http != null) {

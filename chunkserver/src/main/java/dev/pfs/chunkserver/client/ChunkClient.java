@@ -238,6 +238,51 @@ public final class ChunkClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Makes the server a replica of the chunk's group (idempotent).
+     *
+     * @param members the group's members as {@code id=host:port} lines
+     */
+    public CompletableFuture<Void> createGroup(long chunkId, long size, byte[] members) {
+        return done(send(ChunkOp.GROUP_CREATE, chunkId, 0, 0, size, 0, Unpooled.wrappedBuffer(members)));
+    }
+
+    /**
+     * Writes {@code src} through the chunk's replication group; fails with NOT_LEADER (the
+     * message's text after the server is the leader's {@code host:port}, or empty) unless this
+     * server leads it. The buffer must stay untouched until the future completes.
+     */
+    public CompletableFuture<Void> replicatedWrite(long chunkId, long epoch, long offset, ByteBuffer src) {
+        return done(send(ChunkOp.REPLICATED_WRITE, chunkId, epoch, offset, src.remaining(), ChunkFrameDescriptor.FLAG_FUA,
+                Unpooled.wrappedBuffer(src.duplicate())));
+    }
+
+    /** Raises the writer epoch of the chunk's group to {@code epoch} at its leader (NOT_LEADER elsewhere). */
+    public CompletableFuture<Void> replicatedFence(long chunkId, long epoch) {
+        return done(send(ChunkOp.REPLICATED_FENCE, chunkId, epoch, 0, 0, 0, Unpooled.EMPTY_BUFFER));
+    }
+
+    /** Reads {@code dst.remaining()} bytes at the chunk's group leader (NOT_LEADER elsewhere). */
+    public CompletableFuture<Void> replicatedRead(long chunkId, long offset, ByteBuffer dst) {
+        return send(ChunkOp.REPLICATED_READ, chunkId, 0, offset, dst.remaining(), 0, Unpooled.EMPTY_BUFFER)
+                .thenAccept(m -> {
+                    try {
+                        if (m.payload().readableBytes() != dst.remaining()) {
+                            throw new IllegalStateException("chunkserver " + server + " returned "
+                                    + m.payload().readableBytes() + " bytes for a read of " + dst.remaining());
+                        }
+                        m.payload().readBytes(dst);
+                    } finally {
+                        m.release();
+                    }
+                });
+    }
+
+    /** @return whether the connection is still open */
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
     /** @return the server's address */
     public InetSocketAddress server() {
         return server;

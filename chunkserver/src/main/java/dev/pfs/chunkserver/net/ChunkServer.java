@@ -3,7 +3,9 @@ package dev.pfs.chunkserver.net;
 import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
 import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
+import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.chunkserver.store.ChunkStore;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -38,6 +40,18 @@ public final class ChunkServer implements AutoCloseable {
      */
     public static ChunkServer start(InetSocketAddress listen, ChunkStore store, long defaultChunkSize,
                                     ChunkServerMetrics metrics, int ioThreads) throws InterruptedException {
+        return start(listen, store, null, defaultChunkSize, metrics, ioThreads);
+    }
+
+    /**
+     * Binds and starts serving, replicated chunks too.
+     *
+     * @param replication this server's replication groups, or null for none
+     * @param ioThreads   event loops (0: one per core)
+     */
+    public static ChunkServer start(InetSocketAddress listen, ChunkStore store, Replication replication,
+                                    long defaultChunkSize, ChunkServerMetrics metrics, int ioThreads)
+            throws InterruptedException {
         int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
         EventLoopGroup boss = Transport.group(1, "pfs-cs-accept");
         EventLoopGroup workers = Transport.group(threads, "pfs-cs-io");
@@ -49,9 +63,10 @@ public final class ChunkServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast("frame", new ChunkFrameDecoder())
+                            c.pipeline().addLast("frame", new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
+                                            ChunkFrameDescriptor.MAX_RAFT_FRAME))
                                     .addLast("message", new ChunkMessageDecoder())
-                                    .addLast("handler", new ChunkServerHandler(store, defaultChunkSize, metrics));
+                                    .addLast("handler", new ChunkServerHandler(store, replication, defaultChunkSize, metrics));
                         }
                     })
                     .bind(listen).sync().channel();

@@ -7,6 +7,8 @@ import dev.pfs.chunkserver.protocol.ChunkMessage;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.protocol.ChunkInfo;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.replication.GroupSpec;
+import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.chunkserver.protocol.ChunkException;
 import io.netty.buffer.ByteBuf;
@@ -38,6 +40,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
     public static final long MAX_IN_FLIGHT_BYTES = 8L << 20;
 
     private final ChunkStore store;
+    /** This server's replicated chunks, or null when it serves only unreplicated ones. */
+    private final Replication replication;
     private final long defaultChunkSize;
     private final ChunkServerMetrics metrics;
     /** Decoded requests not started yet because the connection is at its limits; event loop only. */
@@ -48,14 +52,38 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
 
     /** @param defaultChunkSize the size of a chunk created with length 0 */
     public ChunkServerHandler(ChunkStore store, long defaultChunkSize, ChunkServerMetrics metrics) {
+        this(store, null, defaultChunkSize, metrics);
+    }
+
+    /**
+     * @param replication this server's replication groups, or null for none
+     * @param defaultChunkSize the size of a chunk created with length 0
+     */
+    public ChunkServerHandler(ChunkStore store, Replication replication, long defaultChunkSize,
+                              ChunkServerMetrics metrics) {
         super(ChunkMessage.class, false);
         this.store = store;
+        this.replication = replication;
         this.defaultChunkSize = defaultChunkSize;
         this.metrics = metrics;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ChunkMessage m) {
+        if (replication != null && m.malformed() == null && !m.reply()
+                && (m.op() == ChunkOp.RAFT || m.op() == ChunkOp.HELLO)) {
+            // Peer traffic: no reply, no request budget (ParallelRaft bounds what is in flight).
+            try {
+                if (m.op() == ChunkOp.RAFT) {
+                    replication.receive(m.chunkId(), m.payload().nioBuffer());
+                } else if (m.epoch() > 0 && m.epoch() <= Integer.MAX_VALUE) {
+                    replication.hello((int) m.epoch(), ctx.channel());
+                }
+            } finally {
+                m.release();
+            }
+            return;
+        }
         if (!waiting.isEmpty() || !admits(m)) {
             waiting.add(m);
             updateAutoRead(ctx);
@@ -117,6 +145,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                     m.length() == 0 ? defaultChunkSize : m.length()), start, cost);
             case DELETE -> finish(ctx, m, store.delete(m.chunkId(), m.epoch()), start, cost);
             case FENCE -> finish(ctx, m, store.fence(m.chunkId(), m.epoch()), start, cost);
+            case GROUP_CREATE, REPLICATED_WRITE, REPLICATED_READ, REPLICATED_FENCE, RAFT, HELLO ->
+                    replicated(ctx, m, start, cost);
             case STAT -> store.stat(m.chunkId()).whenComplete((info, t) -> {
                 m.release();
                 if (t == null) {
@@ -126,6 +156,55 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                 }
             });
         }
+    }
+
+    private void replicated(ChannelHandlerContext ctx, ChunkMessage m, long start, long cost) {
+        if (replication == null) {
+            m.release();
+            reply(ctx, m, ChunkStatus.MALFORMED, text(m.op() + " on a server without replication"), start, cost);
+            return;
+        }
+        switch (m.op()) {
+            case GROUP_CREATE -> {
+                GroupSpec spec;
+                try {
+                    spec = new GroupSpec(m.chunkId(), m.length(), GroupSpec.decodeMembers(bytes(m.payload())));
+                } catch (IllegalArgumentException e) {
+                    m.release();
+                    reply(ctx, m, ChunkStatus.MALFORMED, text(e.getMessage()), start, cost);
+                    return;
+                }
+                finish(ctx, m, replication.createGroup(spec), start, cost);
+            }
+            case REPLICATED_WRITE -> finish(ctx, m, replication.write(m.chunkId(), m.epoch(), m.offset(),
+                    bytes(m.payload())), start, cost);
+            case REPLICATED_FENCE -> finish(ctx, m, replication.fence(m.chunkId(), m.epoch()), start, cost);
+            case REPLICATED_READ -> {
+                m.release();
+                if (m.length() <= 0 || m.length() > ChunkFrameDescriptor.MAX_PAYLOAD) {
+                    reply(ctx, m, ChunkStatus.OUT_OF_RANGE, text("read of " + m.length() + " bytes; 1 to "
+                            + ChunkFrameDescriptor.MAX_PAYLOAD + " per request"), start, cost);
+                    return;
+                }
+                replication.read(m.chunkId(), m.offset(), (int) m.length()).whenComplete((data, t) -> {
+                    if (t == null) {
+                        reply(ctx, m, ChunkStatus.OK, Unpooled.wrappedBuffer(data), start, cost);
+                    } else {
+                        replyFailure(ctx, m, t, start, cost);
+                    }
+                });
+            }
+            default -> {
+                m.release();
+                reply(ctx, m, ChunkStatus.MALFORMED, text("a " + m.op() + " frame needs no reply"), start, cost);
+            }
+        }
+    }
+
+    private static byte[] bytes(ByteBuf b) {
+        byte[] out = new byte[b.readableBytes()];
+        b.getBytes(b.readerIndex(), out);
+        return out;
     }
 
     private void read(ChannelHandlerContext ctx, ChunkMessage m, long start, long cost) {

@@ -14,6 +14,8 @@ import java.nio.ByteOrder;
  * with a {@link io.netty.handler.codec.TooLongFrameException}; the frames after it still decode.
  */
 public final class ChunkFrameDecoder extends LengthFieldBasedFrameDecoder {
+    private final int maxFrame;
+    private final int maxRaftFrame;
     private boolean unframeable;
 
     /** A decoder for frames up to {@link ChunkFrameDescriptor#MAX_FRAME}. */
@@ -23,7 +25,17 @@ public final class ChunkFrameDecoder extends LengthFieldBasedFrameDecoder {
 
     /** A decoder for frames up to {@code maxFrame} bytes. */
     public ChunkFrameDecoder(int maxFrame) {
+        this(maxFrame, maxFrame);
+    }
+
+    /**
+     * A decoder for frames up to {@code maxFrame} bytes, RAFT frames (between servers) up to
+     * {@code maxRaftFrame}.
+     */
+    public ChunkFrameDecoder(int maxFrame, int maxRaftFrame) {
         super(ByteOrder.BIG_ENDIAN, maxFrame, ChunkFrameDescriptor.FRAME_LENGTH_OFFSET, 4, -4, 0, true);
+        this.maxFrame = maxFrame;
+        this.maxRaftFrame = maxRaftFrame;
     }
 
     @Override
@@ -31,6 +43,19 @@ public final class ChunkFrameDecoder extends LengthFieldBasedFrameDecoder {
         if (unframeable) {
             in.skipBytes(in.readableBytes());
             return null;
+        }
+        if (maxRaftFrame > maxFrame && in.readableBytes() >= 4) {
+            int start = in.readerIndex();
+            int length = in.getInt(start + ChunkFrameDescriptor.FRAME_LENGTH_OFFSET);
+            if (length > maxFrame && length <= maxRaftFrame) {
+                if (in.readableBytes() <= ChunkFrameDescriptor.OP_OFFSET) {
+                    return null;
+                }
+                int op = in.getUnsignedByte(start + ChunkFrameDescriptor.OP_OFFSET) & ~ChunkFrameDescriptor.REPLY_BIT;
+                if (op == ChunkOp.RAFT.code()) {
+                    return in.readableBytes() < length ? null : in.readRetainedSlice(length);
+                }
+            }
         }
         try {
             return super.decode(ctx, in);

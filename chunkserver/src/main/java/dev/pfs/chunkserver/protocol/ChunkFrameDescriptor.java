@@ -39,6 +39,11 @@ public final class ChunkFrameDescriptor {
     public static final int MAX_PAYLOAD = 1 << 20;
     /** Largest frame. */
     public static final int MAX_FRAME = HEADER_LENGTH + MAX_PAYLOAD;
+    /**
+     * Largest frame of the RAFT op between servers: a ParallelRaft merge response carries every
+     * entry a follower holds above the asked index, which can exceed one client frame.
+     */
+    public static final int MAX_RAFT_FRAME = HEADER_LENGTH + (16 << 20);
     /** The op bit that marks a reply. */
     public static final int REPLY_BIT = 0x80;
     /** Flag: force unit access. */

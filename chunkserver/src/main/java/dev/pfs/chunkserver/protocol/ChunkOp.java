@@ -25,7 +25,26 @@ public enum ChunkOp {
      * Raise the writer epoch of the chunk's whole volume to {@code epoch}: a new holder fences
      * every server of its volume this way before its first write.
      */
-    FENCE(9);
+    FENCE(9),
+    /**
+     * Replication: make this server a replica of the chunk's group. The payload names the
+     * members as {@code id=host:port} lines; {@code length} is the chunk size. Idempotent.
+     */
+    GROUP_CREATE(10),
+    /** Replication: a write through the chunk's group leader; acknowledged once a majority holds it durably. */
+    REPLICATED_WRITE(11),
+    /** Replication: a read at the chunk's group leader, ordered after every write committed before it. */
+    REPLICATED_READ(12),
+    /** Replication: ParallelRaft messages of one group between two servers (no reply). */
+    RAFT(13),
+    /** Replication: the first frame of a server-to-server link; {@code epoch} carries the sender's server id. */
+    HELLO(14),
+    /**
+     * Replication: raise the writer epoch of the chunk's group to {@code epoch} through its log;
+     * from then on its leaders refuse writes with an older epoch. A new holder fences every chunk
+     * of its volume this way before its first write.
+     */
+    REPLICATED_FENCE(15);
 
     private final int code;
 

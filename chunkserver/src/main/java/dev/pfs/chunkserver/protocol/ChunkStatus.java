@@ -23,7 +23,12 @@ public enum ChunkStatus {
     /** The store is shutting down. */
     CLOSED(9),
     /** No reply came within the client's deadline (set by the client, never sent). */
-    TIMED_OUT(10);
+    TIMED_OUT(10),
+    /**
+     * Replication: this server does not lead the chunk's group; the payload is the leader's
+     * {@code host:port}, empty when it knows none.
+     */
+    NOT_LEADER(11);
 
     private final int code;
 

@@ -11,7 +11,15 @@ public enum WalRecordType {
     /** A chunk deleted with all its blocks. */
     DELETE(4),
     /** The chunk's volume fenced at the record's epoch. */
-    FENCE(5);
+    FENCE(5),
+    /** Replication log: one ParallelRaft entry of a group (payload: the encoded entry). */
+    RAFT_ENTRY(6),
+    /** Replication log: a group's hard state (payload: the encoded hard state). */
+    RAFT_HARD_STATE(7),
+    /** Replication log: a group's entries above the record's index are dropped. */
+    RAFT_TRUNCATE(8),
+    /** Replication log: a group created (length: chunk size; payload: its members). */
+    GROUP(9);
 
     private final byte code;
 

@@ -25,13 +25,18 @@ public final class ChunkServerProcess implements AutoCloseable {
 
     /** Starts a chunkserver on {@code dataDir} with these extra options and waits until it serves. */
     public static ChunkServerProcess start(Path dataDir, String... options) throws IOException {
+        return startAt(dataDir, "127.0.0.1:0", options);
+    }
+
+    /** Starts a chunkserver listening on {@code listen} (host:port) and waits until it serves. */
+    public static ChunkServerProcess startAt(Path dataDir, String listen, String... options) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), ChunkServerCommand.class.getName(),
-                "--data-dir", dataDir.toString(), "--listen", "127.0.0.1:0", "--metrics", "none",
+                "--data-dir", dataDir.toString(), "--listen", listen, "--metrics", "none",
                 "--io-threads", "1"));
         cmd.addAll(List.of(options));
-        Process p = new ProcessBuilder(cmd).redirectError(new File(dataDir + ".log")).start();
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(new File(dataDir + ".log"))).start();
         CompletableFuture<InetSocketAddress> ready = CompletableFuture.supplyAsync(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
@@ -56,6 +61,11 @@ public final class ChunkServerProcess implements AutoCloseable {
             p.destroyForcibly();
             throw new IOException("chunkserver did not start: " + e, e);
         }
+    }
+
+    /** @return the process (for its CPU time) */
+    public ProcessHandle handle() {
+        return process.toHandle();
     }
 
     /** @return where it serves */

@@ -1,0 +1,375 @@
+package dev.pfs.chunkserver.client;
+
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.common.volume.BlockVolume;
+import dev.pfs.common.volume.VolumeException;
+import dev.pfs.common.volume.VolumeRanges;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * A {@link BlockVolume} over replicated chunks ({@link Placement}): volume byte {@code x} lives
+ * in chunk {@code x / chunkSize}, replicated by that chunk's group. A request is split at chunk
+ * boundaries and into pieces of at most {@link #PIECE} bytes, each sent to its chunk's leader
+ * (cached per chunk); a NOT_LEADER answer is followed to the leader it names, a timeout or a
+ * lost connection moves on to the next replica after a backoff (5 ms doubling to 200 ms), all
+ * within the request deadline, after which the request fails with
+ * {@link VolumeException.Kind#UNAVAILABLE} naming the chunk and its servers. Every write is
+ * durable on a majority of the chunk's replicas when it completes (FUA is implied, FLUSH is a
+ * no-op); reads are served by the leader after every write committed before them.
+ */
+public final class ReplicatedVolume implements BlockVolume {
+    /** Largest piece of a request sent as one replicated write or read. */
+    public static final int PIECE = 128 * 1024;
+    private static final long MAX_BACKOFF_NANOS = 200_000_000L;
+
+    private final Placement placement;
+    private final Duration deadline;
+    private final Duration attempt;
+    private final Map<Integer, ChunkClient> clients = new ConcurrentHashMap<>();
+    /** Per chunk, the server believed to lead it (0: unknown). */
+    private final AtomicIntegerArray leaders;
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile boolean closed;
+
+    private ReplicatedVolume(Placement placement, Duration deadline, Duration attempt) {
+        this.placement = placement;
+        this.deadline = deadline;
+        this.attempt = attempt;
+        this.leaders = new AtomicIntegerArray(placement.chunks());
+    }
+
+    /**
+     * Opens the volume, making sure every replica it can reach holds its chunk's group (idempotent).
+     *
+     * @param deadline how long a request may take, retries included, before it fails
+     * @param attempt  how long one try at one server may take
+     * @throws VolumeException if a chunk's group exists on fewer than a majority of its servers
+     */
+    public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt)
+            throws VolumeException {
+        ReplicatedVolume v = new ReplicatedVolume(placement, deadline, attempt);
+        try {
+            for (int i = 0; i < placement.chunks(); i++) {
+                v.createGroup(i);
+            }
+        } catch (VolumeException e) {
+            v.close();
+            throw e;
+        }
+        return v;
+    }
+
+    /** Opens with a 30 s request deadline and 2 s per try. */
+    public static ReplicatedVolume open(Placement placement) throws VolumeException {
+        return open(placement, Duration.ofSeconds(30), Duration.ofSeconds(2));
+    }
+
+    /**
+     * Creates chunk {@code chunk}'s group on its servers (idempotent), retrying those that do not
+     * answer until the deadline; once a majority holds it, the others get one more try.
+     */
+    private void createGroup(int chunk) throws VolumeException {
+        List<Integer> replicas = placement.replicas().get(chunk);
+        Map<Integer, String> failures = new LinkedHashMap<>();
+        Set<Integer> done = new HashSet<>();
+        long end = System.nanoTime() + deadline.toNanos();
+        boolean lastPass = false;
+        while (done.size() < replicas.size() && !closed) {
+            for (int id : replicas) {
+                if (done.contains(id)) {
+                    continue;
+                }
+                try {
+                    await(client(id).createGroup(placement.chunkId(chunk), placement.chunkSize(),
+                            placement.members(chunk)));
+                    done.add(id);
+                    failures.remove(id);
+                } catch (ChunkException e) {
+                    if (e.status() != ChunkStatus.TIMED_OUT && e.status() != ChunkStatus.IO_ERROR
+                            && e.status() != ChunkStatus.CLOSED) {
+                        throw new VolumeException(kind(e.status()), placement.describe(chunk) + ": cannot create its "
+                                + "group on server " + id + ": " + e.getMessage(), e);
+                    }
+                    failures.put(id, e.getMessage());
+                } catch (IOException | RuntimeException e) {
+                    failures.put(id, String.valueOf(e.getMessage()));
+                }
+            }
+            if (lastPass || System.nanoTime() > end) {
+                break;
+            }
+            lastPass = done.size() > replicas.size() / 2;
+            if (!lastPass) {
+                pause(100_000_000L);
+            }
+        }
+        if (done.size() <= replicas.size() / 2) {
+            throw new VolumeException(VolumeException.Kind.UNAVAILABLE, placement.describe(chunk)
+                    + ": its group exists on only " + done.size() + " of " + replicas.size() + " servers: " + failures);
+        }
+    }
+
+    private static void pause(long nanos) throws VolumeException {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VolumeException(VolumeException.Kind.CLOSED, "interrupted", e);
+        }
+    }
+
+    private ChunkClient client(int id) throws IOException {
+        ChunkClient c = clients.get(id);
+        if (c != null && c.isOpen()) {
+            return c;
+        }
+        synchronized (clients) {
+            c = clients.get(id);
+            if (c == null || !c.isOpen()) {
+                if (c != null) {
+                    closeQuietly(c);
+                }
+                c = ChunkClient.connect(placement.servers().get(id), attempt);
+                clients.put(id, c);
+            }
+            return c;
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VolumeException(VolumeException.Kind.CLOSED, "interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof IOException io ? io : new IOException(String.valueOf(c), c);
+        } catch (RuntimeException e) {
+            throw new IOException(e.toString(), e);
+        }
+    }
+
+    /** One try of a piece at one server. */
+    private interface Try {
+        CompletableFuture<Void> run(ChunkClient client, long chunkId);
+    }
+
+    /** Runs {@code op} at chunk {@code chunk}'s leader, following NOT_LEADER and retrying within the deadline. */
+    private void onLeader(int chunk, Try op) throws VolumeException {
+        List<Integer> replicas = placement.replicas().get(chunk);
+        long end = System.nanoTime() + deadline.toNanos();
+        long backoff = 5_000_000L;
+        int server = leaders.get(chunk) == 0 ? replicas.get(0) : leaders.get(chunk);
+        String last = "no try";
+        int hops = 0;
+        while (!closed) {
+            int next;
+            try {
+                await(op.run(client(server), placement.chunkId(chunk)));
+                leaders.set(chunk, server);
+                return;
+            } catch (ChunkException e) {
+                last = server + ": " + e.getMessage();
+                if (e.status() == ChunkStatus.NOT_LEADER) {
+                    int hinted = hinted(e.getMessage());
+                    if (hinted != 0 && hinted != server && hops++ < replicas.size()) {
+                        // Follow the named leader at once; a ring of stale hints falls back to the backoff.
+                        server = hinted;
+                        continue;
+                    }
+                    // The server leads but does not serve yet (its merge stage), or knows no leader.
+                    next = hinted == server ? server : hinted != 0 ? hinted : following(replicas, server);
+                } else if (e.status() == ChunkStatus.TIMED_OUT || e.status() == ChunkStatus.IO_ERROR
+                        || e.status() == ChunkStatus.CLOSED || e.status() == ChunkStatus.UNKNOWN_CHUNK) {
+                    next = following(replicas, server);
+                } else {
+                    throw new VolumeException(kind(e.status()), placement.describe(chunk) + ": " + e.getMessage(), e);
+                }
+            } catch (IOException | RuntimeException e) {
+                // Unreachable, or a connection closed under us (its client's loop already stopped).
+                last = server + ": " + e;
+                next = following(replicas, server);
+            }
+            hops = 0;
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            pause(Math.min(backoff, left));
+            backoff = Math.min(MAX_BACKOFF_NANOS, backoff * 2);
+            server = next;
+        }
+        throw new VolumeException(closed ? VolumeException.Kind.CLOSED : VolumeException.Kind.UNAVAILABLE,
+                placement.describe(chunk) + ": no leader with a quorum answered within " + deadline.toMillis()
+                        + " ms (last: " + last + ")");
+    }
+
+    /** @return the server id a NOT_LEADER message names ("...: host:port"), or 0 */
+    private int hinted(String message) {
+        int at = message.lastIndexOf(": ");
+        String hostPort = at < 0 ? message : message.substring(at + 2);
+        for (Map.Entry<Integer, InetSocketAddress> s : placement.servers().entrySet()) {
+            InetSocketAddress a = s.getValue();
+            if (hostPort.equals(a.getHostString() + ":" + a.getPort())) {
+                return s.getKey();
+            }
+        }
+        return 0;
+    }
+
+    private static int following(List<Integer> replicas, int server) {
+        return replicas.get((replicas.indexOf(server) + 1) % replicas.size());
+    }
+
+    private static VolumeException.Kind kind(ChunkStatus s) {
+        return switch (s) {
+            case OUT_OF_RANGE -> VolumeException.Kind.OUT_OF_RANGE;
+            case MISALIGNED -> VolumeException.Kind.MISALIGNED;
+            case NO_SPACE -> VolumeException.Kind.NO_SPACE;
+            case STALE_EPOCH -> VolumeException.Kind.STALE_EPOCH;
+            case CLOSED -> VolumeException.Kind.CLOSED;
+            default -> VolumeException.Kind.IO;
+        };
+    }
+
+    /** A piece of a request inside one chunk. */
+    private interface Piece {
+        void run(int chunk, long chunkOffset, int from, int length) throws VolumeException;
+    }
+
+    private CompletableFuture<Void> split(long offset, long length, Piece piece) {
+        if (closed) {
+            return VolumeException.failed(VolumeException.Kind.CLOSED, "volume " + placement.name() + " is closed");
+        }
+        VolumeException bad = VolumeRanges.check(offset, length, size());
+        if (bad != null) {
+            return CompletableFuture.failedFuture(bad);
+        }
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (long pos = offset; pos < offset + length; ) {
+            int chunk = (int) (pos / placement.chunkSize());
+            long inChunk = pos % placement.chunkSize();
+            int len = (int) Math.min(PIECE, Math.min(offset + length - pos, placement.chunkSize() - inChunk));
+            int from = (int) (pos - offset);
+            parts.add(CompletableFuture.runAsync(() -> {
+                try {
+                    piece.run(chunk, inChunk, from, len);
+                } catch (VolumeException e) {
+                    throw new CompletionException(e);
+                }
+            }, workers));
+            pos += len;
+        }
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]));
+    }
+
+    @Override
+    public long size() {
+        return placement.size();
+    }
+
+    @Override
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+        int base = dst.position();
+        int length = dst.remaining();
+        return split(offset, length, (chunk, at, from, len) -> {
+            ByteBuffer part = dst.duplicate().position(base + from).limit(base + from + len).slice();
+            onLeader(chunk, (c, id) -> c.replicatedRead(id, at, part.duplicate()));
+        }).thenRun(() -> dst.position(base + length));
+    }
+
+    @Override
+    public CompletableFuture<Void> write(long offset, ByteBuffer src, long epoch, boolean fua) {
+        int base = src.position();
+        return split(offset, src.remaining(), (chunk, at, from, len) -> {
+            ByteBuffer part = src.duplicate().position(base + from).limit(base + from + len).slice();
+            onLeader(chunk, (c, id) -> c.replicatedWrite(id, epoch, at, part.duplicate()));
+        });
+    }
+
+    /** Every completed write is already durable on a majority. */
+    @Override
+    public CompletableFuture<Void> flush() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletableFuture<Void> discard(long offset, long length) {
+        return writeZeroes(offset, length, NO_EPOCH);
+    }
+
+    /** Writes zeros through the groups (no replicated zeroing op yet). */
+    @Override
+    public CompletableFuture<Void> writeZeroes(long offset, long length, long epoch) {
+        ByteBuffer zeros = ByteBuffer.allocate(PIECE);
+        return split(offset, length, (chunk, at, from, len) ->
+                onLeader(chunk, (c, id) -> c.replicatedWrite(id, epoch, at, zeros.duplicate().limit(len))));
+    }
+
+    @Override
+    public CompletableFuture<Void> resize(long newSize) {
+        return VolumeException.failed(VolumeException.Kind.IO, "volume " + placement.name()
+                + ": a replicated volume's size is fixed by its placement file");
+    }
+
+    /**
+     * Fences the volume at {@code epoch}: every chunk's group logs it, and from then on its leaders
+     * refuse writes with an older epoch ({@link VolumeException.Kind#STALE_EPOCH}). A new holder
+     * does this before its first write.
+     */
+    public CompletableFuture<Void> fence(long epoch) {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (int i = 0; i < placement.chunks(); i++) {
+            int chunk = i;
+            all.add(CompletableFuture.runAsync(() -> {
+                try {
+                    onLeader(chunk, (c, id) -> c.replicatedFence(id, epoch));
+                } catch (VolumeException e) {
+                    throw new CompletionException(e);
+                }
+            }, workers));
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /** @return the server this volume last found leading chunk {@code chunk}, or 0 if none yet */
+    public int leaderOf(int chunk) {
+        return leaders.get(chunk);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        workers.shutdownNow();
+        clients.values().forEach(ReplicatedVolume::closeQuietly);
+        clients.clear();
+    }
+
+    /** A client whose server vanished may have stopped its loop already: nothing left to close. */
+    private static void closeQuietly(ChunkClient c) {
+        try {
+            c.close();
+        } catch (RuntimeException e) {
+            // Already closed with its event loop.
+        }
+    }
+}

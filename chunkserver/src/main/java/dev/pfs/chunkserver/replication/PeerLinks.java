@@ -1,0 +1,205 @@
+package dev.pfs.chunkserver.replication;
+
+import dev.pfs.chunkserver.protocol.ChunkFrameDecoder;
+import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
+import dev.pfs.chunkserver.protocol.ChunkFrameEncoder;
+import dev.pfs.chunkserver.protocol.ChunkMessage;
+import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
+import dev.pfs.chunkserver.protocol.ChunkOp;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.Transport;
+import dev.pfs.parallelraft.Message;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The replication transport: one connection per pair of servers, carrying the messages of every
+ * group the two share, in the data path's frame family (RAFT frames, chunk id = group). The
+ * server with the lower id dials (its first frame a HELLO naming it); the other takes the
+ * accepted connection as its link. A message to a peer without a link is dropped: ParallelRaft
+ * retransmits. Sends come from the replication agent's thread; messages for one peer written in
+ * one agent round go out with one flush.
+ */
+final class PeerLinks implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerLinks.class);
+    /** Payload budget of one RAFT frame batching several messages; one larger message goes alone. */
+    private static final int FRAME_BUDGET = ChunkFrameDescriptor.MAX_PAYLOAD - 64;
+    /** Largest payload of a RAFT frame: a message above it cannot be sent (counted, logged once). */
+    private static final int MAX_MESSAGE = ChunkFrameDescriptor.MAX_RAFT_FRAME - ChunkFrameDescriptor.HEADER_LENGTH;
+
+    /** Receives the messages of one RAFT frame, on an event loop. */
+    interface Inbound {
+        void receive(long group, ByteBuffer messages);
+    }
+
+    private final int self;
+    private final Inbound inbound;
+    private final EventLoopGroup loops;
+    private final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    private final Map<Integer, Channel> links = new ConcurrentHashMap<>();
+    private final Set<Integer> dialing = ConcurrentHashMap.newKeySet();
+    private final Set<Channel> written = new HashSet<>();
+    private volatile boolean closed;
+    /** Messages too large for one RAFT frame, dropped. */
+    final java.util.concurrent.atomic.AtomicLong oversized = new java.util.concurrent.atomic.AtomicLong();
+    private boolean loggedOversized;
+
+    PeerLinks(int self, Inbound inbound) {
+        this.self = self;
+        this.inbound = inbound;
+        this.loops = Transport.group(1, "pfs-repl-link");
+    }
+
+    /** Learns where a peer serves. */
+    void learn(int id, InetSocketAddress address) {
+        if (id != self) {
+            addresses.putIfAbsent(id, address);
+        }
+    }
+
+    /** A peer with a lower id dialed us and said HELLO on {@code ch}: it is our link to it. */
+    void accepted(int peer, Channel ch) {
+        if (peer >= self) {
+            LOG.warn("server {} sent HELLO to server {}: only the lower id dials; closing", peer, self);
+            ch.close();
+            return;
+        }
+        Channel old = links.put(peer, ch);
+        if (old != null && old != ch) {
+            old.close();
+        }
+        ch.closeFuture().addListener(f -> links.remove(peer, ch));
+    }
+
+    /** Dials every known peer with a higher id that has no link (called on each tick). */
+    void maintain() {
+        for (Map.Entry<Integer, InetSocketAddress> p : addresses.entrySet()) {
+            int peer = p.getKey();
+            if (peer > self && !links.containsKey(peer) && !closed && dialing.add(peer)) {
+                dial(peer, p.getValue());
+            }
+        }
+    }
+
+    private void dial(int peer, InetSocketAddress address) {
+        new Bootstrap().group(loops).channel(Transport.clientChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 1000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel c) {
+                        c.pipeline().addLast(new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
+                                ChunkFrameDescriptor.MAX_RAFT_FRAME), new ChunkMessageDecoder(), new Receiver());
+                    }
+                })
+                .connect(address).addListener(f -> {
+                    dialing.remove(peer);
+                    if (!f.isSuccess()) {
+                        return;
+                    }
+                    Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                    ch.writeAndFlush(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.HELLO, false, 0, 0, self, 0, 0, 0,
+                            ChunkStatus.OK, Unpooled.EMPTY_BUFFER));
+                    links.put(peer, ch);
+                    ch.closeFuture().addListener(c -> links.remove(peer, ch));
+                });
+    }
+
+    /** Frames from the peer we dialed: its messages to us. */
+    private final class Receiver extends SimpleChannelInboundHandler<ChunkMessage> {
+        Receiver() {
+            super(ChunkMessage.class, false);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, ChunkMessage m) {
+            try {
+                if (m.malformed() == null && m.op() == ChunkOp.RAFT) {
+                    inbound.receive(m.chunkId(), m.payload().nioBuffer());
+                }
+            } finally {
+                m.release();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Writes {@code messages} of {@code group} to {@code peer} (sent at the next {@link #flush}). */
+    void send(int peer, long group, List<Message> messages) {
+        Channel ch = links.get(peer);
+        if (ch == null || !ch.isActive()) {
+            return;
+        }
+        List<Message> batch = new ArrayList<>();
+        int bytes = 4;
+        for (Message m : messages) {
+            int len = RaftCodec.messagesLength(List.of(m)) - 4;
+            if (len + 4 > MAX_MESSAGE) {
+                oversized.incrementAndGet();
+                if (!loggedOversized) {
+                    loggedOversized = true;
+                    LOG.warn("group {}: a {} message of {} bytes exceeds the {}-byte RAFT frame; dropped", group,
+                            m.type(), len, MAX_MESSAGE);
+                }
+                continue;
+            }
+            if (!batch.isEmpty() && bytes + len > FRAME_BUDGET) {
+                write(ch, group, batch, bytes);
+                batch = new ArrayList<>();
+                bytes = 4;
+            }
+            batch.add(m);
+            bytes += len;
+        }
+        if (!batch.isEmpty()) {
+            write(ch, group, batch, bytes);
+        }
+    }
+
+    private void write(Channel ch, long group, List<Message> batch, int bytes) {
+        ByteBuffer b = ByteBuffer.allocate(bytes);
+        RaftCodec.encodeMessages(batch, b);
+        ByteBuf payload = Unpooled.wrappedBuffer(b.flip());
+        ch.write(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.RAFT, false, 0, group, 0, 0, bytes, 0, ChunkStatus.OK,
+                payload), ch.voidPromise());
+        written.add(ch);
+    }
+
+    /** Flushes every link written since the last flush. */
+    void flush() {
+        for (Channel ch : written) {
+            ch.flush();
+        }
+        written.clear();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        links.values().forEach(Channel::close);
+        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,151 @@
+package dev.pfs.chunkserver.replication;
+
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.parallelraft.Entry;
+import dev.pfs.parallelraft.LbaRange;
+import dev.pfs.parallelraft.ProposeResult;
+import dev.pfs.parallelraft.RaftNode;
+import dev.pfs.parallelraft.RejectReason;
+import dev.pfs.parallelraft.Role;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One chunk's replication group on this server: its ParallelRaft node and the client requests
+ * waiting on it. A write is acknowledged once the node knows its entry committed as proposed
+ * ({@link RaftNode#committedAs}: a majority holds it durably); a read waits for its barrier
+ * entry to be applied. Owned by the replication agent's thread.
+ */
+final class ReplicaGroup {
+    /** Bytes per LBA of the node's ranges: the sector. */
+    static final int SECTOR = 512;
+
+    /** A proposal waiting for its commit (write) or its apply (read). */
+    record Waiting(long term, Command command, CompletableFuture<byte[]> future) {
+    }
+
+    final GroupSpec spec;
+    final RaftNode node;
+    private final int self;
+    private final Map<Long, Waiting> waiting = new HashMap<>();
+    /** Until when (nanoTime) this group ticks at the busy rate. */
+    private long busyUntil;
+    /** The highest writer epoch of any entry in this server's log: older writers are refused. */
+    private long epoch;
+
+    ReplicaGroup(GroupSpec spec, RaftNode node, int self) {
+        this.spec = spec;
+        this.node = node;
+        this.self = self;
+    }
+
+    /** Marks the group busy: a proposal, an entry or an election message at {@code now}. */
+    void touch(long now) {
+        busyUntil = now + ReplicationAgent.BUSY_NANOS;
+    }
+
+    /**
+     * @return whether the group ticks at the busy rate: recently touched, or electing, or
+     *         without a leader (an election under way must not run at the quiet rate)
+     */
+    boolean busy(long now) {
+        return now - busyUntil < 0 || node.role() == Role.CANDIDATE || node.role() == Role.PRE_CANDIDATE
+                || (node.role() == Role.FOLLOWER && node.leaderId() == 0);
+    }
+
+    /** @return the refusal a client gets from a server that is not this group's serving leader */
+    ChunkException notLeader() {
+        InetSocketAddress a = node.role() == Role.LEADER ? spec.members().get(self) : spec.members().get(node.leaderId());
+        return new ChunkException(ChunkStatus.NOT_LEADER, a == null ? "" : a.getHostString() + ":" + a.getPort());
+    }
+
+    /**
+     * Proposes {@code command} with its payload; the future completes when it commits (write)
+     * or with the data read (read), or fails with NOT_LEADER.
+     */
+    void propose(Command command, byte[] data, CompletableFuture<byte[]> future) {
+        if (command.offset() < 0 || command.length() <= 0 || command.offset() % SECTOR != 0
+                || command.length() % SECTOR != 0 || command.offset() + command.length() > spec.size()) {
+            future.completeExceptionally(new ChunkException(
+                    command.offset() % SECTOR != 0 || command.length() % SECTOR != 0 ? ChunkStatus.MISALIGNED
+                            : ChunkStatus.OUT_OF_RANGE, "chunk " + spec.chunkId() + ": range [" + command.offset()
+                    + ", +" + command.length() + ") is not sector-aligned inside its " + spec.size() + " bytes"));
+            return;
+        }
+        if (command.kind() != Command.Kind.READ && command.epoch() < epoch) {
+            future.completeExceptionally(new ChunkException(ChunkStatus.STALE_EPOCH, "chunk " + spec.chunkId()
+                    + ": stale epoch " + command.epoch() + " < " + epoch));
+            return;
+        }
+        ProposeResult r = node.propose(List.of(new LbaRange(command.offset() / SECTOR, command.length() / SECTOR)),
+                command.encode(data, 0, data.length));
+        if (r.reason() == RejectReason.NONE) {
+            epoch = Math.max(epoch, command.epoch());
+            waiting.put(r.index(), new Waiting(r.term(), command, future));
+        } else {
+            future.completeExceptionally(notLeader());
+        }
+    }
+
+    /**
+     * Notes an entry this server logs (or found in its log at restart): its writer epoch fences
+     * older writers. Every entry a later leader may commit is in its log, so each leader refuses
+     * at least the writes every earlier committed entry fences.
+     */
+    void logged(Entry e) {
+        Command c = Command.decode(e.data());
+        if (c != null && c.kind() != Command.Kind.READ) {
+            epoch = Math.max(epoch, c.epoch());
+        }
+    }
+
+    /**
+     * @return the read waiting on {@code e} if it is the barrier this server proposed there
+     *         (the caller serves it now, after every earlier apply); null otherwise
+     */
+    Waiting appliedRead(Entry e) {
+        Waiting w = waiting.get(e.index());
+        if (w == null || w.command.kind() != Command.Kind.READ) {
+            return null;
+        }
+        waiting.remove(e.index());
+        if (w.term != e.originTerm()) {
+            w.future.completeExceptionally(notLeader());
+            return null;
+        }
+        return w;
+    }
+
+    /**
+     * After a Ready: acknowledges the writes that committed as proposed; fails those whose index
+     * committed with another entry, and everything when this server no longer leads (their fate
+     * is unknown to the client, which retries: a write is idempotent).
+     */
+    void settle() {
+        boolean leading = node.role() == Role.LEADER;
+        for (Iterator<Map.Entry<Long, Waiting>> it = waiting.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Waiting> m = it.next();
+            long index = m.getKey();
+            Waiting w = m.getValue();
+            boolean change = w.command.kind() != Command.Kind.READ;
+            if (change && node.committedAs(index, w.term)) {
+                w.future.complete(null);
+                it.remove();
+            } else if (!leading || node.term() != w.term || (change && node.commitPrefix() >= index)) {
+                w.future.completeExceptionally(notLeader());
+                it.remove();
+            }
+        }
+    }
+
+    /** Fails every waiting request with {@code e}. */
+    void failAll(ChunkException e) {
+        waiting.values().forEach(w -> w.future.completeExceptionally(e));
+        waiting.clear();
+    }
+}

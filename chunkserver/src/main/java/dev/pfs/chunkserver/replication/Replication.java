@@ -1,0 +1,172 @@
+package dev.pfs.chunkserver.replication;
+
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.common.volume.BlockVolume;
+import dev.pfs.common.volume.VolumeException;
+import io.netty.channel.Channel;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
+import org.agrona.concurrent.IdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This server's side of replicated chunks: the groups it is a member of, their log, their
+ * links to the other servers. Requests from clients and frames from peers come in from the
+ * event loops and are handed to one agent thread ({@link ReplicationAgent}); every call returns
+ * at once. Idle, the agent parks until work arrives, waking once per tick only while it holds
+ * groups.
+ */
+public final class Replication implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Replication.class);
+
+    private final ReplicationAgent agent;
+    private final PeerLinks links;
+    private final AgentRunner runner;
+    private volatile Thread parked;
+    private volatile boolean closed;
+
+    private Replication(int self, BlockVolume logVolume, ChunkStore store) throws VolumeException {
+        Map<Long, ReplicationLog.Recovered> recovered = new LinkedHashMap<>();
+        ReplicationLog log = ReplicationLog.recover(logVolume, recovered);
+        this.links = new PeerLinks(self, this::receive);
+        this.agent = new ReplicationAgent(self, log, store, links, recovered);
+        this.runner = new AgentRunner(new Idle(), Replication::agentFailed, null, agent);
+        AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-replication").daemon().unstarted(r));
+    }
+
+    /**
+     * Recovers every group from the replication log on {@code logVolume} and starts driving them.
+     *
+     * @param self this server's id (its member id in every group)
+     */
+    public static Replication open(int self, BlockVolume logVolume, ChunkStore store) throws VolumeException {
+        if (self <= 0) {
+            throw new IllegalArgumentException("server id must be positive, got " + self);
+        }
+        return new Replication(self, logVolume, store);
+    }
+
+    private static void agentFailed(Throwable t) {
+        if (!(t instanceof AgentTerminationException)) {
+            LOG.error("replication agent: {}", t.toString(), t);
+        }
+    }
+
+    /** Parks until woken, or until the next tick while groups exist. */
+    private final class Idle implements IdleStrategy {
+        @Override
+        public void idle(int workCount) {
+            if (workCount == 0) {
+                idle();
+            }
+        }
+
+        @Override
+        public void idle() {
+            parked = Thread.currentThread();
+            if (agent.queue.isEmpty()) {
+                long nanos = agent.idleNanos();
+                if (nanos < 0) {
+                    LockSupport.park(this);
+                } else if (nanos > 0) {
+                    LockSupport.parkNanos(this, nanos);
+                }
+            }
+            parked = null;
+        }
+
+        @Override
+        public void reset() {
+        }
+    }
+
+    private <T> CompletableFuture<T> submit(ReplicationAgent.Op op, CompletableFuture<T> f) {
+        if (closed) {
+            f.completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "replication closed"));
+            return f;
+        }
+        agent.queue.add(op);
+        Thread t = parked;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+        return f;
+    }
+
+    /** Makes this server a member of {@code spec}'s group, creating its chunk; idempotent; durable on completion. */
+    public CompletableFuture<Void> createGroup(GroupSpec spec) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        return submit(new ReplicationAgent.Create(spec, f), f).thenApply(b -> null);
+    }
+
+    /**
+     * Writes {@code data} at {@code offset} of the chunk through its group; completes once a
+     * majority of the group holds the write durably, or fails with NOT_LEADER naming the leader.
+     */
+    public CompletableFuture<Void> write(long chunkId, long epoch, long offset, byte[] data) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.WRITE, epoch, offset, data.length),
+                data, f), f).thenApply(b -> null);
+    }
+
+    /**
+     * Raises the group's writer epoch to {@code epoch} through its log; completes once committed.
+     * Refused with STALE_EPOCH if the group's log holds a newer one.
+     */
+    public CompletableFuture<Void> fence(long chunkId, long epoch) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.FENCE, epoch, 0,
+                ReplicaGroup.SECTOR), new byte[0], f), f).thenApply(b -> null);
+    }
+
+    /** Reads {@code length} bytes at {@code offset} at the group's leader, after every write committed before. */
+    public CompletableFuture<byte[]> read(long chunkId, long offset, int length) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.READ, 0, offset, length),
+                new byte[0], f), f);
+    }
+
+    /** Takes the messages of a RAFT frame from a peer (any thread); malformed ones are counted and dropped. */
+    public void receive(long group, ByteBuffer messages) {
+        try {
+            submit(new ReplicationAgent.Inbound(group, RaftCodec.decodeMessages(messages)), new CompletableFuture<>());
+        } catch (IllegalArgumentException e) {
+            agent.refused.incrementAndGet();
+        }
+    }
+
+    /** A peer with a lower id said HELLO on {@code ch}: messages to it go there. */
+    public void hello(int peer, Channel ch) {
+        links.accepted(peer, ch);
+    }
+
+    /** @return counters: messages for unknown groups, refused messages, log writes, Readies handled */
+    public Map<String, Long> counters() {
+        return Map.of("unknown_group", agent.unknownGroup.get(), "refused", agent.refused.get(),
+                "log_writes", agent.logWrites.get(), "readies", agent.readies.get());
+    }
+
+    /** @return why replication stopped, or null */
+    public String failure() {
+        return agent.failure();
+    }
+
+    /** Stops the agent and closes the links; requests in flight stay unanswered (their clients time out). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        runner.close();
+        links.close();
+    }
+}
