@@ -70,6 +70,7 @@ final class Fsck {
                     }
                 }
             }
+            fs.awaitRequested();
         } finally {
             m.close();
         }
