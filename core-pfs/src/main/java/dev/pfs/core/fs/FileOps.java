@@ -349,6 +349,8 @@ final class FileOps {
         DataPath.WritePlan plan;
         synchronized (fs) {
             fs.checkWritable("write");
+            // Other files' writes may have taken blocks since the check before the first piece.
+            fs.ensureSpace(data.blocksNeeded(i, at, piece.remaining()), "write of inode " + i.ino);
             plan = data.planWrite(i, at, piece.remaining());
         }
         transfer(i, data, plan, piece);
@@ -369,7 +371,7 @@ final class FileOps {
         }
         transfer(i, data, plan, ByteBuffer.allocateDirect((int) (to - from)));
         synchronized (fs) {
-            fs.committer.dataWritten(i.ino);
+            fs.zeroed(i);
         }
     }
 
@@ -428,17 +430,7 @@ final class FileOps {
             if (!fs.readWrite) {
                 return;
             }
-            Inode i = fs.inode(f.ino, f.generation);
-            fs.health.checkChange("fsync");
-            if (all) {
-                fs.committer.lazy(i);
-            }
-            if (all || fs.committer.needsCommit()) {
-                fs.checkWritable("commit");
-                seq = fs.committer.seal(true);
-            } else {
-                seq = fs.committer.seal(false);
-            }
+            seq = fs.sealForSync(fs.inode(f.ino, f.generation), all);
         }
         fs.awaitDurable(seq);
         synchronized (fs) {

@@ -317,6 +317,30 @@ final class FsState {
         i.ctimeNs = now;
     }
 
+    /** Zeros planned over written blocks of {@code i} are on the volume: the next flush covers them. */
+    void zeroed(Inode i) {
+        committer.dataWritten(i.ino);
+    }
+
+    /**
+     * Seals what an fsync ({@code all}) or fdatasync of {@code i} needs: the open transaction
+     * (with {@code i}'s lazy mtime for fsync) if anything but lazy attributes changed or for
+     * fsync, else only a flush of the data written so far. Metadata lock.
+     *
+     * @return the number to {@link #awaitDurable}
+     */
+    long sealForSync(Inode i, boolean all) throws PfsException {
+        health.checkChange("fsync");
+        if (all) {
+            committer.lazy(i);
+        }
+        if (all || committer.needsCommit()) {
+            checkWritable("commit");
+            return committer.seal(true);
+        }
+        return committer.seal(false);
+    }
+
     /** Writes zeros over {@code [from, to)} of {@code i}'s written blocks; a failure counts against the file. */
     void zero(Inode i, long from, long to) throws PfsException {
         try {
