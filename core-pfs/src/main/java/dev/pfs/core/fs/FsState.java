@@ -224,8 +224,9 @@ final class FsState {
     }
 
     /**
-     * Seals any pending change and waits for it, if the mount has something to commit (the RW
-     * mount's background tick). Takes the metadata lock only to seal.
+     * Seals any pending change (or the checkpoint that is due) and waits for it, if the mount
+     * has something to commit (the RW mount's background tick). Takes the metadata lock only to
+     * seal.
      */
     void commitPending() throws PfsException {
         long seq;
@@ -235,7 +236,7 @@ final class FsState {
                 return;
             }
             checkWritable("commit");
-            seq = committer.seal(true);
+            seq = committer.checkpointDue() ? committer.sealCheckpoint() : committer.seal(true);
         }
         awaitDurable(seq);
     }

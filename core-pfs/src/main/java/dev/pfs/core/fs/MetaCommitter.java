@@ -33,9 +33,10 @@ import java.util.function.LongSupplier;
  * far, flushes the volume once if file data was written since the last flush (so data is
  * durable before any block tag or size that exposes it), and appends the batches as one
  * journal record with FUA. Callers that seal while a commit is in progress queue behind it and
- * are all satisfied by the next single commit. A snapshot writes its sectors in place, flushes
- * and starts a new journal generation whose anchor is published; batches queued before it are
- * part of it. When the journal is half used a checkpoint is due.
+ * are all satisfied by the next single commit. A snapshot is written once every batch queued
+ * before it is journaled (the half of the journal kept free gives them room): its sectors in
+ * place, a flush, and a new journal generation whose anchor is published. When the journal is
+ * half used a checkpoint is due.
  *
  * <p>Errors follow ext4/XFS: a failed flush, append or checkpoint write aborts the mount
  * ({@link MountHealth}); nothing is rolled back, since callers may have seen the changes. A
@@ -176,15 +177,16 @@ final class MetaCommitter {
     }
 
     /**
-     * Snapshots every changed metaobject sector (the open transaction included) into a queued
-     * checkpoint. Metadata lock, no I/O: the sectors are encoded now, written by the leader.
+     * Seals the open transaction as a batch and, behind it, a snapshot of every changed
+     * metaobject sector. Metadata lock, no I/O: the sectors are encoded now, written by the
+     * leader only after every batch queued before the snapshot is journaled, so that what a
+     * checkpoint writes in place is always durable in the journal already (a torn checkpoint
+     * then leaves sectors the replay of the old generation brings back to a journaled state).
      *
      * @return the number to wait for
      */
     long sealCheckpoint() {
-        includeLazy();
-        pending.clear();
-        Set<Long> covered = errors.takeUnflushed();
+        seal(true);
         Set<Txn.Key> dirty = new HashSet<>(store.takeDirtySectors());
         synchronized (this) {
             dirty.addAll(unwrittenSectors);
@@ -194,7 +196,7 @@ final class MetaCommitter {
         ChunkDescriptor g = store.geometry();
         List<Txn.Key> keys = new ArrayList<>(dirty);
         keys.sort(Comparator.comparingLong(k -> g.sectorOffset(k.type(), k.id())));
-        Sealed s = new Sealed(++sealedSeq, List.of(), covered, keys, encodeSectors(g, keys));
+        Sealed s = new Sealed(++sealedSeq, List.of(), Set.of(), keys, encodeSectors(g, keys));
         enqueue(s);
         return s.seq;
     }
@@ -250,44 +252,51 @@ final class MetaCommitter {
         }
     }
 
-    /** The turn holder's work: a checkpoint if one is queued, then one flush and one record. */
+    /**
+     * The turn holder's work: one flush for the data every queued batch covers, then the
+     * batches as few journal records as fit, and a snapshot once the batches before it are
+     * journaled. Nothing is written once the mount is aborted.
+     */
     private void commitQueued() throws PfsException {
         List<Sealed> items;
         synchronized (this) {
             items = new ArrayList<>(queue);
             queue.clear();
         }
-        int snapshot = -1;
-        for (int k = 0; k < items.size(); k++) {
-            if (items.get(k).sectors != null) {
-                snapshot = k;
-            }
-        }
-        if (snapshot >= 0) {
-            // The batches sealed before the snapshot are part of it: they need no record.
-            flush(items.subList(0, snapshot + 1));
-            checkpoint(items.get(snapshot));
-            durableSeq = items.get(snapshot).seq;
-            items = items.subList(snapshot + 1, items.size());
-        }
         if (items.isEmpty()) {
             return;
         }
+        health.checkChange("commit");
         flush(items);
+        int lastSnapshot = -1;
+        for (int k = 0; k < items.size(); k++) {
+            if (items.get(k).sectors != null) {
+                lastSnapshot = k;
+            }
+        }
         int i = 0;
         while (i < items.size()) {
+            if (items.get(i).sectors != null) {
+                checkpoint(items.get(i));
+                durableSeq = items.get(i).seq;
+                i++;
+                continue;
+            }
             Map<Txn.Key, Txn.Change> merged = new LinkedHashMap<>();
             long bytes = JournalDescriptor.R_ENTRIES;
             int j = i;
-            while (j < items.size() && (j == i || bytes + bytesOf(items.get(j)) <= writer.maxRecordBytes())) {
+            while (j < items.size() && items.get(j).sectors == null
+                    && (j == i || bytes + bytesOf(items.get(j)) <= writer.maxRecordBytes())) {
                 bytes += bytesOf(items.get(j));
                 merge(merged, items.get(j));
                 j++;
             }
             if (!merged.isEmpty()) {
                 List<Txn.Change> changes = new ArrayList<>(merged.values());
-                if (!writer.fits(JournalWriter.recordBytes(changes))) {
-                    // Only a checkpoint makes room; these batches become part of it.
+                int len = JournalWriter.recordBytes(changes);
+                boolean beforeSnapshot = i < lastSnapshot;
+                if (!beforeSnapshot && !writer.fits(len)) {
+                    // A checkpoint must make room: these batches are journaled just before it.
                     synchronized (this) {
                         for (int k = items.size() - 1; k >= i; k--) {
                             queue.addFirst(items.get(k));
