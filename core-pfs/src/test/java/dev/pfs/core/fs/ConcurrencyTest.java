@@ -3,12 +3,17 @@ package dev.pfs.core.fs;
 import static dev.pfs.core.OpenFlags.O_CREAT;
 import static dev.pfs.core.OpenFlags.O_RDWR;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.pfs.common.volume.FaultRule;
 import dev.pfs.common.volume.FaultyVolume;
+import dev.pfs.common.volume.VolumeException;
+import dev.pfs.core.Errno;
 import dev.pfs.core.MkfsOptions;
 import dev.pfs.core.MountOptions;
 import dev.pfs.core.Pfs;
+import dev.pfs.core.PfsException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -162,5 +167,40 @@ class ConcurrencyTest {
                 assertContent(fs, "/f" + k, 4096, filled(4096, 10 + k));
             }
         }
+    }
+
+    @Test
+    void aCommitQueuedBehindAFlushThatAbortsTheMountWritesNothing() throws Exception {
+        FaultyVolume faulty = FaultyVolume.create(64L << 20, 3);
+        LatchVolume v = new LatchVolume(faulty);
+        Pfs.mkfs(v, new MkfsOptions(16L << 20, 4));
+        Pfs fs = FileSystems.mount(v, MountOptions.readWrite(0),
+                new FileSystems.MountHooks(() -> 1L, false, () -> { }));
+        long fd = fs.open("/a", O_CREAT | O_RDWR, 0644);
+        fs.pwrite(fd, filled(4096, 1), 0);
+        fs.close(fs.open("/x", O_CREAT | O_RDWR, 0644));
+        fs.fsync(fd);
+        faulty.fail(FaultRule.nth(FaultRule.Op.FLUSH, 1, VolumeException.Kind.IO));
+        v.holdNextFlush();
+        Future<?> leader = pool.submit(() -> {
+            fs.pwrite(fd, filled(4096, 2), 4096);
+            fs.fdatasync(fd);
+            return null;
+        });
+        assertThat(v.awaitHeld(60)).as("the leader's flush reached the volume").isTrue();
+        Future<?> queued = pool.submit(() -> {
+            fs.rename("/x", "/y");
+            return null;
+        });
+        boolean waiting = Await.within(60, () -> MountAccess.queuedCommits(fs) == 1);
+        int journalWrites = v.fuaWrites();
+        v.release();
+        assertThat(waiting).as("the rename's batch queued behind the commit in progress").isTrue();
+        assertThatThrownBy(() -> leader.get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(PfsException.class);
+        assertThatThrownBy(() -> queued.get(60, TimeUnit.SECONDS)).as("rename after the abort")
+                .cause().isInstanceOfSatisfying(PfsException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+        assertThat(v.fuaWrites()).as("journal writes after the failed flush").isEqualTo(journalWrites);
+        fs.close();
+        assertThat(Pfs.fsck(v, false).problems()).isEmpty();
     }
 }

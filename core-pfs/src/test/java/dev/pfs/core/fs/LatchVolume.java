@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A volume that holds one chosen write in the caller's thread until the test releases it, so a
+ * A volume that holds one chosen write (or the next flush) in the caller's thread until the test releases it, so a
  * test can show what other calls do while that I/O is in flight. Counts FUA writes (journal
  * appends and checkpoint headers).
  */
@@ -20,6 +20,7 @@ final class LatchVolume extends ForwardingVolume {
     }
 
     private volatile Choice armed;
+    private volatile boolean flushArmed;
     private volatile CountDownLatch held = new CountDownLatch(1);
     private volatile CountDownLatch release = new CountDownLatch(1);
     private final AtomicInteger fuaWrites = new AtomicInteger();
@@ -33,6 +34,13 @@ final class LatchVolume extends ForwardingVolume {
         held = new CountDownLatch(1);
         release = new CountDownLatch(1);
         armed = choice;
+    }
+
+    /** Holds the next flush. */
+    void holdNextFlush() {
+        held = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        flushArmed = true;
     }
 
     /** @return whether the chosen write arrived (and is now held) within {@code seconds} */
@@ -56,19 +64,41 @@ final class LatchVolume extends ForwardingVolume {
             fuaWrites.incrementAndGet();
         }
         Choice c = armed;
-        if (c != null && c.holds(offset, src.remaining(), fua)) {
-            synchronized (this) {
-                if (armed == c) {
-                    armed = null;
-                    held.countDown();
-                    try {
-                        release.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            }
+        if (c != null && c.holds(offset, src.remaining(), fua) && takeArmed(c)) {
+            hold();
         }
         return inner.write(offset, src, epoch, fua);
+    }
+
+    @Override
+    public CompletableFuture<Void> flush() {
+        if (flushArmed && takeFlush()) {
+            hold();
+        }
+        return inner.flush();
+    }
+
+    private synchronized boolean takeArmed(Choice c) {
+        if (armed != c) {
+            return false;
+        }
+        armed = null;
+        return true;
+    }
+
+    private synchronized boolean takeFlush() {
+        boolean was = flushArmed;
+        flushArmed = false;
+        return was;
+    }
+
+    /** Blocks the caller, holding no lock, until {@link #release}. */
+    private void hold() {
+        held.countDown();
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
