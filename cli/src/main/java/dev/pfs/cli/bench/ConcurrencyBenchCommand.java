@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
  * its own: 4 KB random overwrites + fdatasync for a fixed time, then 1 MB sequential writes
  * into a new file with one fdatasync at the end; over a FileVolume and over the same kind of
  * volume with a delay added to every request ({@link DelayedVolume}, the network hop of the
- * replicated volume). The last line is {@code scaling_16_vs_1=.. slowvol_scaling_16_vs_1=..}:
+ * replicated volume), after one uncounted warm-up cell. The last line is
+ * {@code scaling_16_vs_1=.. slowvol_scaling_16_vs_1=..}:
  * 4 KB write+fdatasync throughput at 16 threads over 1 thread, per volume.
  */
 @Command(name = "bench-concurrency", hidden = true, mixinStandardHelpOptions = true,
@@ -82,6 +83,8 @@ public final class ConcurrencyBenchCommand extends BaseCommand {
         out.printf("pfs bench-concurrency in %s (%s): per thread a %s random-write file, %s sequential; %.1f s per cell%n",
                 dir, Files.getFileStore(dir).type(), ByteSize.human(fileSize), ByteSize.human(seqSize), seconds);
         out.printf("%n%-34s %8s %18s %16s%n", "volume", "threads", "4K write+fdsync/s", "1M seq MiB/s");
+        // One cell not counted, so that the JIT has compiled libpfs's paths before the first row.
+        measure(THREADS[1], 0);
         double[] scaling = new double[2];
         for (int slow = 0; slow < 2; slow++) {
             Cell[] cells = new Cell[THREADS.length];
