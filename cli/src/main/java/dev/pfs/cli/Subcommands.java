@@ -6,6 +6,7 @@ import dev.pfs.cli.admin.GrowfsCommand;
 import dev.pfs.cli.admin.InfoCommand;
 import dev.pfs.cli.admin.MkfsCommand;
 import dev.pfs.cli.bench.BenchCommand;
+import dev.pfs.cli.bench.ConcurrencyBenchCommand;
 import dev.pfs.cli.completion.CompletionCommand;
 import dev.pfs.cli.files.CatCommand;
 import dev.pfs.cli.files.CpCommand;
@@ -55,6 +56,7 @@ final class Subcommands {
                 ChunkServerCommand::new,
                 CompletionCommand::new,
                 BenchCommand::new,
+                ConcurrencyBenchCommand::new,
                 NbdCommand::new,
                 dev.pfs.cli.replicated.VolumeCommand::new,
                 dev.pfs.cli.replicated.ChunkCommand::new);

@@ -24,7 +24,7 @@ class HelpAndUsageTest {
 
     private static final String[] COMMANDS = {
         "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "mount", "umount", "cluster", "chunkserver",
-        "completion", "bench", "nbd", "volume", "chunk"};
+        "completion", "bench", "bench-concurrency", "nbd", "volume", "chunk"};
 
     @Test
     void everyCommandHasHelpWithTheExitCodeTable() {

@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
  *       {@code rw=write bs=1m end_fsync=1}.</li>
  * </ul>
  * The two targets take turns in rounds, each round starting with the other one, so that drift
- * of a shared machine hits both alike. The last line of output is
+ * of a shared machine hits both alike; a first round, not counted, lets the JIT compile both
+ * paths. The last line of output is
  * {@code latency_ratio=.. p99_ratio=.. throughput_ratio=..} (pfs/plain).
  */
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
@@ -69,7 +70,7 @@ public final class BenchCommand extends BaseCommand {
             throw Failures.usage("need --ops >= --rounds >= 1, --file-size a multiple of 1M, --seq-size at least rounds x 1M");
         }
         PrintWriter out = out();
-        long volumeSize = fileSize + seqSize + Math.max(fileSize / 4, 256L << 20);
+        long volumeSize = fileSize + seqSize + seqPerRound + Math.max(fileSize / 4, 256L << 20);
         try (WriteTarget plain = new PlainFileTarget(dir);
              WriteTarget pfs = new LibpfsTarget(dir.resolve("bench.img"), volumeSize)) {
             List<WriteTarget> targets = List.of(plain, pfs);
@@ -84,9 +85,14 @@ public final class BenchCommand extends BaseCommand {
             for (WriteTarget t : targets) {
                 layOut(t, large);
             }
+            SplittableRandom random = new SplittableRandom(seed);
+            // One round not counted, so that the JIT has compiled both paths before measuring.
+            for (WriteTarget t : targets) {
+                randomWrites(t, small, ops / rounds, random.split(), new Latencies());
+                sequentialWrite(t, large, "warmup", seqPerRound);
+            }
             Latencies[] lat = {new Latencies(), new Latencies()};
             long[] seqNanos = new long[2];
-            SplittableRandom random = new SplittableRandom(seed);
             for (int round = 0; round < rounds; round++) {
                 for (int k = 0; k < targets.size(); k++) {
                     int i = (k + round) % targets.size();

@@ -15,9 +15,17 @@ import dev.pfs.core.meta.Inode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
-/** The calls on file descriptors: open, close, read, write, seek, sync, ftruncate, fallocate. */
+/**
+ * The calls on file descriptors: open, close, read, write, seek, sync, ftruncate, fallocate.
+ * Each takes its own locks, in the order written in {@link PfsMount}: a descriptor's monitor
+ * (calls that move its position), the inode's lock ({@link InodeLocks}), the metadata lock
+ * (the {@link FsState} monitor) for in-memory steps only. Volume I/O runs under the inode's
+ * lock alone, and a call that needs a commit waits for it holding no lock.
+ */
+@SuppressWarnings("try") // an InodeLocks.Held is a lock guard: the try releases it
 final class FileOps {
     /** Largest piece of one write committed together, so journal records stay bounded. */
     private static final int WRITE_PIECE = 8 << 20;
@@ -25,12 +33,13 @@ final class FileOps {
     /** Largest file size: offsets past it fail with EFBIG before any work. */
     static final long MAX_FILE_SIZE = 1L << 60;
 
+    /** An open descriptor; its monitor serialises the calls that use and move its position. */
     private static final class OpenFile {
         final long ino;
         final long generation;
         final int flags;
         long position;
-        /** The file's write errors this descriptor has seen (errseq). */
+        /** The file's write errors this descriptor has seen (errseq); metadata lock. */
         long seenErrors;
 
         OpenFile(Inode i, int flags, long seenErrors) {
@@ -52,6 +61,7 @@ final class FileOps {
 
     private final FsState fs;
     private final NameOps names;
+    /** Open descriptors; metadata lock. */
     private final Map<Long, OpenFile> fds = new HashMap<>();
     /** Descriptors count up and never wrap, so a number is never reused, let alone while open. */
     private long nextFd = 3;
@@ -62,6 +72,28 @@ final class FileOps {
     }
 
     long open(String path, int flags, int mode, Owner owner) throws PfsException {
+        long fd;
+        boolean truncate;
+        synchronized (fs) {
+            fd = openLocked(path, flags, mode, owner);
+            truncate = (flags & OpenFlags.O_TRUNC) != 0 && (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
+        }
+        if (truncate) {
+            try {
+                withInodeLock(fd, (f, i) -> {
+                    if (i.size > 0) {
+                        fs.truncate(i, 0);
+                    }
+                });
+            } catch (PfsException e) {
+                close(fd);
+                throw e;
+            }
+        }
+        return fd;
+    }
+
+    private long openLocked(String path, int flags, int mode, Owner owner) throws PfsException {
         boolean write = (flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY;
         if ((flags & OpenFlags.O_ACCMODE) == OpenFlags.O_ACCMODE) {
             throw new PfsException(Errno.EINVAL, "bad access mode in open flags of " + path);
@@ -101,9 +133,6 @@ final class FileOps {
         if (write) {
             fs.checkWritable("open " + path + " for writing");
         }
-        if (write && (flags & OpenFlags.O_TRUNC) != 0 && i.size > 0) {
-            fs.truncate(i, 0);
-        }
         long fd = nextFd++;
         fds.put(fd, new OpenFile(i, flags, fs.writeErrors.sample(i.ino)));
         fs.openCount.merge(i.ino, 1, Integer::sum);
@@ -111,15 +140,18 @@ final class FileOps {
     }
 
     void skipDescriptors(long next) {
-        nextFd = next;
+        synchronized (fs) {
+            nextFd = next;
+        }
     }
 
-    /** @return the inode open as {@code fd} */
+    /** @return the inode open as {@code fd} (metadata lock held) */
     Inode inode(long fd) throws PfsException {
         OpenFile f = file(fd);
         return fs.inode(f.ino, f.generation);
     }
 
+    /** @return the descriptor (metadata lock held) */
     private OpenFile file(long fd) throws PfsException {
         OpenFile f = fds.get(fd);
         if (f == null) {
@@ -128,105 +160,131 @@ final class FileOps {
         return f;
     }
 
-    void close(long fd) throws PfsException {
-        OpenFile f = fds.remove(fd);
-        if (f == null) {
+    private OpenFile descriptor(long fd) throws PfsException {
+        synchronized (fs) {
+            return file(fd);
+        }
+    }
+
+    /**
+     * @return {@code f}'s inode, once its caller holds the inode's lock: EBADF if {@code fd} was
+     *     closed meanwhile, ESTALE if the file is gone (metadata lock held)
+     */
+    private Inode current(OpenFile f, long fd) throws PfsException {
+        if (fds.get(fd) != f) {
             throw new PfsException(Errno.EBADF, "bad file descriptor " + fd);
         }
-        int left = fs.openCount.merge(f.ino, -1, Integer::sum);
-        if (left <= 0) {
-            fs.openCount.remove(f.ino);
-            Inode i = fs.store.inode(f.ino);
-            if (i != null && i.nlink == 0 && fs.readWrite && fs.health.healthy()) {
-                fs.releaseIfUnused(i);
+        return fs.inode(f.ino, f.generation);
+    }
+
+    /** A step under the inode's exclusive lock and the metadata lock. */
+    private interface InodeStep {
+        void run(OpenFile f, Inode i) throws PfsException;
+    }
+
+    /** Runs {@code step} on {@code fd}'s inode with no data I/O of that file in flight. */
+    private void withInodeLock(long fd, InodeStep step) throws PfsException {
+        OpenFile f = descriptor(fd);
+        try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, true)) {
+            synchronized (fs) {
+                step.run(f, current(f, fd));
+            }
+        }
+    }
+
+    void close(long fd) throws PfsException {
+        OpenFile f = descriptor(fd);
+        // The inode's lock waits for this file's I/O in flight, so a last close frees nothing in use.
+        try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, true)) {
+            synchronized (fs) {
+                if (fds.get(fd) != f) {
+                    throw new PfsException(Errno.EBADF, "bad file descriptor " + fd);
+                }
+                fds.remove(fd);
+                int left = fs.openCount.merge(f.ino, -1, Integer::sum);
+                if (left <= 0) {
+                    fs.openCount.remove(f.ino);
+                    Inode i = fs.store.inode(f.ino);
+                    if (i != null && i.nlink == 0 && fs.readWrite && fs.health.healthy()) {
+                        fs.releaseIfUnused(i);
+                    }
+                }
             }
         }
     }
 
     /** Closes every descriptor (umount). */
     void closeAll() throws PfsException {
-        for (Long fd : Map.copyOf(fds).keySet()) {
+        List<Long> open;
+        synchronized (fs) {
+            open = new ArrayList<>(fds.keySet());
+        }
+        for (long fd : open) {
             close(fd);
         }
     }
 
     int read(long fd, ByteBuffer dst, long offset, boolean advance) throws PfsException {
-        OpenFile f = file(fd);
+        OpenFile f = descriptor(fd);
         if (!f.canRead()) {
             throw new PfsException(Errno.EBADF, "descriptor " + fd + " is not open for reading");
         }
-        Inode i = fs.inode(f.ino, f.generation);
-        if (i.isDir()) {
-            throw new PfsException(Errno.EISDIR, "descriptor " + fd + " is a directory");
+        if (!advance) {
+            return readAt(f, fd, dst, offset);
         }
-        if (offset < 0) {
-            throw new PfsException(Errno.EINVAL, "negative offset " + offset);
-        }
-        long at = advance ? f.position : offset;
-        long mapTime = fs.mapTime();
-        fs.checkMapFresh(mapTime, "read");
-        int start = dst.position();
-        int n = fs.data.read(i, dst, at);
-        try {
-            fs.checkMapFresh(mapTime, "read");
-        } catch (PfsException e) {
-            dst.position(start);
-            throw e;
-        }
-        if (advance) {
+        synchronized (f) {
+            int n = readAt(f, fd, dst, f.position);
             f.position += n;
+            return n;
         }
-        return n;
+    }
+
+    /** A read: mapped under the metadata lock, read from the volume under the inode's shared lock. */
+    private int readAt(OpenFile f, long fd, ByteBuffer dst, long at) throws PfsException {
+        try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, false)) {
+            DataPath data;
+            DataPath.ReadPlan plan;
+            long mapTime;
+            synchronized (fs) {
+                Inode i = current(f, fd);
+                if (i.isDir()) {
+                    throw new PfsException(Errno.EISDIR, "descriptor " + fd + " is a directory");
+                }
+                if (at < 0) {
+                    throw new PfsException(Errno.EINVAL, "negative offset " + at);
+                }
+                mapTime = fs.mapTime();
+                fs.checkMapFresh(mapTime, "read");
+                data = fs.data;
+                plan = data.planRead(i, dst.remaining(), at);
+            }
+            int start = dst.position();
+            int n = data.read(plan, dst);
+            try {
+                fs.checkMapFresh(mapTime, "read");
+            } catch (PfsException e) {
+                dst.position(start);
+                throw e;
+            }
+            return n;
+        }
     }
 
     int write(long fd, ByteBuffer src, long offset, boolean advance) throws PfsException {
-        OpenFile f = file(fd);
+        OpenFile f = descriptor(fd);
         if (!f.canWrite()) {
             throw new PfsException(Errno.EBADF, "descriptor " + fd + " is not open for writing");
         }
-        fs.checkWritable("write");
         if (offset < 0) {
             throw new PfsException(Errno.EINVAL, "negative offset " + offset);
         }
-        Inode i = fs.inode(f.ino, f.generation);
-        long at = advance ? ((f.flags & OpenFlags.O_APPEND) != 0 ? i.size : f.position) : offset;
         int total = src.remaining();
-        if (at > MAX_FILE_SIZE - total) {
-            throw new PfsException(Errno.EFBIG, "write of " + total + " bytes at " + at + " passes the largest file size");
-        }
-        fs.ensureSpace(fs.data.blocksNeeded(i, at, total), "descriptor " + fd);
-        if (at > i.size) {
-            long bs = fs.data.blockSize();
-            fs.zero(i, i.size, Math.min(at, (i.size + bs - 1) / bs * bs));
-        }
-        int done = 0;
-        while (done < total) {
-            int n = Math.min(WRITE_PIECE, total - done);
-            ByteBuffer piece = src.slice(src.position(), n);
-            try {
-                fs.data.write(i, piece, at + done, fs.txn());
-            } catch (PfsException e) {
-                fs.dataWriteFailed(i.ino, e);
-                throw e;
-            }
-            src.position(src.position() + n);
-            done += n;
-            fs.committer.dataWritten(i.ino);
-            long now = FsState.now();
-            if (at + done > i.size) {
-                fs.txn().touchInode(i);
-                i.size = at + done;
-            } else {
-                fs.committer.lazy(i);
-            }
-            i.mtimeNs = now;
-            i.ctimeNs = now;
-            if (fs.committer.pendingIsLarge()) {
-                fs.commit();
-            }
-        }
         if (advance) {
-            f.position = at + total;
+            synchronized (f) {
+                f.position = writeAt(f, fd, src, f.position, (f.flags & OpenFlags.O_APPEND) != 0);
+            }
+        } else {
+            writeAt(f, fd, src, offset, false);
         }
         if ((f.flags & OpenFlags.O_DSYNC) != 0) {
             sync(fd, (f.flags & OpenFlags.O_SYNC) == OpenFlags.O_SYNC);
@@ -234,8 +292,112 @@ final class FileOps {
         return total;
     }
 
+    /**
+     * The route of a write. The inode's lock is shared for a sector-aligned overwrite of written
+     * blocks inside the file, else exclusive; under it, per piece of at most 8 MB: (1) under the
+     * metadata lock, plan: map the range, reserve the tags of new blocks; (2) without it, write
+     * the data to the volume; (3) under the metadata lock, publish: tags, size and mtime into the
+     * open transaction ({@link FsState#wrote}), or on failure give the tags back and count the
+     * error against the file. Durable at the next commit (fsync, O_DSYNC, the tick).
+     *
+     * @return the offset after the last byte written
+     */
+    private long writeAt(OpenFile f, long fd, ByteBuffer src, long position, boolean append) throws PfsException {
+        int total = src.remaining();
+        boolean exclusive = false;
+        while (true) {
+            try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, exclusive)) {
+                Inode i;
+                long at;
+                long size;
+                DataPath data;
+                synchronized (fs) {
+                    fs.checkWritable("write");
+                    i = current(f, fd);
+                    data = fs.data;
+                    at = append ? i.size : position;
+                    if (at > MAX_FILE_SIZE - total) {
+                        throw new PfsException(Errno.EFBIG, "write of " + total + " bytes at " + at
+                                + " passes the largest file size");
+                    }
+                    if (!exclusive && !data.isPlainOverwrite(i, at, total)) {
+                        exclusive = true;
+                        continue;
+                    }
+                    if (exclusive) {
+                        fs.ensureSpace(data.blocksNeeded(i, at, total), "descriptor " + fd);
+                    }
+                    size = i.size;
+                }
+                if (at > size) {
+                    long bs = data.blockSize();
+                    zeroTail(i, data, size, Math.min(at, (size + bs - 1) / bs * bs));
+                }
+                for (int done = 0; done < total; ) {
+                    int n = Math.min(WRITE_PIECE, total - done);
+                    writePiece(i, data, src.slice(src.position(), n), at + done);
+                    src.position(src.position() + n);
+                    done += n;
+                }
+                return at + total;
+            }
+        }
+    }
+
+    /** Writes {@code piece} at {@code at}: plan, volume I/O, publish. */
+    private void writePiece(Inode i, DataPath data, ByteBuffer piece, long at) throws PfsException {
+        DataPath.WritePlan plan;
+        synchronized (fs) {
+            fs.checkWritable("write");
+            // Other files' writes may have taken blocks since the check before the first piece.
+            fs.ensureSpace(data.blocksNeeded(i, at, piece.remaining()), "write of inode " + i.ino);
+            plan = data.planWrite(i, at, piece.remaining());
+        }
+        transfer(i, data, plan, piece);
+        synchronized (fs) {
+            fs.wrote(i, plan, at + piece.remaining());
+            fs.commitIfLarge();
+        }
+    }
+
+    /** Zeroes the old last block's tail {@code [from, to)} before a write past the end exposes it. */
+    private void zeroTail(Inode i, DataPath data, long from, long to) throws PfsException {
+        DataPath.WritePlan plan;
+        synchronized (fs) {
+            plan = data.planZero(i, from, to);
+        }
+        if (plan == null) {
+            return;
+        }
+        transfer(i, data, plan, ByteBuffer.allocateDirect((int) (to - from)));
+        synchronized (fs) {
+            fs.zeroed(i);
+        }
+    }
+
+    /** The volume I/O of a plan, holding no lock but the inode's; a failure counts against the file. */
+    private void transfer(Inode i, DataPath data, DataPath.WritePlan plan, ByteBuffer src) throws PfsException {
+        try {
+            data.write(plan, src);
+        } catch (PfsException e) {
+            synchronized (fs) {
+                data.abandon(plan);
+                fs.dataWriteFailed(i.ino, e);
+            }
+            throw e;
+        }
+    }
+
     long lseek(long fd, long offset, int whence) throws PfsException {
-        OpenFile f = file(fd);
+        OpenFile f = descriptor(fd);
+        synchronized (f) {
+            synchronized (fs) {
+                return seek(f, offset, whence);
+            }
+        }
+    }
+
+    private long seek(OpenFile f, long offset, int whence) throws PfsException {
         if (whence == OpenFlags.SEEK_DATA || whence == OpenFlags.SEEK_HOLE) {
             f.position = Holes.seek(fs.store, fs.inode(f.ino, f.generation), offset, whence, fs.data.blockSize());
             return f.position;
@@ -255,52 +417,53 @@ final class FileOps {
     }
 
     /**
-     * fsync (all = true) or fdatasync: commits what the file's data needs, or only flushes.
-     * Reports, once per descriptor, a write or flush failure that covered this file's data.
+     * fsync (all = true) or fdatasync: seals what the file's data needs (or only asks for a
+     * flush) and waits for the group commit that covers it, holding no lock. Reports, once per
+     * descriptor, a write or flush failure that covered this file's data.
      */
     void sync(long fd, boolean all) throws PfsException {
-        OpenFile f = file(fd);
+        OpenFile f;
+        long seq;
+        synchronized (fs) {
+            f = file(fd);
+            reportErrors(f, "an earlier write-back of descriptor " + fd + " failed");
+            if (!fs.readWrite) {
+                return;
+            }
+            seq = fs.sealForSync(fs.inode(f.ino, f.generation), all);
+        }
+        fs.awaitDurable(seq);
+        synchronized (fs) {
+            reportErrors(f, "writing back the data of descriptor " + fd + " failed");
+        }
+    }
+
+    /** Throws EIO once if a write error of {@code f}'s file is pending that {@code f} has not seen. */
+    private void reportErrors(OpenFile f, String message) throws PfsException {
         long seen = fs.writeErrors.report(f.ino, f.seenErrors);
         if (seen != f.seenErrors) {
             f.seenErrors = seen;
-            throw new PfsException(Errno.EIO, "an earlier write-back of descriptor " + fd + " failed");
-        }
-        if (!fs.readWrite) {
-            return;
-        }
-        Inode i = fs.inode(f.ino, f.generation);
-        fs.health.checkChange("fsync");
-        if (all) {
-            fs.committer.lazy(i);
-            fs.commit();
-        } else if (fs.committer.needsCommit()) {
-            fs.commit();
-        } else {
-            fs.committer.flushData();
-        }
-        seen = fs.writeErrors.report(f.ino, f.seenErrors);
-        if (seen != f.seenErrors) {
-            f.seenErrors = seen;
-            throw new PfsException(Errno.EIO, "writing back the data of descriptor " + fd + " failed");
+            throw new PfsException(Errno.EIO, message);
         }
     }
 
     void ftruncate(long fd, long length) throws PfsException {
-        OpenFile f = file(fd);
+        OpenFile f = descriptor(fd);
         if (!f.canWrite()) {
             throw new PfsException(Errno.EINVAL, "descriptor " + fd + " is not open for writing");
         }
-        Inode i = fs.inode(f.ino, f.generation);
-        names.truncateInode(i, length, "descriptor " + fd);
+        withInodeLock(fd, (o, i) -> names.truncateInode(i, length, "descriptor " + fd));
     }
 
     PfsStat fstat(long fd) throws PfsException {
-        OpenFile f = file(fd);
-        return fs.stat(fs.inode(f.ino, f.generation));
+        synchronized (fs) {
+            OpenFile f = file(fd);
+            return fs.stat(fs.inode(f.ino, f.generation));
+        }
     }
 
     void fallocate(long fd, int mode, long offset, long length) throws PfsException {
-        OpenFile f = file(fd);
+        OpenFile f = descriptor(fd);
         int known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
         if ((mode & ~known) != 0 || ((mode & FALLOC_FL_PUNCH_HOLE) != 0
                 && ((mode & FALLOC_FL_KEEP_SIZE) == 0 || (mode & FALLOC_FL_ZERO_RANGE) != 0))) {
@@ -316,17 +479,21 @@ final class FileOps {
         if (!f.canWrite()) {
             throw new PfsException(Errno.EBADF, "descriptor " + fd + " is not open for writing");
         }
+        withInodeLock(fd, (o, i) -> allocate(i, mode, offset, length, "descriptor " + fd));
+    }
+
+    /** fallocate's work, under the inode's exclusive lock and the metadata lock. */
+    private void allocate(Inode i, int mode, long offset, long length, String what) throws PfsException {
         fs.checkWritable("fallocate");
-        Inode i = fs.inode(f.ino, f.generation);
         if (i.isDir()) {
-            throw new PfsException(Errno.EISDIR, "descriptor " + fd + " is a directory");
+            throw new PfsException(Errno.EISDIR, what + " is a directory");
         }
         long end = offset + length;
         long bs = fs.data.blockSize();
         if ((mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE)) != 0) {
             clearRange(i, mode, offset, end);
         } else {
-            allocateRange(i, offset, end, "descriptor " + fd);
+            allocateRange(i, offset, end, what);
         }
         if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && end > i.size) {
             if (i.size % bs != 0) {

@@ -120,15 +120,16 @@ public final class FileSystems {
                 } catch (PfsException e) {
                     LOG.warn("publishing journal anchor {}: {}", anchor, e.getMessage());
                 }
-            }, health, errors, hooks.clock());
+            }, health, errors);
             FsState fs = new FsState(l.store(), committer, new DataPath(l.store(), guarded, epoch), true, health,
                     errors, lease.epoch());
             fs.coolingClock(hooks.clock(), options.reuseDelay().toNanos());
             fs.lease = lease;
+            fs.checkpoint();
             synchronized (fs) {
-                committer.checkpoint();
                 fs.reclaimOrphans();
             }
+            fs.awaitRequested();
             fs.checkWritable("mount");
             LOG.info("mounted pfs volume {} read-write as host {} with epoch {} ({} journal records replayed)",
                     sb.uuid(), options.hostId(), lease.epoch(), l.replayed());
@@ -157,9 +158,7 @@ public final class FileSystems {
     /** The commit tick: makes waiting creates and attributes durable; a failure aborts the mount. */
     private static int tick(FsState fs) {
         try {
-            synchronized (fs) {
-                fs.commitPending();
-            }
+            fs.commitPending();
             return 1;
         } catch (PfsException e) {
             LOG.debug("background commit failed: {}", e.getMessage());

@@ -17,8 +17,11 @@ import java.util.Map;
 
 /**
  * The state of a mounted file system and the steps several operations share: committing,
- * truncating, freeing unlinked inodes, stat. Guarded by its own monitor (every public entry
- * point of the mount synchronizes on it).
+ * truncating, freeing unlinked inodes, stat. Its monitor is the mount's <b>metadata lock</b>:
+ * it guards the store, the open transaction, inode attributes and the descriptor table, and is
+ * held only for in-memory work (the lock order is in {@link PfsMount}). A change that must be
+ * durable before its call returns seals its transaction ({@link #commit}) under the lock and
+ * waits for the group commit after releasing it ({@link #awaitRequested}).
  */
 final class FsState {
     /** Tags freed per transaction, so that every journal record stays small. */
@@ -32,6 +35,10 @@ final class FsState {
     final Map<Long, Integer> openCount = new HashMap<>();
     final MountHealth health;
     final WriteErrors writeErrors;
+    /** Per-inode data locks, taken before the metadata lock. */
+    final InodeLocks inodeLocks = new InodeLocks();
+    /** The commit this thread's current call sealed and must see durable before it returns. */
+    private final ThreadLocal<long[]> requested = ThreadLocal.withInitial(() -> new long[1]);
     /** Told of what a RO mount's journal replay changed (see {@link RoFollowerAgent}). */
     final List<dev.pfs.core.ReplayListener> replayListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     dev.pfs.core.lease.VolumeLease lease;
@@ -100,18 +107,33 @@ final class FsState {
 
     /**
      * Fails with ENOSPC, before anything changes, unless {@code need} blocks can be allocated.
-     * When only blocks still in their reuse delay are missing, waits for them: at most one
-     * delay (bounded in real time too, should the lease clock stand still).
+     * When only blocks freed by commits not yet durable, or still in their reuse delay, are
+     * missing, makes those commits durable (holding the lock: the rare path of a full volume)
+     * and waits for the delay: at most one (bounded in real time too, should the lease clock
+     * stand still).
      */
     void ensureSpace(long need, String what) throws PfsException {
-        store.expireCooling(coolingClock.getAsLong());
+        refreshFrees();
+        if (need > store.freeBlocks() && need <= store.freeBlocks() + store.coolingBlocks() && committer != null) {
+            awaitDurable(committer.sealedSeq());
+            refreshFrees();
+        }
         long deadline = System.nanoTime() + reuseDelayNanos;
         while (need > store.freeBlocks() && need <= store.freeBlocks() + store.coolingBlocks()
                 && System.nanoTime() - deadline < 0) {
             java.util.concurrent.locks.LockSupport.parkNanos(Math.min(reuseDelayNanos / 20 + 1, 5_000_000));
-            store.expireCooling(coolingClock.getAsLong());
+            refreshFrees();
         }
         data.checkSpace(need, what);
+    }
+
+    /** Starts the delay of frees whose commit is durable and ends the delays that passed. */
+    private void refreshFrees() {
+        long now = coolingClock.getAsLong();
+        if (committer != null) {
+            store.freesDurable(committer.durableSeq(), now);
+        }
+        store.expireCooling(now);
     }
 
     /** Switches to a freshly loaded store (a RO mount after the RW mount checkpointed). */
@@ -141,10 +163,14 @@ final class FsState {
         return committer.txn();
     }
 
-    /** Commits pending changes; a failure aborts (or fences) the mount and undoes nothing. */
+    /**
+     * Ends a change that must be durable when its call returns: seals the open transaction
+     * for the next group commit; the call waits for it once it released the lock
+     * ({@link #awaitRequested}). A failed commit aborts (or fences) the mount and undoes nothing.
+     */
     void commit() throws PfsException {
         checkWritable("commit");
-        committer.commit();
+        requested.get()[0] = Math.max(requested.get()[0], committer.seal(true));
     }
 
     /**
@@ -157,11 +183,72 @@ final class FsState {
         }
     }
 
-    /** Commits what waits, if anything (the RW mount's background tick). */
-    void commitPending() throws PfsException {
-        if (readWrite && health.healthy() && committer.needsCommit()) {
-            commit();
+    /**
+     * Waits, without the metadata lock, until what this thread's call sealed is durable; the
+     * commit of another caller may satisfy it, or this thread leads one.
+     */
+    void awaitRequested() throws PfsException {
+        long[] r = requested.get();
+        long seq = r[0];
+        r[0] = 0;
+        if (seq > 0) {
+            awaitDurable(seq);
         }
+    }
+
+    /** Forgets what this thread's failed call sealed: the next commit of anyone carries it. */
+    void dropRequest() {
+        requested.get()[0] = 0;
+    }
+
+    /**
+     * Waits until every batch sealed up to {@code seq} is durable, leading commits (and sealing
+     * a due checkpoint) as needed. Callers normally hold no lock; holding the metadata lock is
+     * allowed, since the commit turn never takes it.
+     *
+     * @throws PfsException EIO (ENOSPC when the volume is full) if the mount is or becomes
+     *     aborted first, EROFS once the lease is gone
+     */
+    void awaitDurable(long seq) throws PfsException {
+        while (!committer.isDurable(seq)) {
+            health.checkChange("commit");
+            if (committer.checkpointDue()) {
+                synchronized (this) {
+                    if (committer.checkpointDue()) {
+                        committer.sealCheckpoint();
+                    }
+                }
+            }
+            committer.lead(seq);
+        }
+    }
+
+    /**
+     * Seals any pending change (or the checkpoint that is due) and waits for it, if the mount
+     * has something to commit (the RW mount's background tick). Takes the metadata lock only to
+     * seal.
+     */
+    void commitPending() throws PfsException {
+        long seq;
+        synchronized (this) {
+            if (!readWrite || !health.healthy()
+                    || (!committer.needsCommit() && !committer.hasQueued())) {
+                return;
+            }
+            checkWritable("commit");
+            seq = committer.checkpointDue() ? committer.sealCheckpoint() : committer.seal(true);
+        }
+        awaitDurable(seq);
+    }
+
+    /** Writes everything in memory in place and starts a new journal generation; durable on return. */
+    void checkpoint() throws PfsException {
+        long seq;
+        synchronized (this) {
+            health.checkChange("checkpoint");
+            seq = committer.sealCheckpoint();
+        }
+        awaitDurable(seq);
     }
 
     /** @return the inode a descriptor opened, ESTALE if it is gone or its slot holds another file now */
@@ -211,6 +298,48 @@ final class FsState {
         if (e.errno() == Errno.EROFS) {
             health.fence(e.getMessage());
         }
+    }
+
+    /**
+     * A planned write's data is on the volume: its tags, the file size and times enter the open
+     * transaction (an mtime alone rides lazily). Metadata lock.
+     */
+    void wrote(Inode i, DataPath.WritePlan plan, long end) {
+        data.install(plan, txn());
+        committer.dataWritten(i.ino);
+        long now = now();
+        if (end > i.size) {
+            txn().touchInode(i);
+            i.size = end;
+        } else {
+            committer.lazy(i);
+        }
+        i.mtimeNs = now;
+        i.ctimeNs = now;
+    }
+
+    /** Zeros planned over written blocks of {@code i} are on the volume: the next flush covers them. */
+    void zeroed(Inode i) {
+        committer.dataWritten(i.ino);
+    }
+
+    /**
+     * Seals what an fsync ({@code all}) or fdatasync of {@code i} needs: the open transaction
+     * (with {@code i}'s lazy mtime for fsync) if anything but lazy attributes changed or for
+     * fsync, else only a flush of the data written so far. Metadata lock.
+     *
+     * @return the number to {@link #awaitDurable}
+     */
+    long sealForSync(Inode i, boolean all) throws PfsException {
+        health.checkChange("fsync");
+        if (all) {
+            committer.lazy(i);
+        }
+        if (all || committer.needsCommit()) {
+            checkWritable("commit");
+            return committer.seal(true);
+        }
+        return committer.seal(false);
     }
 
     /** Writes zeros over {@code [from, to)} of {@code i}'s written blocks; a failure counts against the file. */

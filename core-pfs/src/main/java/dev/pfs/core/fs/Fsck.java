@@ -71,6 +71,7 @@ final class Fsck {
                     }
                 }
             }
+            fs.awaitRequested();
         } finally {
             m.close();
         }

@@ -118,7 +118,7 @@ final class MountSupport {
         }
         superblock = sb;
         fs.store.resize(after);
-        fs.committer.checkpoint();
+        fs.checkpoint();
         LOG.info("grew the file system from {} to {} bytes ({} chunks)", old.volumeSize(), newSize, after.chunks());
     }
 }

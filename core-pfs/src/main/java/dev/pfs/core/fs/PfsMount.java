@@ -16,8 +16,28 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
- * A mounted volume: every {@link Pfs} call takes the mount's lock, checks the mount is open,
- * and runs one of {@link FileOps}, {@link NameOps} or {@link XattrOps}.
+ * A mounted volume: every {@link Pfs} call checks the mount is open and runs one of
+ * {@link FileOps}, {@link NameOps} or {@link XattrOps}; a call that sealed a commit waits for it on its way out,
+ * holding no lock.
+ *
+ * <p><b>Lock order</b> (outer first; a thread holding one may take only those below it):
+ * <ol>
+ *   <li>a descriptor's monitor ({@code FileOps.OpenFile}): read, write and lseek that use or
+ *       move its position;</li>
+ *   <li>one inode's data lock ({@link InodeLocks}): shared for reads and sector-aligned
+ *       overwrites inside the file, exclusive for writes that allocate or extend, truncate,
+ *       fallocate and close; held across that file's volume I/O, and never two at once;</li>
+ *   <li>the metadata lock, the {@link FsState} monitor: namespace calls, descriptor table,
+ *       planning and publishing a data transfer, sealing a commit, the RO follower's apply and
+ *       swap. Held for in-memory work only, except where a rare call has nothing to overlap with:
+ *       mount, umount, growfs, a symlink's target, truncate/fallocate zeroing a partial block,
+ *       and an allocation that must first make freed blocks durable;</li>
+ *   <li>the commit turn ({@link MetaCommitter#lead}): one thread's journal append or checkpoint
+ *       with its flushes; it takes no lock above it;</li>
+ *   <li>leaves that call nothing: the committer's queue, {@link WriteErrors}, {@link MountHealth},
+ *       the {@link InodeLocks} registry, the lease's state, the volume's own locks.</li>
+ * </ol>
+ * The lease thread takes none of these, so no call can cost the lease.
  */
 final class PfsMount implements Pfs {
     /** Work a mount runs in the background (lease renewal, RO journal tailing), stopped at umount. */
@@ -30,7 +50,7 @@ final class PfsMount implements Pfs {
     private final NameOps names;
     private final XattrOps xattrs;
     private final MountSupport support;
-    private boolean closed;
+    private volatile boolean closed;
 
     PfsMount(FsState fs, MountSupport support) {
         this.fs = fs;
@@ -61,78 +81,133 @@ final class PfsMount implements Pfs {
         void run() throws PfsException;
     }
 
+    /** A call under the metadata lock (names, attributes); waits for its commit after releasing it. */
     private <T> T call(Call<T> c) throws PfsException {
-        synchronized (fs) {
-            open();
-            return c.run();
+        T result;
+        try {
+            synchronized (fs) {
+                open();
+                result = c.run();
+            }
+        } catch (PfsException | RuntimeException e) {
+            fs.dropRequest();
+            throw e;
         }
+        fs.awaitRequested();
+        return result;
     }
 
     private void run(VoidCall c) throws PfsException {
-        synchronized (fs) {
-            open();
+        call(() -> {
             c.run();
+            return null;
+        });
+    }
+
+    /** A call that takes its own locks (data, descriptors); waits for its commit after releasing them. */
+    private <T> T unlocked(Call<T> c) throws PfsException {
+        T result;
+        try {
+            open();
+            result = c.run();
+        } catch (PfsException | RuntimeException e) {
+            fs.dropRequest();
+            throw e;
         }
+        fs.awaitRequested();
+        return result;
+    }
+
+    private void unlockedRun(VoidCall c) throws PfsException {
+        unlocked(() -> {
+            c.run();
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code c} with the inode {@code path} names locked exclusively, so that no volume I/O
+     * of that file is in flight (truncate by name): resolves, locks, and resolves again.
+     */
+    @SuppressWarnings("try") // the InodeLocks.Held is a lock guard
+    private void withPathLocked(String path, VoidCall c) throws PfsException {
+        unlockedRun(() -> {
+            while (true) {
+                long ino;
+                synchronized (fs) {
+                    ino = fs.walker.resolve(path, true).ino;
+                }
+                try (InodeLocks.Held held = fs.inodeLocks.lock(ino, true)) {
+                    synchronized (fs) {
+                        open();
+                        if (fs.walker.resolve(path, true).ino == ino) {
+                            c.run();
+                            return;
+                        }
+                    }
+                }
+            }
+        });
     }
 
     @Override
     public long open(String path, int flags, int mode) throws PfsException {
-        return call(() -> files.open(path, flags, mode, Owner.ROOT));
+        return unlocked(() -> files.open(path, flags, mode, Owner.ROOT));
     }
 
     @Override
     public void close(long fd) throws PfsException {
-        run(() -> files.close(fd));
+        unlockedRun(() -> files.close(fd));
     }
 
     @Override
     public int read(long fd, ByteBuffer dst) throws PfsException {
-        return call(() -> files.read(fd, dst, 0, true));
+        return unlocked(() -> files.read(fd, dst, 0, true));
     }
 
     @Override
     public int write(long fd, ByteBuffer src) throws PfsException {
-        return call(() -> files.write(fd, src, 0, true));
+        return unlocked(() -> files.write(fd, src, 0, true));
     }
 
     @Override
     public int pread(long fd, ByteBuffer dst, long offset) throws PfsException {
-        return call(() -> files.read(fd, dst, offset, false));
+        return unlocked(() -> files.read(fd, dst, offset, false));
     }
 
     @Override
     public int pwrite(long fd, ByteBuffer src, long offset) throws PfsException {
-        return call(() -> files.write(fd, src, offset, false));
+        return unlocked(() -> files.write(fd, src, offset, false));
     }
 
     @Override
     public long lseek(long fd, long offset, int whence) throws PfsException {
-        return call(() -> files.lseek(fd, offset, whence));
+        return unlocked(() -> files.lseek(fd, offset, whence));
     }
 
     @Override
     public void fsync(long fd) throws PfsException {
-        run(() -> files.sync(fd, true));
+        unlockedRun(() -> files.sync(fd, true));
     }
 
     @Override
     public void fdatasync(long fd) throws PfsException {
-        run(() -> files.sync(fd, false));
+        unlockedRun(() -> files.sync(fd, false));
     }
 
     @Override
     public void truncate(String path, long length) throws PfsException {
-        run(() -> names.truncate(path, length));
+        withPathLocked(path, () -> names.truncate(path, length));
     }
 
     @Override
     public void ftruncate(long fd, long length) throws PfsException {
-        run(() -> files.ftruncate(fd, length));
+        unlockedRun(() -> files.ftruncate(fd, length));
     }
 
     @Override
     public void fallocate(long fd, int mode, long offset, long length) throws PfsException {
-        run(() -> files.fallocate(fd, mode, offset, length));
+        unlockedRun(() -> files.fallocate(fd, mode, offset, length));
     }
 
     @Override
@@ -172,7 +247,7 @@ final class PfsMount implements Pfs {
 
     @Override
     public PfsStat fstat(long fd) throws PfsException {
-        return call(() -> files.fstat(fd));
+        return unlocked(() -> files.fstat(fd));
     }
 
     @Override
@@ -212,7 +287,7 @@ final class PfsMount implements Pfs {
 
     @Override
     public long open(String path, int flags, int mode, Owner owner) throws PfsException {
-        return call(() -> files.open(path, flags, mode, owner));
+        return unlocked(() -> files.open(path, flags, mode, owner));
     }
 
     @Override
@@ -350,14 +425,15 @@ final class PfsMount implements Pfs {
                 return;
             }
             closed = true;
-            try {
-                files.closeAll();
-                if (fs.readWrite && fs.health.healthy()) {
-                    fs.committer.checkpoint();
-                }
-            } finally {
-                support.release();
+        }
+        try {
+            files.closeAll();
+            fs.awaitRequested();
+            if (fs.readWrite && fs.health.healthy()) {
+                fs.checkpoint();
             }
+        } finally {
+            support.release();
         }
     }
 

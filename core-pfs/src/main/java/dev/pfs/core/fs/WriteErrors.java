@@ -9,8 +9,9 @@ import java.util.Set;
  * Linux's errseq rule for libpfs: a failed data write or volume flush is counted against every
  * file whose data it covered, and reported (EIO) once to the next fsync or fdatasync of every
  * descriptor of that file, including descriptors opened after the failure but before anyone
- * saw it. A later success does not clear an error no descriptor has seen yet. Guarded by the
- * mount's metadata lock.
+ * saw it. A later success does not clear an error no descriptor has seen yet. Its own monitor
+ * guards it (a leaf lock): the committer counts a failed flush against files without the
+ * metadata lock.
  */
 final class WriteErrors {
     /** Per inode: errors so far, and how many of them some descriptor already reported. */
@@ -23,31 +24,31 @@ final class WriteErrors {
     private Set<Long> unflushed = new HashSet<>();
 
     /** Notes that {@code ino}'s data was written and is covered by the next flush. */
-    void dataWritten(long ino) {
+    synchronized void dataWritten(long ino) {
         unflushed.add(ino);
     }
 
     /** @return the files whose data the flush about to be issued covers; a new set starts */
-    Set<Long> takeUnflushed() {
+    synchronized Set<Long> takeUnflushed() {
         Set<Long> out = unflushed;
         unflushed = new HashSet<>();
         return out;
     }
 
     /** Counts a failure against each of {@code inos}. */
-    void failed(Set<Long> inos) {
+    synchronized void failed(Set<Long> inos) {
         for (long ino : inos) {
             failed(ino);
         }
     }
 
     /** Counts a failure against {@code ino}. */
-    void failed(long ino) {
+    synchronized void failed(long ino) {
         counts.computeIfAbsent(ino, k -> new Count()).errors++;
     }
 
     /** @return what a new descriptor of {@code ino} has seen: every error some descriptor reported */
-    long sample(long ino) {
+    synchronized long sample(long ino) {
         Count c = counts.get(ino);
         return c == null ? 0 : c.reported;
     }
@@ -57,7 +58,7 @@ final class WriteErrors {
      * @return the descriptor's new sample if an error it has not seen is pending (to report
      *     now), else {@code seen}
      */
-    long report(long ino, long seen) {
+    synchronized long report(long ino, long seen) {
         Count c = counts.get(ino);
         if (c == null || c.errors <= seen) {
             return seen;
@@ -67,7 +68,7 @@ final class WriteErrors {
     }
 
     /** Forgets a freed inode. */
-    void forget(long ino) {
+    synchronized void forget(long ino) {
         counts.remove(ino);
         unflushed.remove(ino);
     }

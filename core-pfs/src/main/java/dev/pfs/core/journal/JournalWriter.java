@@ -49,22 +49,31 @@ public final class JournalWriter {
         return n;
     }
 
-    /** @return whether a record of {@code bytes} fits without a checkpoint first */
+    /**
+     * @return whether a record of {@code bytes} fits without a checkpoint first: the policy that
+     *     keeps half of the area free, so that the records a checkpoint must journal before it
+     *     writes sectors in place always find room ({@link #fitsBeforeAnchor})
+     */
     public boolean fits(int bytes) {
+        return fitsBeforeAnchor(bytes) && used < areaSize / 2;
+    }
+
+    /** @return whether a record of {@code bytes} can be written without overwriting records the anchor needs */
+    public boolean fitsBeforeAnchor(int bytes) {
         long padded = JournalDescriptor.paddedLength(bytes);
         long waste = position + padded > areaSize ? areaSize - position : 0;
-        return used + waste + padded <= areaSize - JournalDescriptor.RECORD_ALIGN && used < areaSize / 2;
+        return used + waste + padded <= areaSize - JournalDescriptor.RECORD_ALIGN;
     }
 
     /**
      * Writes one record holding {@code changes}, durable on return.
      *
-     * @throws VolumeException IO without writing if the record does not {@link #fits fit}: it
-     *     would overwrite records the checkpoint anchor still needs
+     * @throws VolumeException IO without writing if the record does not {@link #fitsBeforeAnchor
+     *     fit}: it would overwrite records the checkpoint anchor still needs
      */
     public void append(List<Txn.Change> changes) throws VolumeException {
         int len = recordBytes(changes);
-        if (!fits(len)) {
+        if (!fitsBeforeAnchor(len)) {
             throw new VolumeException(VolumeException.Kind.IO, "a journal record of " + len
                     + " bytes does not fit before the checkpoint anchor (" + used + " of " + areaSize
                     + " bytes in use): a checkpoint must come first");

@@ -34,7 +34,11 @@ public final class MetaStore {
     private byte[] tagFlags;
     private final BitSet inodesUsed = new BitSet();
     private final BitSet direntsUsed = new BitSet();
+    /** Tags the allocator may not hand out: owned, unusable, held back after a free, or reserved. */
     private final BitSet tagsBusy = new BitSet();
+    /** Tags a data write in flight took ({@link #reserveTagNear}), not yet owned. */
+    private final BitSet tagsReserved = new BitSet();
+    private long reserved;
     private long tagsUsed;
     private long usableTags;
     private final Set<Txn.Key> dirtySectors = new HashSet<>();
@@ -54,8 +58,13 @@ public final class MetaStore {
         return geometry;
     }
 
-    /** Adopts a grown geometry: more chunks, more usable blocks. */
+    /**
+     * Adopts a grown geometry: more chunks, more usable blocks. Tags that were usable keep
+     * their allocator state (held back from reuse, or reserved by a write in flight).
+     */
     public void resize(ChunkDescriptor g) {
+        ChunkDescriptor before = this.geometry;
+        int oldSlots = tagOwner == null ? 0 : tagOwner.length;
         this.geometry = g;
         int slots = g.chunks() * g.perChunk(MetaType.TAG);
         long[] owner = new long[slots];
@@ -71,9 +80,12 @@ public final class MetaStore {
         tagFlags = flags;
         usableTags = 0;
         for (int t = 0; t < slots; t++) {
+            boolean wasUsable = t < oldSlots && before.usableTag(t);
             if (g.usableTag(t)) {
                 usableTags++;
-                tagsBusy.set(t, tagOwner[t] != 0);
+                if (!wasUsable) {
+                    tagsBusy.set(t, tagOwner[t] != 0);
+                }
             } else {
                 tagsBusy.set(t);
             }
@@ -161,7 +173,7 @@ public final class MetaStore {
 
     /** @return data blocks the allocator may hand out now */
     public long freeBlocks() {
-        return usableTags - tagsUsed - quarantine.size();
+        return usableTags - tagsUsed - quarantine.size() - reserved;
     }
 
     /** @return data blocks freed but not yet reusable ({@link #reuseDelay}) */
@@ -242,9 +254,14 @@ public final class MetaStore {
         quarantine.delay(nanos);
     }
 
-    /** Starts the reuse delay of the blocks freed since the last call: their frees are durable now. */
-    public void freesCommitted(long nowNanos) {
-        quarantine.committed(nowNanos);
+    /** The blocks freed since the last call ride in the commit numbered {@code seq}. */
+    public void freesSealed(long seq) {
+        quarantine.seal(seq);
+    }
+
+    /** Starts the reuse delay of the blocks freed by commits up to {@code seq}: they are durable now. */
+    public void freesDurable(long seq, long nowNanos) {
+        quarantine.durable(seq, nowNanos);
     }
 
     /** Hands blocks whose reuse delay ended back to the allocator. */
@@ -260,8 +277,39 @@ public final class MetaStore {
         return t;
     }
 
+    /**
+     * Takes a free tag near {@code hint} for a data write that runs without the lock: no other
+     * allocation hands it out until {@link #setTag} makes it owned or {@link #releaseReserved}
+     * gives it back. The caller checked {@link #freeBlocks}.
+     */
+    public long reserveTagNear(long hint) {
+        long t = freeTagNear(hint);
+        tagsBusy.set((int) t);
+        tagsReserved.set((int) t);
+        reserved++;
+        return t;
+    }
+
+    /** Gives back a tag {@link #reserveTagNear} took that never became owned (its write failed). */
+    public void releaseReserved(long t) {
+        if (tagsReserved.get((int) t)) {
+            tagsReserved.clear((int) t);
+            reserved--;
+            tagsBusy.set((int) t, tagOwner[(int) t] != 0 || !geometry.usableTag(t));
+        }
+    }
+
+    /** @return tags reserved by writes in flight; they count as used for {@link #freeBlocks} */
+    public long reservedTags() {
+        return reserved;
+    }
+
     /** Makes tag {@code t} hold block {@code index} of {@code owner}. */
     public void setTag(Txn txn, long t, long owner, long index, int flags) {
+        if (tagsReserved.get((int) t)) {
+            tagsReserved.clear((int) t);
+            reserved--;
+        }
         txn.touch(MetaType.TAG, t);
         ByteBuffer b = MetaSlotDescriptor.newSlot(MetaType.TAG);
         b.putInt(MetaSlotDescriptor.TAG_FLAGS, flags);
@@ -270,13 +318,15 @@ public final class MetaStore {
         apply(MetaType.TAG, t, MetaSlotDescriptor.seal(b));
     }
 
-    /** Frees tag {@code t}; its block is reusable once the free is durable and the reuse delay passed. */
+    /**
+     * Frees tag {@code t}; its block is reusable once the commit carrying the free is durable
+     * ({@link #freesDurable}) and the reuse delay passed.
+     */
     public void freeTag(Txn txn, long t) {
         txn.touch(MetaType.TAG, t);
         apply(MetaType.TAG, t, new byte[MetaType.TAG.slotSize()]);
-        if (quarantine.hold(t)) {
-            tagsBusy.set((int) t);
-        }
+        quarantine.hold(t);
+        tagsBusy.set((int) t);
     }
 
     /** @return a new empty transaction over this store */

@@ -9,22 +9,21 @@ final class MountAccess {
     }
 
     static void checkpoint(Pfs fs) throws PfsException {
-        FsState s = ((PfsMount) fs).state();
-        synchronized (s) {
-            s.committer.checkpoint();
-        }
+        ((PfsMount) fs).state().checkpoint();
     }
 
     static void tick(Pfs fs) throws PfsException {
-        FsState s = ((PfsMount) fs).state();
-        synchronized (s) {
-            s.commitPending();
-        }
+        ((PfsMount) fs).state().commitPending();
     }
 
     /** @return the lock every metadata change of the mount takes */
     static Object metadataLock(Pfs fs) {
         return ((PfsMount) fs).state();
+    }
+
+    /** @return batches sealed and waiting for the commit turn */
+    static int queuedCommits(Pfs fs) {
+        return ((PfsMount) fs).state().committer.queuedBatches();
     }
 
     /** Makes the mount hand out descriptor numbers from {@code next} on. */
