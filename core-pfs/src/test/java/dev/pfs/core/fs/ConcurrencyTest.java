@@ -17,6 +17,7 @@ import dev.pfs.core.PfsException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -139,16 +140,24 @@ class ConcurrencyTest {
             });
             assertThat(v.awaitHeld(60)).as("the first commit's journal write reached the volume").isTrue();
             List<Future<?>> later = new ArrayList<>();
+            CountDownLatch written = new CountDownLatch(waiters);
             for (int k = 1; k <= waiters; k++) {
                 long fd = fds.get(k);
                 int seed = 10 + k;
                 later.add(pool.submit(() -> {
                     fs.pwrite(fd, filled(4096, seed), 4096);
+                    written.countDown();
                     fs.fdatasync(fd);
                     return null;
                 }));
             }
-            boolean queued = Await.within(60, () -> MountAccess.queuedCommits(fs) >= waiters);
+            // Writes published before another caller seals ride in that caller's batch, so the
+            // queue may hold fewer batches than callers: wait until all four are sealed instead.
+            boolean queued = written.await(60, TimeUnit.SECONDS) && Await.within(60, () -> {
+                synchronized (MountAccess.metadataLock(fs)) {
+                    return MountAccess.queuedCommits(fs) >= 1 && !MountAccess.unsealedChanges(fs);
+                }
+            });
             int before = v.fuaWrites();
             v.release();
             assertThat(queued).as("%d fsyncs queued behind the commit in progress", waiters).isTrue();

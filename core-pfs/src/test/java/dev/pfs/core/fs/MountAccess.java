@@ -26,6 +26,11 @@ final class MountAccess {
         return ((PfsMount) fs).state().committer.queuedBatches();
     }
 
+    /** @return whether the open transaction holds changes no batch has sealed yet (metadata lock) */
+    static boolean unsealedChanges(Pfs fs) {
+        return ((PfsMount) fs).state().committer.needsCommit();
+    }
+
     /** Makes the mount hand out descriptor numbers from {@code next} on. */
     static void skipDescriptors(Pfs fs, long next) {
         ((PfsMount) fs).skipDescriptors(next);
