@@ -169,6 +169,7 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} umount" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunkserver" ];    then _picocli_pfs; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} switch" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} nbd" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster up" ];    then _picocli_pfs_cluster; return $?; fi
@@ -190,15 +191,17 @@ function _complete_pfs() {
   local cmds12=(umount)
   local cmds13=(cluster)
   local cmds14=(chunkserver)
-  local cmds15=(completion)
-  local cmds16=(nbd)
-  local cmds17=(cluster up)
-  local cmds18=(cluster down)
+  local cmds15=(switch)
+  local cmds16=(completion)
+  local cmds17=(nbd)
+  local cmds18=(cluster up)
+  local cmds19=(cluster down)
 
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_cluster_down; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_cluster_up; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_nbd; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_pfs_completion; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_pfs_cluster_down; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_cluster_up; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_nbd; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_completion; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_pfs_switch; return $?; fi
   if CompWordsContainsArray "${cmds14[@]}"; then _picocli_pfs_chunkserver; return $?; fi
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_pfs_cluster; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_pfs_umount; return $?; fi
@@ -224,7 +227,7 @@ function _picocli_pfs() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver completion nbd"
+  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver switch completion nbd"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -705,6 +708,51 @@ function _picocli_pfs_chunkserver() {
       return
       ;;
     '--io-threads')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `switch` subcommand.
+function _picocli_pfs_switch() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--socket' '--volume' '--metrics' '--arena' '--max-io' '--heartbeat-timeout'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--socket')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--volume')
+      return
+      ;;
+    '--metrics')
+      return
+      ;;
+    '--arena')
+      return
+      ;;
+    '--max-io')
+      return
+      ;;
+    '--heartbeat-timeout')
       return
       ;;
   esac

@@ -18,6 +18,7 @@ import dev.pfs.fuse.cli.ClusterCommand;
 import dev.pfs.fuse.cli.MountCommand;
 import dev.pfs.fuse.cli.UmountCommand;
 import dev.pfs.nbd.cli.NbdCommand;
+import dev.pfs.pswitch.cli.SwitchCommand;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -53,6 +54,7 @@ final class Subcommands {
                 UmountCommand::new,
                 ClusterCommand::new,
                 ChunkServerCommand::new,
+                SwitchCommand::new,
                 CompletionCommand::new,
                 BenchCommand::new,
                 NbdCommand::new);
