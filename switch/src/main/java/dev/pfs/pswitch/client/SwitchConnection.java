@@ -12,6 +12,7 @@ import dev.pfs.pswitch.ring.ResponseFlyweight;
 import dev.pfs.pswitch.ring.SwitchOp;
 import dev.pfs.pswitch.ring.SwitchStatus;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +47,7 @@ final class SwitchConnection implements AutoCloseable {
     private static final long MAX_POLL_PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
     private static final long MAX_REATTACH_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final int RESPONSES_PER_POLL = 64;
+    private static final byte[] DOORBELL = {1};
 
     private final String socketPath;
     private final String volume;
@@ -159,6 +161,7 @@ final class SwitchConnection implements AutoCloseable {
                 }
                 pending.put(p.id, p);
                 if (write(a.channel().requests(), p)) {
+                    ringDoorbell(a);
                     LockSupport.unpark(poller);
                     return;
                 }
@@ -170,6 +173,21 @@ final class SwitchConnection implements AutoCloseable {
                 throw timeout("the request ring stayed full", p.op, p.volumeOffset);
             }
             idle.idle();
+        }
+    }
+
+    /**
+     * Wakes a sleeping switch: the commit is fenced before the flag is read, the switch raises
+     * the flag before it looks at the ring once more, so one of the two sees the other.
+     */
+    private static void ringDoorbell(Attachment a) {
+        VarHandle.fullFence();
+        if (a.channel().takeDoorbell()) {
+            try {
+                UnixSocket.send(a.socket(), DOORBELL, 1, -1);
+            } catch (NativeIoException e) {
+                LOG.debug("doorbell: {}", e.getMessage());
+            }
         }
     }
 
@@ -352,6 +370,7 @@ final class SwitchConnection implements AutoCloseable {
             lock.writeLock().unlock();
         }
         old.close();
+        ringDoorbell(next);
         LockSupport.unpark(poller);
         return n;
     }

@@ -140,6 +140,31 @@ public final class Channel implements AutoCloseable {
         header.getAndAddLong(ChannelDescriptor.CLIENT_HEARTBEAT_OFFSET, 1);
     }
 
+    /** Says the switch is asleep (it waits for a doorbell) or awake; the switch's side only. */
+    public void switchAsleep(boolean asleep) {
+        header.putIntVolatile(ChannelDescriptor.SWITCH_ASLEEP_OFFSET, asleep ? 1 : 0);
+    }
+
+    /**
+     * @return whether the switch was asleep and this caller took the flag, so that it, and only
+     *         it, rings the doorbell; the client's side only, after a full fence behind its commit
+     */
+    public boolean takeDoorbell() {
+        return header.getIntVolatile(ChannelDescriptor.SWITCH_ASLEEP_OFFSET) == 1
+                && header.compareAndSetInt(ChannelDescriptor.SWITCH_ASLEEP_OFFSET, 1, 0);
+    }
+
+    /**
+     * @return whether a committed record waits at the head of the request ring (a record still
+     *         being claimed does not count: its client rings the doorbell after committing)
+     */
+    public boolean hasCommittedRequest() {
+        org.agrona.concurrent.AtomicBuffer b = requests.buffer();
+        int capacity = requests.capacity();
+        long head = b.getLongVolatile(capacity + org.agrona.concurrent.ringbuffer.RingBufferDescriptor.HEAD_POSITION_OFFSET);
+        return b.getIntVolatile((int) head & (capacity - 1)) > 0;
+    }
+
     /** Unmaps the channel; nothing may touch its views afterwards. */
     @Override
     public synchronized void close() {

@@ -16,6 +16,8 @@ import org.agrona.concurrent.AtomicBuffer;
  *  64 | session id (i64)                     | max I/O (i32) | max fl. |
  * 128 | volume size (i64, written by the switch)                       |
  * 192 | client heartbeat (i64, bumped by the client)                   |
+ * 256 | switch asleep (i32): 1 while the switch sleeps; the client that  |
+ *     | takes it (1 to 0) rings the doorbell: one byte on the socket    |
  *4096 +---------------------------------------------------------------+
  *     | request ring: Agrona ManyToOneRingBuffer, capacity + trailer   |
  *     +--- page aligned ----------------------------------------------+
@@ -24,7 +26,7 @@ import org.agrona.concurrent.AtomicBuffer;
  *     | arena: arena length bytes                                      |
  *     +---------------------------------------------------------------+
  * </pre>
- * The volume size and the heartbeat sit on cache lines of their own.
+ * The volume size, the heartbeat and the sleep flag sit on cache lines of their own.
  */
 public final class ChannelDescriptor {
     /** "PFSWRING" read as a little-endian long. */
@@ -48,6 +50,7 @@ public final class ChannelDescriptor {
     public static final int MAX_IN_FLIGHT_OFFSET = 76;
     public static final int VOLUME_SIZE_OFFSET = 128;
     public static final int CLIENT_HEARTBEAT_OFFSET = 192;
+    public static final int SWITCH_ASLEEP_OFFSET = 256;
 
     private ChannelDescriptor() {
     }

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * ({@link AttachDescriptor}) on a thread per client, checks the peer's uid against the
  * volume's owner (SO_PEERCRED), makes the client's channel and sends its memfd
  * (SCM_RIGHTS), hands the session to the agent, then waits on the socket until it ends:
- * that is how the switch learns a client died, kill -9 included.
+ * that is how the switch learns a client died, kill -9 included. A byte the client sends on
+ * it is the doorbell: it posted while the switch slept.
  */
 final class AttachListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AttachListener.class);
@@ -121,11 +122,13 @@ final class AttachListener implements AutoCloseable {
                 if (r.length() == 0) {
                     break;
                 }
+                agent.wake();
             }
         } catch (NativeIoException e) {
             reason = "socket failed: " + e.getMessage();
         }
         session.socketEnded(reason);
+        agent.wake();
     }
 
     /** @return the attached session, or null when the client was refused (and told why) */

@@ -46,6 +46,7 @@ final class SwitchAgent implements Agent {
     private volatile int publishedSessions;
     private volatile long publishedRingBytes;
     private volatile long publishedInFlight;
+    private final DoorbellIdleStrategy idle = new DoorbellIdleStrategy(this);
 
     SwitchAgent(NanoClock clock, long heartbeatTimeoutNanos, SwitchCounters counters) {
         this.clock = clock;
@@ -56,6 +57,54 @@ final class SwitchAgent implements Agent {
     /** Hands a newly attached session to the agent (any thread). */
     void add(ClientSession session) {
         added.add(session);
+        idle.wake();
+    }
+
+    /** @return the idle strategy to run this agent with */
+    DoorbellIdleStrategy idleStrategy() {
+        return idle;
+    }
+
+    /** A client rang the doorbell: it posted while the agent slept. Any thread. */
+    void wake() {
+        idle.wake();
+    }
+
+    /**
+     * Raises every live client's asleep flag, then checks once more that nothing waits.
+     *
+     * @return whether the agent may sleep; if not, the flags are lowered again
+     */
+    boolean prepareSleep() {
+        if (!added.isEmpty()) {
+            return false;
+        }
+        for (ClientSession s : sessions) {
+            if (s.inFlight() > 0 || s.hasOverflow() || (s.isDead() && s.freeable())) {
+                return false;
+            }
+        }
+        for (ClientSession s : sessions) {
+            if (!s.isDead()) {
+                s.channel().switchAsleep(true);
+            }
+        }
+        for (ClientSession s : sessions) {
+            if (!s.isDead() && s.channel().hasCommittedRequest()) {
+                awake();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Lowers every live client's asleep flag. */
+    void awake() {
+        for (ClientSession s : sessions) {
+            if (!s.isDead()) {
+                s.channel().switchAsleep(false);
+            }
+        }
     }
 
     /** @return sessions the agent holds, live or waiting to be freed (agent thread, or tests) */

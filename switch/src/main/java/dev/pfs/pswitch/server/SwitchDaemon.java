@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class SwitchDaemon implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SwitchDaemon.class);
-    /** Spins and yields before parking, then parks from 1 µs up to 1 ms: an idle switch costs ~nothing. */
-    private static final long MAX_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final SwitchConfig config;
     private final Map<String, VolumeExport> exports;
@@ -62,8 +58,8 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         SwitchCounters counters = new SwitchCounters();
         SwitchAgent agent = new SwitchAgent(new SystemNanoClock(), config.heartbeatTimeout().toNanos(), counters);
-        AgentRunner runner = new AgentRunner(new BackoffIdleStrategy(100, 100, 1_000, MAX_PARK_NANOS),
-                t -> LOG.error("switch agent failed", t), null, agent);
+        AgentRunner runner = new AgentRunner(agent.idleStrategy(), t -> LOG.error("switch agent failed", t), null,
+                agent);
         AgentRunner.startOnThread(runner);
         AttachListener listener;
         SwitchMetrics metrics = null;

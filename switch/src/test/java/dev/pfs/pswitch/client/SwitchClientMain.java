@@ -21,6 +21,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  *       {@code done N reattached=R};</li>
  *   <li>{@code claim SOCKET VOLUME}: claims a request slot and never commits it; prints
  *       {@code claimed session=ID} and waits to be killed;</li>
+ *   <li>{@code idle SOCKET VOLUME}: attaches, prints {@code attached} and does nothing until
+ *       killed (its heartbeat goes on);</li>
  *   <li>{@code garbage SOCKET VOLUME}: posts a write whose payload lies outside its arena;
  *       prints {@code disconnected session=ID} once the switch ends its socket.</li>
  * </ul>
@@ -35,6 +37,7 @@ public final class SwitchClientMain {
                     Integer.parseInt(args[5]));
             case "claim" -> claim(args[1], args[2]);
             case "garbage" -> garbage(args[1], args[2]);
+            case "idle" -> idle(Path.of(args[1]), args[2]);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -64,6 +67,15 @@ public final class SwitchClientMain {
         } catch (VolumeException e) {
             System.out.println("failed: " + e.getMessage());
             System.exit(1);
+        }
+    }
+
+    private static void idle(Path socket, String volume) throws Exception {
+        try (SwitchVolume v = SwitchVolume.connect(socket, volume)) {
+            System.out.println("attached session=" + v.sessionId());
+            while (true) {
+                LockSupport.park();
+            }
         }
     }
 

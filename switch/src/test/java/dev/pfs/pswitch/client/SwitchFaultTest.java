@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.nativeio.UnixSocket;
 import dev.pfs.pswitch.ring.Channel;
+import dev.pfs.pswitch.ring.ChannelDescriptor;
 import dev.pfs.pswitch.ring.RequestDescriptor;
 import dev.pfs.pswitch.ring.RequestFlyweight;
 import dev.pfs.pswitch.ring.SwitchOp;
@@ -60,6 +61,18 @@ class SwitchFaultTest {
         ByteBuffer back = ByteBuffer.allocate(4096);
         VolumeException.await(good.read(0, back));
         assertThat(back.array()).isEqualTo(data);
+    }
+
+    @Test
+    void anIdleSwitchSleepsAndADoorbellWakesItForTheNextRequest() throws Exception {
+        start(Duration.ofSeconds(30));
+        try (SwitchVolume v = sw.connect("v"); Attachment raw = Attachment.attach(sw.socket().toString(), "v")) {
+            stillWorks(v, 6);
+            Wait.until(() -> raw.channel().header().getIntVolatile(ChannelDescriptor.SWITCH_ASLEEP_OFFSET) == 1,
+                    "the idle switch raises its asleep flag");
+            stillWorks(v, 7);
+            assertThat(v.reattachCount()).isZero();
+        }
     }
 
     @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RingStressTest {
     private static final List<Class<?>> TESTS = List.of(RequestPublicationStress.class, ConcurrentClientsStress.class,
-            ResponsePublicationStress.class, WrappingRequestStress.class);
+            ResponsePublicationStress.class, WrappingRequestStress.class, DoorbellStress.class);
 
     @TempDir
     Path dir;
