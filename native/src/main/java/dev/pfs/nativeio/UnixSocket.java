@@ -59,7 +59,6 @@ public final class UnixSocket {
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
     private static final MethodHandle SHUTDOWN = Libc.downcall("shutdown", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle GETEUID = Libc.plain("geteuid", FunctionDescriptor.of(ValueLayout.JAVA_INT));
 
     /** Who is at the other end of a connected socket, as the kernel saw it at connect time. */
     public record PeerCredentials(int pid, int uid, int gid) {
@@ -238,15 +237,6 @@ public final class UnixSocket {
             }
         } catch (Throwable t) {
             throw rethrow(t);
-        }
-    }
-
-    /** @return this process's effective user id */
-    public static int effectiveUid() {
-        try {
-            return (int) GETEUID.invokeExact();
-        } catch (Throwable t) {
-            throw new AssertionError("FFM downcall failed", t);
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.pfs.pswitch.cli;
 
 import dev.pfs.common.config.ByteSize;
-import dev.pfs.nativeio.UnixSocket;
+import dev.pfs.nativeio.DeviceIo;
 import dev.pfs.pswitch.ring.ChannelLayout;
 import dev.pfs.pswitch.server.SwitchConfig;
 import dev.pfs.pswitch.server.SwitchDaemon;
@@ -58,7 +58,7 @@ public final class SwitchCommand implements Callable<Integer> {
 
     /** @return the validated configuration, or throws with a message naming the option */
     SwitchConfig config() {
-        int owner = UnixSocket.effectiveUid();
+        int owner = DeviceIo.geteuid();
         List<SwitchConfig.Volume> parsed = volumes.stream().map(v -> SwitchConfig.Volume.parse(v, owner)).toList();
         ChannelLayout d = ChannelLayout.DEFAULT;
         ChannelLayout layout;

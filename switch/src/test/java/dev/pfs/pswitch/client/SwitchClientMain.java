@@ -21,6 +21,8 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  *       {@code done N reattached=R};</li>
  *   <li>{@code claim SOCKET VOLUME}: claims a request slot and never commits it; prints
  *       {@code claimed session=ID} and waits to be killed;</li>
+ *   <li>{@code try-attach SOCKET VOLUME}: prints {@code attached session=ID} after one verified
+ *       write, or {@code refused: REASON};</li>
  *   <li>{@code idle SOCKET VOLUME}: attaches, prints {@code attached} and does nothing until
  *       killed (its heartbeat goes on);</li>
  *   <li>{@code garbage SOCKET VOLUME}: posts a write whose payload lies outside its arena;
@@ -38,6 +40,7 @@ public final class SwitchClientMain {
             case "claim" -> claim(args[1], args[2]);
             case "garbage" -> garbage(args[1], args[2]);
             case "idle" -> idle(Path.of(args[1]), args[2]);
+            case "try-attach" -> tryAttach(Path.of(args[1]), args[2]);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -67,6 +70,17 @@ public final class SwitchClientMain {
         } catch (VolumeException e) {
             System.out.println("failed: " + e.getMessage());
             System.exit(1);
+        }
+    }
+
+    private static void tryAttach(Path socket, String volume) {
+        try (SwitchVolume v = SwitchVolume.connect(socket, volume)) {
+            byte[] data = new byte[4096];
+            Arrays.fill(data, (byte) 7);
+            VolumeException.await(v.write(0, ByteBuffer.wrap(data), 0, true));
+            System.out.println("attached session=" + v.sessionId());
+        } catch (VolumeException e) {
+            System.out.println("refused: " + e.getMessage());
         }
     }
 

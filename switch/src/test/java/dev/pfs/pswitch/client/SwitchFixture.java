@@ -4,7 +4,7 @@ import dev.pfs.common.volume.FileVolume;
 import dev.pfs.pswitch.ring.ChannelLayout;
 import dev.pfs.pswitch.server.SwitchConfig;
 import dev.pfs.pswitch.server.SwitchDaemon;
-import dev.pfs.nativeio.UnixSocket;
+import dev.pfs.nativeio.DeviceIo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +32,7 @@ public final class SwitchFixture implements AutoCloseable {
         if (!Files.exists(file)) {
             FileVolume.create(file, size).close();
         }
-        volumes.add(new SwitchConfig.Volume(name, "file:" + file, UnixSocket.effectiveUid()));
+        volumes.add(new SwitchConfig.Volume(name, "file:" + file, DeviceIo.geteuid()));
         return this;
     }
 

@@ -53,6 +53,70 @@ class SwitchProcessSystemTest {
         }
     }
 
+    /**
+     * A client running as another uid (nobody, through setpriv) may attach to the volume it
+     * owns and is refused the one root owns, with the reason; the switch checks SO_PEERCRED.
+     */
+    @Test
+    void aClientOfAnotherUidIsRefusedSomeoneElsesVolumeAndGetsItsOwn() throws Exception {
+        FileVolume.create(dir.resolve("mine.img"), 16L << 20).close();
+        Path cp = readableClassPath();
+        try (JavaProcess sw = JavaProcess.start("switch", dir.resolve("switch.log"), SwitchCommand.class,
+                "--socket", socket.toString(), "--volume", "v=file:" + dir.resolve("v.img") + ",owner=0",
+                "--volume", "mine=file:" + dir.resolve("mine.img") + ",owner=" + NOBODY, "--metrics", "none")) {
+            sw.await("switch ready");
+            assertThat(asNobody(cp, "v")).startsWith("refused: ").contains("uid " + NOBODY + " may not use volume 'v'");
+            assertThat(asNobody(cp, "mine")).startsWith("attached session=");
+        }
+    }
+
+    private static final int NOBODY = 65534;
+
+    /** Runs {@code try-attach} as nobody and returns its one line. */
+    private String asNobody(Path cp, String volume) throws Exception {
+        Process p = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
+                cp + "/*:" + cp + "/classes", SwitchClientMain.class.getName(), "try-attach", socket.toString(), volume)
+                .redirectError(dir.resolve("nobody-" + volume + ".log").toFile()).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor()).as(out + Files.readString(dir.resolve("nobody-" + volume + ".log"))).isZero();
+        return out;
+    }
+
+    /**
+     * Copies what the client needs (pfs's own classes, Agrona, SLF4J) where nobody can read it:
+     * the build's class path lives under root's home.
+     */
+    private Path readableClassPath() throws IOException {
+        Path cp = dir.resolve("cp");
+        Path classes = Files.createDirectories(cp.resolve("classes"));
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            Path e = Path.of(entry);
+            String name = e.getFileName().toString();
+            if (Files.isDirectory(e) && (entry.contains("/native/") || entry.contains("/common/")
+                    || entry.contains("/switch/"))) {
+                try (var files = Files.walk(e)) {
+                    for (Path f : files.filter(Files::isRegularFile).toList()) {
+                        Path to = classes.resolve(e.relativize(f).toString());
+                        Files.createDirectories(to.getParent());
+                        Files.copy(f, to, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            } else if (name.startsWith("pfs-native-") || name.startsWith("pfs-common-") || name.startsWith("agrona-")
+                    || name.startsWith("slf4j-api-")) {
+                Files.copy(e, cp.resolve(name));
+            }
+        }
+        try (var all = Files.walk(dir)) {
+            for (Path f : all.filter(f -> Files.isRegularFile(f) || Files.isDirectory(f)).toList()) {
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(f) ? "rwxr-xr-x" : "rw-r--r--"));
+            }
+        }
+        return cp;
+    }
+
     @Test
     void aClientKilledInsideAClaimIsFreedWhileAnotherClientsIoGoesOn() throws Exception {
         try (JavaProcess sw = startSwitch("switch");
