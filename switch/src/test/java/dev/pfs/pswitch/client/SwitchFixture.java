@@ -21,6 +21,7 @@ public final class SwitchFixture implements AutoCloseable {
     private ChannelLayout layout = SMALL;
     private Duration heartbeatTimeout = SwitchConfig.DEFAULT_HEARTBEAT_TIMEOUT;
     private SwitchDaemon daemon;
+    private java.net.InetSocketAddress metrics;
 
     public SwitchFixture(Path dir) {
         this.dir = dir;
@@ -46,12 +47,18 @@ public final class SwitchFixture implements AutoCloseable {
         return this;
     }
 
+    /** Serves /metrics and /health on a free loopback port. */
+    public SwitchFixture withMetrics() {
+        this.metrics = new java.net.InetSocketAddress("127.0.0.1", 0);
+        return this;
+    }
+
     public Path socket() {
         return dir.resolve("switch.sock");
     }
 
     public SwitchFixture start() throws Exception {
-        daemon = SwitchDaemon.start(new SwitchConfig(socket(), volumes, layout, heartbeatTimeout, null));
+        daemon = SwitchDaemon.start(new SwitchConfig(socket(), volumes, layout, heartbeatTimeout, metrics));
         return this;
     }
 
