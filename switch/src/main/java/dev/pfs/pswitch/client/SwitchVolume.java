@@ -128,6 +128,12 @@ public final class SwitchVolume implements BlockVolume {
         return all(parts).thenRun(() -> src.position(src.position() + length));
     }
 
+    /** Writes and waits on the calling thread, which takes its own completion from the ring. */
+    @Override
+    public void writeAndWait(long offset, ByteBuffer src, long epoch, boolean fua) throws VolumeException {
+        connection.await(write(offset, src, epoch, fua));
+    }
+
     @Override
     public CompletableFuture<Void> flush() {
         if (closed) {

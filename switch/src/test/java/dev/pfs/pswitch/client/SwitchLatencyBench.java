@@ -9,7 +9,8 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * 4 KB FUA writes at queue depth 1 at random offsets, through a switch and straight to the
+ * 4 KB FUA writes at queue depth 1 at random offsets ({@code writeAndWait}, as libpfs's journal
+ * writes), through a switch and straight to the
  * same volume file (the in-process mode), alternating rounds so that both see the same disk:
  * {@code SwitchLatencyBench SOCKET VOLUME FILE WRITES_PER_ROUND ROUNDS}. Prints each path's
  * p50/p99/mean, then {@code switch_vs_inprocess_latency=<switch p50 / in-process p50>}.
@@ -49,7 +50,7 @@ public final class SwitchLatencyBench {
             buf.putLong(0, i);
             long at = (random.nextLong() & Long.MAX_VALUE) % blocks * 4096;
             long t = System.nanoTime();
-            VolumeException.await(v.write(at, buf, BlockVolume.NO_EPOCH, true));
+            v.writeAndWait(at, buf, BlockVolume.NO_EPOCH, true);
             out[from + i] = System.nanoTime() - t;
         }
     }

@@ -59,6 +59,33 @@ class SwitchVolumeTest {
     }
 
     @Test
+    void writeAndWaitFromManyThreadsTakesEachCompletionOnce() throws Exception {
+        try (SwitchVolume v = sw.connect("v")) {
+            Thread[] threads = new Thread[4];
+            java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            for (int t = 0; t < threads.length; t++) {
+                int id = t;
+                threads[t] = Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 50; i++) {
+                            v.writeAndWait((id * 50L + i) * 4096, ByteBuffer.wrap(random(4096, id * 50L + i)), 0, true);
+                        }
+                    } catch (Throwable e) {
+                        failed.set(e);
+                    }
+                });
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(failed.get()).isNull();
+            for (int i = 0; i < 200; i += 13) {
+                assertThat(read(v, i * 4096L, 4096)).isEqualTo(random(4096, i));
+            }
+        }
+    }
+
+    @Test
     void splitsRequestsLongerThanTheChannelsLargestIo() throws Exception {
         try (SwitchVolume v = sw.connect("v")) {
             byte[] data = random(600 * 1024, 2);
