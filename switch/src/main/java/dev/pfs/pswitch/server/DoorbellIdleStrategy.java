@@ -24,6 +24,7 @@ final class DoorbellIdleStrategy implements IdleStrategy {
     private final SwitchAgent agent;
     private long idleSince;
     private volatile Thread sleeper;
+    private volatile Thread agentThread;
 
     DoorbellIdleStrategy(SwitchAgent agent) {
         this.agent = agent;
@@ -40,6 +41,9 @@ final class DoorbellIdleStrategy implements IdleStrategy {
 
     @Override
     public void idle() {
+        if (agentThread == null) {
+            agentThread = Thread.currentThread();
+        }
         long now = System.nanoTime();
         if (idleSince == 0) {
             idleSince = now;
@@ -60,6 +64,17 @@ final class DoorbellIdleStrategy implements IdleStrategy {
     public void reset() {
         backoff.reset();
         idleSince = 0;
+    }
+
+    /**
+     * Cuts the agent's backoff park short: a completion just went out and its client will
+     * likely post again at once. Any thread; costs nothing when the agent is not parked.
+     */
+    void nudge() {
+        Thread t = agentThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
     }
 
     /** Wakes the agent if it sleeps (a doorbell, a new client). Any thread. */

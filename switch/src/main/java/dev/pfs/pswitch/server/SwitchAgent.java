@@ -65,6 +65,11 @@ final class SwitchAgent implements Agent {
         return idle;
     }
 
+    /** A request completed (backend thread): shorten the agent's park. */
+    void completed() {
+        idle.nudge();
+    }
+
     /** A client rang the doorbell: it posted while the agent slept. Any thread. */
     void wake() {
         idle.wake();
@@ -236,6 +241,7 @@ final class SwitchAgent implements Agent {
                     s.channel().volumeSize(value);
                 }
                 s.complete(id, SwitchStatus.OK, value);
+                completed();
             } else {
                 VolumeException e = VolumeException.unwrap(failure);
                 LOG.debug("{}: request {} failed: {}", s, id, e.getMessage());
