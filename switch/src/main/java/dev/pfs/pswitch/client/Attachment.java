@@ -15,11 +15,13 @@ import dev.pfs.pswitch.ring.ChannelException;
 final class Attachment implements AutoCloseable {
     private final int socket;
     private final Channel channel;
+    private final long sessionId;
     private boolean closed;
 
     private Attachment(int socket, Channel channel) {
         this.socket = socket;
         this.channel = channel;
+        this.sessionId = channel.sessionId();
     }
 
     /**
@@ -74,6 +76,11 @@ final class Attachment implements AutoCloseable {
 
     Channel channel() {
         return channel;
+    }
+
+    /** @return the switch's id for this attachment (read once: safe after close) */
+    long sessionId() {
+        return sessionId;
     }
 
     /** Ends the attachment: the switch sees the socket close and frees its side. */

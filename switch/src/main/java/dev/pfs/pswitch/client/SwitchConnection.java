@@ -108,7 +108,7 @@ final class SwitchConnection implements AutoCloseable {
 
     /** @return the session id of the current attachment */
     long sessionId() {
-        return current.channel().sessionId();
+        return current.sessionId();
     }
 
     /**
@@ -370,7 +370,7 @@ final class SwitchConnection implements AutoCloseable {
             int resubmitted = swap(old, next);
             reattaches.incrementAndGet();
             LOG.info("volume {}: attached again as session {}, {} requests resubmitted", volume,
-                    next.channel().sessionId(), resubmitted);
+                    next.sessionId(), resubmitted);
             return;
         }
     }

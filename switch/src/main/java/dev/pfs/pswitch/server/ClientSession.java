@@ -57,20 +57,12 @@ final class ClientSession {
         this.publishedSize = channel.volumeSize();
     }
 
-    long id() {
-        return id;
-    }
-
     VolumeExport export() {
         return export;
     }
 
     Channel channel() {
         return channel;
-    }
-
-    int socket() {
-        return socket;
     }
 
     /** @return how many of its requests the backend is working on */

@@ -112,11 +112,6 @@ final class SwitchAgent implements Agent {
         }
     }
 
-    /** @return sessions the agent holds, live or waiting to be freed (agent thread, or tests) */
-    int sessionCount() {
-        return sessions.size();
-    }
-
     @Override
     public int doWork() {
         int work = 0;

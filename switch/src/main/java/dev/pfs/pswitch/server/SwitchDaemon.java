@@ -22,17 +22,15 @@ public final class SwitchDaemon implements AutoCloseable {
     private final SwitchConfig config;
     private final Map<String, VolumeExport> exports;
     private final SwitchCounters counters;
-    private final SwitchAgent agent;
     private final AgentRunner runner;
     private final AttachListener listener;
     private final SwitchMetrics metrics;
 
     private SwitchDaemon(SwitchConfig config, Map<String, VolumeExport> exports, SwitchCounters counters,
-                         SwitchAgent agent, AgentRunner runner, AttachListener listener, SwitchMetrics metrics) {
+                         AgentRunner runner, AttachListener listener, SwitchMetrics metrics) {
         this.config = config;
         this.exports = exports;
         this.counters = counters;
-        this.agent = agent;
         this.runner = runner;
         this.listener = listener;
         this.metrics = metrics;
@@ -75,7 +73,7 @@ public final class SwitchDaemon implements AutoCloseable {
         }
         LOG.info("switch listening on {} for {} (layout {}, heartbeat timeout {})", config.socket(), exports.keySet(),
                 config.layout(), config.heartbeatTimeout());
-        return new SwitchDaemon(config, exports, counters, agent, runner, listener, metrics);
+        return new SwitchDaemon(config, exports, counters, runner, listener, metrics);
     }
 
     /** @return the socket clients attach on */
