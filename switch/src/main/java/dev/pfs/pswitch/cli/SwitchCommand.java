@@ -105,7 +105,8 @@ public final class SwitchCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("pfs switch: " + e.getMessage());
             return 2;
         } catch (Exception e) {
-            log.error("cannot start", e);
+            log.error("cannot start: {}", e.getMessage());
+            log.debug("cannot start", e);
             spec.commandLine().getErr().println("pfs switch: cannot start: " + e.getMessage());
             return 1;
         }

@@ -56,6 +56,9 @@ final class AttachListener implements AutoCloseable {
      */
     static AttachListener start(Path path, Map<String, VolumeExport> exports, ChannelLayout layout, SwitchAgent agent,
                                 SwitchCounters counters) throws IOException {
+        if (path.getParent() != null) {
+            Files.createDirectories(path.getParent());
+        }
         removeStaleSocket(path);
         int fd = UnixSocket.listen(path.toString(), 128);
         // Any local user may connect; SO_PEERCRED decides who may attach to what.
