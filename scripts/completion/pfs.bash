@@ -169,6 +169,7 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} umount" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunkserver" ];    then _picocli_pfs; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} switch" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} nbd" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume" ];    then _picocli_pfs; return $?; fi
@@ -196,27 +197,29 @@ function _complete_pfs() {
   local cmds12=(umount)
   local cmds13=(cluster)
   local cmds14=(chunkserver)
-  local cmds15=(completion)
-  local cmds16=(nbd)
-  local cmds17=(volume)
-  local cmds18=(chunk)
-  local cmds19=(cluster up)
-  local cmds20=(cluster down)
-  local cmds21=(volume create)
-  local cmds22=(volume ls)
-  local cmds23=(volume info)
-  local cmds24=(chunk verify)
+  local cmds15=(switch)
+  local cmds16=(completion)
+  local cmds17=(nbd)
+  local cmds18=(volume)
+  local cmds19=(chunk)
+  local cmds20=(cluster up)
+  local cmds21=(cluster down)
+  local cmds22=(volume create)
+  local cmds23=(volume ls)
+  local cmds24=(volume info)
+  local cmds25=(chunk verify)
 
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_pfs_chunk_verify; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_pfs_volume_info; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_pfs_volume_ls; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_pfs_volume_create; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_pfs_cluster_down; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_pfs_cluster_up; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_chunk; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_volume; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_nbd; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_pfs_completion; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_pfs_chunk_verify; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_pfs_volume_info; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_pfs_volume_ls; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_pfs_volume_create; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_pfs_cluster_down; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_pfs_cluster_up; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_pfs_chunk; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_volume; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_pfs_nbd; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_pfs_completion; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_pfs_switch; return $?; fi
   if CompWordsContainsArray "${cmds14[@]}"; then _picocli_pfs_chunkserver; return $?; fi
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_pfs_cluster; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_pfs_umount; return $?; fi
@@ -242,7 +245,7 @@ function _picocli_pfs() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver completion nbd volume chunk"
+  local commands="mkfs info ls stat cat cp mkdir rm mv growfs fsck mount umount cluster chunkserver switch completion nbd volume chunk"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -723,6 +726,51 @@ function _picocli_pfs_chunkserver() {
       return
       ;;
     '--io-threads')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `switch` subcommand.
+function _picocli_pfs_switch() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--socket' '--volume' '--metrics' '--arena' '--max-io' '--heartbeat-timeout'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--socket')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--volume')
+      return
+      ;;
+    '--metrics')
+      return
+      ;;
+    '--arena')
+      return
+      ;;
+    '--max-io')
+      return
+      ;;
+    '--heartbeat-timeout')
       return
       ;;
   esac

@@ -19,6 +19,9 @@ import dev.pfs.fuse.cli.ClusterCommand;
 import dev.pfs.fuse.cli.MountCommand;
 import dev.pfs.fuse.cli.UmountCommand;
 import dev.pfs.nbd.cli.NbdCommand;
+import dev.pfs.cli.replicated.ChunkCommand;
+import dev.pfs.cli.replicated.VolumeCommand;
+import dev.pfs.pswitch.cli.SwitchCommand;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -54,11 +57,12 @@ final class Subcommands {
                 UmountCommand::new,
                 ClusterCommand::new,
                 ChunkServerCommand::new,
+                SwitchCommand::new,
                 CompletionCommand::new,
                 BenchCommand::new,
                 ConcurrencyBenchCommand::new,
                 NbdCommand::new,
-                dev.pfs.cli.replicated.VolumeCommand::new,
-                dev.pfs.cli.replicated.ChunkCommand::new);
+                VolumeCommand::new,
+                ChunkCommand::new);
     }
 }

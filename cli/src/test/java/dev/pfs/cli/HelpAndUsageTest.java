@@ -23,7 +23,7 @@ class HelpAndUsageTest {
     }
 
     private static final String[] COMMANDS = {
-        "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "mount", "umount", "cluster", "chunkserver",
+        "mkfs", "info", "ls", "stat", "cat", "cp", "mkdir", "rm", "mv", "growfs", "fsck", "mount", "umount", "cluster", "chunkserver", "switch",
         "completion", "bench", "bench-concurrency", "nbd", "volume", "chunk"};
 
     @Test

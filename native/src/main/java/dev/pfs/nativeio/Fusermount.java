@@ -23,9 +23,6 @@ import java.util.Map;
 public final class Fusermount {
     private static final int AF_UNIX = 1;
     private static final int SOCK_STREAM = 1;
-    private static final int SOL_SOCKET = 1;
-    private static final int SCM_RIGHTS = 1;
-    private static final int CMSG_SPACE_ONE_FD = 24;
 
     private static final MethodHandle SOCKETPAIR = Libc.downcall("socketpair", FunctionDescriptor.of(ValueLayout.JAVA_INT,
             ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
@@ -33,8 +30,6 @@ public final class Fusermount {
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
             ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     private static final MethodHandle WAITPID = Libc.downcall("waitpid", FunctionDescriptor.of(ValueLayout.JAVA_INT,
-            ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle RECVMSG = Libc.downcall("recvmsg", FunctionDescriptor.of(ValueLayout.JAVA_LONG,
             ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
 
     private Fusermount() {
@@ -60,7 +55,7 @@ public final class Fusermount {
                 int pid = spawn(arena, state, theirs, List.of("fusermount3", "-o", options, "--", mountPoint));
                 LinuxIo.close(theirs);
                 theirs = -1;
-                int fd = receiveDescriptor(arena, state, ours);
+                int fd = receiveDescriptor(ours);
                 MemorySegment status = arena.allocate(ValueLayout.JAVA_INT);
                 int rc = (int) WAITPID.invokeExact(state, pid, status, 0);
                 int exit = (status.get(ValueLayout.JAVA_INT, 0) >> 8) & 0xff;
@@ -110,25 +105,8 @@ public final class Fusermount {
     }
 
     /** @return the descriptor fusermount3 sent, or -1 if it sent none (it failed) */
-    private static int receiveDescriptor(Arena arena, MemorySegment state, int socket) throws Throwable {
-        MemorySegment data = arena.allocate(1);
-        MemorySegment iov = arena.allocate(16, 8);
-        iov.set(ValueLayout.ADDRESS, 0, data);
-        iov.set(ValueLayout.JAVA_LONG, 8, 1);
-        MemorySegment control = arena.allocate(CMSG_SPACE_ONE_FD, 8);
-        MemorySegment msg = arena.allocate(56, 8);
-        msg.set(ValueLayout.ADDRESS, 16, iov);
-        msg.set(ValueLayout.JAVA_LONG, 24, 1);
-        msg.set(ValueLayout.ADDRESS, 32, control);
-        msg.set(ValueLayout.JAVA_LONG, 40, CMSG_SPACE_ONE_FD);
-        long n;
-        do {
-            n = (long) RECVMSG.invokeExact(state, socket, msg, 0);
-        } while (n < 0 && Libc.errno(state) == NativeIoException.EINTR);
-        if (n <= 0 || msg.get(ValueLayout.JAVA_LONG, 40) < 20
-                || control.get(ValueLayout.JAVA_INT, 8) != SOL_SOCKET || control.get(ValueLayout.JAVA_INT, 12) != SCM_RIGHTS) {
-            return -1;
-        }
-        return control.get(ValueLayout.JAVA_INT, 16);
+    private static int receiveDescriptor(int socket) throws NativeIoException {
+        UnixSocket.Received r = UnixSocket.receive(socket, new byte[1]);
+        return r.length() > 0 ? r.descriptor() : -1;
     }
 }

@@ -29,6 +29,15 @@ final class Libc {
         return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO);
     }
 
+    /**
+     * @return a capturing handle on a variadic libc function ({@code fcntl}) whose fixed
+     *         arguments are the first {@code fixedArguments} of {@code descriptor}
+     */
+    static MethodHandle variadicDowncall(String name, FunctionDescriptor descriptor, int fixedArguments) {
+        return LINKER.downcallHandle(symbol(name), descriptor, CAPTURE_ERRNO,
+                Linker.Option.firstVariadicArg(fixedArguments));
+    }
+
     /** @return a handle on libc's {@code name} for a call that cannot fail (no errno capture) */
     static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
