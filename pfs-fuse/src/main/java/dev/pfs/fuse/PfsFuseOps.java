@@ -290,7 +290,7 @@ final class PfsFuseOps implements FuseHandler {
         if ((mode & kill) != 0) {
             pfs.fchmod(n.pin, mode & 07777 & ~kill);
         }
-        if (pfs.flistxattr(n.pin, ByteBuffer.allocate(0), Caller.ROOT) > 0) {
+        if (hasXattrs(n)) {
             try {
                 pfs.fremovexattr(n.pin, "security.capability", Caller.ROOT);
             } catch (PfsException e) {
@@ -298,6 +298,18 @@ final class PfsFuseOps implements FuseHandler {
                     throw e;
                 }
             }
+        }
+    }
+
+    /** @return whether the file has xattrs; a libpfs without them (EOPNOTSUPP) has no capabilities to drop */
+    private boolean hasXattrs(NodeTable.Node n) throws PfsException {
+        try {
+            return pfs.flistxattr(n.pin, ByteBuffer.allocate(0), Caller.ROOT) > 0;
+        } catch (PfsException e) {
+            if (e.errno() == Errno.EOPNOTSUPP) {
+                return false;
+            }
+            throw e;
         }
     }
 

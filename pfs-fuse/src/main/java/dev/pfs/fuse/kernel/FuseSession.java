@@ -210,7 +210,9 @@ public final class FuseSession implements AutoCloseable {
 
     /** A worker: read, dispatch, reply, until the connection ends. */
     private void serve() {
-        try (Arena a = Arena.ofConfined()) {
+        // Shared, not confined: libpfs hands the request buffer itself to the volume, whose I/O
+        // threads read it while this worker waits for the write to complete.
+        try (Arena a = Arena.ofShared()) {
             DeviceIo.CallState state = new DeviceIo.CallState(a);
             MemorySegment in = a.allocate(MAX_WRITE + HEADROOM, 4096);
             FuseRequest req = new FuseRequest(in);
