@@ -34,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * libpfs over a {@link ReplicatedVolume} on three chunkserver processes. Per seed a fresh volume
  * is formatted and mounted; one writer runs a seeded sequence of creates with fsync, pwrites with
- * fdatasync, mkdirs with a parent fsync, truncates, unlinks and renames, recording what each
+ * fdatasync, and truncates with an fsync of the file, mkdirs, unlinks and renames with an fsync of the
+ * directories, recording what each
  * acknowledged call promised. Midway, the leader of a seeded chunk is killed with kill -9 and
  * restarted while the writer goes on; later, at a seeded moment, all three servers are killed
  * with kill -9 at once (a power cut of the whole cluster, what the volume sees) and restarted.
@@ -110,7 +111,7 @@ class ReplicatedPfsCrashTest {
         int leader = v.leaderOf(chunk) != 0 ? v.leaderOf(chunk) : placement.replicas().get(chunk).get(0);
         schedule.add("after op " + m.done + ": kill -9 server " + leader + " (leader of chunk " + chunk + " as last seen)");
         cluster.kill(leader);
-        Thread.sleep(200 + r.nextInt(800));
+        awaitOps(m, m.done + 3 + r.nextInt(10), writer);
         cluster.start(leader);
         schedule.add("server " + leader + " restarted after op " + m.done);
         int cutAt = Math.min(OPS - 1, m.done + 5 + r.nextInt(40));
@@ -217,9 +218,7 @@ class ReplicatedPfsCrashTest {
             }
             m.uncertain.add(p);
             fs.mkdir(p, 0755);
-            long parent = fs.open(p.substring(0, p.lastIndexOf('/')), O_RDONLY, 0);
-            fs.fsync(parent);
-            fs.close(parent);
+            fsyncPath(fs, parent(p));
             m.uncertain.remove(p);
             m.files.put(p, null);
         } else if (kind <= 5) {
@@ -240,10 +239,12 @@ class ReplicatedPfsCrashTest {
             byte[] next = Arrays.copyOf(old, r.nextInt(old.length + 50_000));
             inFlight(m, file, old, next);
             fs.truncate(file, next.length);
+            fsyncPath(fs, file);
             done(m, file, next);
         } else if (kind == 7) {
             inFlight(m, file, m.files.get(file), null);
             fs.unlink(file);
+            fsyncPath(fs, parent(file));
             m.uncertain.remove(file);
             m.versions.remove(file);
             m.files.remove(file);
@@ -256,11 +257,27 @@ class ReplicatedPfsCrashTest {
             inFlight(m, file, data, null);
             inFlight(m, to, null, data);
             fs.rename(file, to);
+            fsyncPath(fs, parent(file));
+            fsyncPath(fs, parent(to));
             m.uncertain.clear();
             m.versions.clear();
             m.files.remove(file);
             m.files.put(to, data);
         }
+    }
+
+    /** POSIX's promise: a name change or a truncate is durable once its directory or file is fsynced. */
+    private static void fsyncPath(Pfs fs, String path) throws PfsException {
+        long fd = fs.open(path, O_RDONLY, 0);
+        try {
+            fs.fsync(fd);
+        } finally {
+            fs.close(fd);
+        }
+    }
+
+    private static String parent(String path) {
+        return path.substring(0, path.lastIndexOf('/'));
     }
 
     private static void inFlight(Model m, String path, byte[] old, byte[] next) {
