@@ -60,8 +60,8 @@ class ReplicatedPfsCrashTest {
     private static final int OPS = 200;
     /**
      * Kill -9 a chunk leader mid-run first ({@code -Dpfs.repl.crash.leaderKill=true}): not in CI
-     * yet, it fails (an fsynced file reads back as zeros after the later whole-cluster cut, in 2
-     * of 5 seeds; docs/replication.md "Not done yet").
+     * yet, it fails (an fsynced file reads back as zeros after the later whole-cluster cut, seed
+     * 17663901130783; docs/replication.md "Not done yet").
      */
     private static final boolean LEADER_KILL = Boolean.getBoolean("pfs.repl.crash.leaderKill");
 
