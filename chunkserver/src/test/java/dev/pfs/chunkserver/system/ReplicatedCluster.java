@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Three chunkserver processes on fixed loopback ports (a restarted server keeps its address, as
- * the placement names it), with server ids 1..3, holding one volume of two 1 MB chunks.
+ * the placement names it), with server ids 1..3. {@link #placement()} is the crash and stall
+ * tests' volume of two 1 MB chunks; {@link #placement(String, long, long, long)} makes others.
  */
 final class ReplicatedCluster implements AutoCloseable {
     static final long CHUNK = 1 << 20;
@@ -19,9 +20,25 @@ final class ReplicatedCluster implements AutoCloseable {
     private final Path root;
     private final Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
     private final Map<Integer, ChunkServerProcess> procs = new LinkedHashMap<>();
+    private final long chunkSize;
+    private final String capacity;
+    private final int maxChunks;
 
+    /** Servers of 128 MB with at most 16 chunks of 1 MB each. */
     ReplicatedCluster(Path root) throws IOException, InterruptedException {
+        this(root, CHUNK, "128M", 16);
+    }
+
+    /**
+     * @param chunkSize each server's {@code --chunk-size}: the largest chunk it creates
+     * @param capacity  each server's {@code --capacity}
+     * @param maxChunks each server's {@code --max-chunks}
+     */
+    ReplicatedCluster(Path root, long chunkSize, String capacity, int maxChunks) throws IOException, InterruptedException {
         this.root = Files.createDirectories(root);
+        this.chunkSize = chunkSize;
+        this.capacity = capacity;
+        this.maxChunks = maxChunks;
         for (int id = 1; id <= 3; id++) {
             try (ServerSocket s = new ServerSocket(0)) {
                 addresses.put(id, InetSocketAddress.createUnresolved("127.0.0.1", s.getLocalPort()));
@@ -39,14 +56,20 @@ final class ReplicatedCluster implements AutoCloseable {
 
     /** @return the volume's placement: chunk i's replicas rotate from server i+1 */
     Placement placement() {
-        return Placement.spread("crash", 3, 2 * CHUNK, CHUNK, addresses, 3);
+        return placement("crash", 3, 2 * CHUNK, CHUNK);
+    }
+
+    /** @return a placement of volume {@code name} over the three servers, chunk i's replicas from server i+1 */
+    Placement placement(String name, long volumeId, long size, long chunkSize) {
+        return Placement.spread(name, volumeId, size, chunkSize, addresses, 3);
     }
 
     /** Starts (or restarts) server {@code id} on its data directory and address. */
     void start(int id) throws IOException {
         procs.put(id, ChunkServerProcess.startAt(root.resolve("cs" + id), "127.0.0.1:" + addresses.get(id).getPort(),
-                "--server-id", String.valueOf(id), "--capacity", "128M", "--wal-size", "16M", "--chunk-size", "1M",
-                "--max-chunks", "16"));
+                "--server-id", String.valueOf(id), "--capacity", capacity, "--wal-size", "16M", "--chunk-size",
+                String.valueOf(chunkSize),
+                "--max-chunks", String.valueOf(maxChunks)));
     }
 
     /** kill -9 of server {@code id}. */

@@ -3,6 +3,7 @@ package dev.pfs.core.suite;
 import static dev.pfs.core.OpenFlags.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.DirEntry;
@@ -43,6 +44,11 @@ public abstract class PfsBehaviourSuite {
 
     /** @return a fresh volume of {@code size} bytes */
     protected abstract BlockVolume newVolume(long size) throws Exception;
+
+    /** @return whether the volume can grow ({@link BlockVolume#resize}); the growfs test runs only then */
+    protected boolean resizable() {
+        return true;
+    }
 
     @BeforeEach
     void formatAndMount() throws Exception {
@@ -451,6 +457,7 @@ public abstract class PfsBehaviourSuite {
 
     @Test
     void growfsUsesTheLargerVolume() throws Exception {
+        assumeTrue(resizable(), "this kind of volume has a fixed size");
         long before = fs.statfs().totalBlocks();
         writeFile("/keep", random(50_000, 13));
         volume.resize(VOLUME_SIZE * 2).get();
