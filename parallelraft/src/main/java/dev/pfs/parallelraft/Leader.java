@@ -195,6 +195,7 @@ final class Leader {
             }
             n.send(new Message(MessageType.APPEND, n.id(), to, n.term, p.next - 1, n.log.termAt(p.next - 1), batch,
                     n.committed.prefix(), null, false));
+            p.windowEnds.addLast(i - 1);
         } else {
             for (i = Math.max(i, n.log.firstIndex()); i <= last && batch.size() < cfg.maxBatch(); i++) {
                 if (!p.acked.contains(i)) {
@@ -273,7 +274,9 @@ final class Leader {
             ackPrefix(p, m.commit());
             return onStrictReject(m, p);
         }
-        p.inflight = Math.max(0, p.inflight - 1);
+        if (cfg.mode() == Mode.PARALLEL) {
+            p.inflight = Math.max(0, p.inflight - 1);
+        }
         boolean news = ackPrefix(p, m.commit());
         if (cfg.mode() == Mode.STRICT) {
             news |= ackPrefix(p, m.index());
@@ -331,6 +334,7 @@ final class Leader {
     private void restartWindow(Progress p, long next) {
         p.next = next;
         p.inflight = 0;
+        p.windowEnds.clear();
         p.stalledTicks = 0;
         p.probePrev = next - 1 > p.acked.prefix() ? next - 1 : -1;
     }
@@ -380,8 +384,13 @@ final class Leader {
      * the follower's log is known to match, so a probe is over.
      */
     private static void freeSlots(Progress p) {
+        while (!p.windowEnds.isEmpty() && p.windowEnds.peekFirst() <= p.acked.prefix()) {
+            p.windowEnds.removeFirst();
+            p.inflight--;
+        }
         if (p.acked.prefix() >= p.next - 1) {
             p.inflight = 0;
+            p.windowEnds.clear();
         }
         if (p.acked.prefix() >= p.probePrev) {
             p.probePrev = -1;
