@@ -313,8 +313,14 @@ final class Leader {
         long acked = p.acked.prefix();
         // A gap report during a probe is news if the follower's log ends below the probe's previous
         // index (it lost entries in a restart): the probe then waits in its reorder buffer forever.
+        // Outside a probe, a refusal of an APPEND beyond the follower's reorder buffer (its log ends
+        // more than one entry below the APPEND's previous index) is no news either: the entries
+        // between are on the way or lost, and a lost one shows as a gap report or a stall.
+        // Restarting the window for it left the old window in flight beside the new one, which
+        // overflowed the buffer again (soak seed 11890).
+        boolean beyondBuffer = refused > 0 && m.index() < refused - 1;
         boolean answer = p.probePrev >= 0 ? refused == p.probePrev || (refused == 0 && m.index() < p.probePrev)
-                : refused == 0 ? m.index() >= acked && m.index() + 1 < p.next : refused > acked;
+                : refused == 0 ? m.index() >= acked && m.index() + 1 < p.next : refused > acked && !beyondBuffer;
         if (!answer) {
             return RejectReason.DUPLICATE;
         }
