@@ -195,6 +195,7 @@ final class Leader {
             }
             n.send(new Message(MessageType.APPEND, n.id(), to, n.term, p.next - 1, n.log.termAt(p.next - 1), batch,
                     n.committed.prefix(), null, false));
+            p.windowEnds.addLast(i - 1);
         } else {
             for (i = Math.max(i, n.log.firstIndex()); i <= last && batch.size() < cfg.maxBatch(); i++) {
                 if (!p.acked.contains(i)) {
@@ -273,7 +274,9 @@ final class Leader {
             ackPrefix(p, m.commit());
             return onStrictReject(m, p);
         }
-        p.inflight = Math.max(0, p.inflight - 1);
+        if (cfg.mode() == Mode.PARALLEL) {
+            p.inflight = Math.max(0, p.inflight - 1);
+        }
         boolean news = ackPrefix(p, m.commit());
         if (cfg.mode() == Mode.STRICT) {
             news |= ackPrefix(p, m.index());
@@ -310,8 +313,14 @@ final class Leader {
         long acked = p.acked.prefix();
         // A gap report during a probe is news if the follower's log ends below the probe's previous
         // index (it lost entries in a restart): the probe then waits in its reorder buffer forever.
+        // Outside a probe, a refusal of an APPEND beyond the follower's reorder buffer (its log ends
+        // more than one entry below the APPEND's previous index) is no news either: the entries
+        // between are on the way or lost, and a lost one shows as a gap report or a stall.
+        // Restarting the window for it left the old window in flight beside the new one, which
+        // overflowed the buffer again (soak seed 11890).
+        boolean beyondBuffer = refused > 0 && m.index() < refused - 1;
         boolean answer = p.probePrev >= 0 ? refused == p.probePrev || (refused == 0 && m.index() < p.probePrev)
-                : refused == 0 ? m.index() >= acked && m.index() + 1 < p.next : refused > acked;
+                : refused == 0 ? m.index() >= acked && m.index() + 1 < p.next : refused > acked && !beyondBuffer;
         if (!answer) {
             return RejectReason.DUPLICATE;
         }
@@ -331,6 +340,7 @@ final class Leader {
     private void restartWindow(Progress p, long next) {
         p.next = next;
         p.inflight = 0;
+        p.windowEnds.clear();
         p.stalledTicks = 0;
         p.probePrev = next - 1 > p.acked.prefix() ? next - 1 : -1;
     }
@@ -380,8 +390,13 @@ final class Leader {
      * the follower's log is known to match, so a probe is over.
      */
     private static void freeSlots(Progress p) {
+        while (!p.windowEnds.isEmpty() && p.windowEnds.peekFirst() <= p.acked.prefix()) {
+            p.windowEnds.removeFirst();
+            p.inflight--;
+        }
         if (p.acked.prefix() >= p.next - 1) {
             p.inflight = 0;
+            p.windowEnds.clear();
         }
         if (p.acked.prefix() >= p.probePrev) {
             p.probePrev = -1;

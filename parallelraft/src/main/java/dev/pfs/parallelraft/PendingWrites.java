@@ -32,7 +32,8 @@ final class PendingWrites {
      * Readies handed out that truncate or carry a checkpoint, not yet advanced. The caller starts
      * later Readies' writes after such a one, but a later Ready with messages only would send them
      * at once: an answer relying on the truncation or the pieces (a CHECKPOINT_RESP acknowledging
-     * them, a commit prefix an install raised) must wait until it is durable.
+     * them, a commit prefix an install raised) must wait until it is durable. A later barrier may
+     * carry them: it lands after every earlier Ready.
      */
     private int barriersInFlight;
 
@@ -87,7 +88,11 @@ final class PendingWrites {
         // The last hard state handed out may cover entries written with it, in the same Ready. While
         // that Ready is in flight no hard state may follow (its commit could neither shrink nor cover
         // those entries), nor any message (it may rely on a hard state): they wait for the next call.
-        if (barriersInFlight == 0 && hardCommit <= durable) {
+        // While a barrier is in flight only another barrier may carry them: it lands after every
+        // earlier Ready. The one that installs a checkpoint must: its hard state is the only record
+        // of the stamp and members at the checkpoint, and a restart from the installed checkpoint
+        // without them refuses its leader's APPENDs above it for good.
+        if ((barrier || barriersInFlight == 0) && hardCommit <= durable) {
             long commit = Math.max(hardCommit, Math.min(n.committed.prefix(), durable));
             msgs = InFlightWrites.capCommits(n.appender.bound(n.out, durable), commit);
             n.out.clear();

@@ -1,5 +1,7 @@
 package dev.pfs.parallelraft;
 
+import java.util.ArrayDeque;
+
 /** The leader's view of one follower's replication. */
 final class Progress {
 
@@ -7,8 +9,19 @@ final class Progress {
     final IndexSet acked = new IndexSet();
     /** Next index to send. */
     long next;
-    /** APPEND messages sent and not yet answered. */
+    /**
+     * APPEND messages sent and not yet answered. ParallelRaft: each answer frees one. Strict mode:
+     * {@link #windowEnds}' size, an APPEND being answered once the acknowledged prefix reaches its
+     * last entry.
+     */
     int inflight;
+    /**
+     * Strict mode: the last index of each APPEND of the current window not yet answered, in send
+     * order (etcd raft's {@code Inflights}). Freed by index, not by count: a late copy of an answer,
+     * or the answer to a window sent before the current one, acknowledges nothing new and frees
+     * nothing, so retransmitting a window never leaves more than one window in flight for good.
+     */
+    final ArrayDeque<Long> windowEnds = new ArrayDeque<>();
     /**
      * Strict mode, after a refused APPEND: the previous index of the one APPEND sent to find where
      * the logs match (only its refusal is news), or -1 while replicating with the whole window.

@@ -38,7 +38,11 @@ import java.util.List;
  * repeats the current one, and while one names an entry of its own Ready committed, later Readies
  * carry neither a hard state nor messages; while a Ready that truncates, carries checkpoint pieces
  * or installs a checkpoint is in flight, later Readies carry neither either (a message-only Ready
- * would leave at once, before what it answers is durable); a leader counts itself only for entries
+ * would leave at once, before what it answers is durable) unless they are such a Ready themselves
+ * (it lands after every earlier one); the Ready that installs a checkpoint carries the hard state
+ * naming it (compaction point, stamp and members there), and the caller makes the install and
+ * that hard state durable together, all or neither (a restart from the installed checkpoint
+ * learns its stamp and members only from the hard state); a leader counts itself only for entries
  * it holds durably (confirmed through {@code advance}, or found on disk at restart), never for its
  * commit prefix; {@link RaftNode#checkpointed} refuses an index with a write in flight.
  *

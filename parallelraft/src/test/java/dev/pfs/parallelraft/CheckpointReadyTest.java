@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A follower receiving streamed checkpoints from leader 1: a CHECKPOINT_RESP leaves only once the
  * pieces it acknowledges are durable, and a Ready carries the pieces of one checkpoint, installing
- * only that one.
+ * only that one; the Ready that installs a checkpoint names it in its hard state.
  */
 @Timeout(30)
 class CheckpointReadyTest {
@@ -71,5 +71,28 @@ class CheckpointReadyTest {
             n.step(piece(20, 64, 10, true));
         }
         assertThat(installed).as("both checkpoints installed, in order, each in its own Ready").containsExactly(10L, 20L);
+    }
+    /**
+     * Soak seed 16725: a joining member took the last piece while the Ready with the previous one
+     * was in flight; the install's Ready carried no hard state, a crash kept the install and not
+     * the later hard state, and the restarted node knew neither the stamp (0) nor the members at
+     * the checkpoint, so it refused every APPEND of its leader above it for good.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void theReadyThatInstallsACheckpointNamesItInItsHardState(Mode mode) {
+        RaftNode n = follower(mode);
+        n.step(piece(10, 0, 64, false));
+        Ready first = n.ready();
+        assertThat(first.checkpointPieces()).hasSize(1);
+        n.step(piece(10, 64, 10, true));
+        Ready install = n.ready();
+        assertThat(install.installCheckpoint()).isEqualTo(10);
+        assertThat(install.hardState()).as("the install's Ready carries the hard state naming it").isNotNull();
+        assertThat(install.hardState().compactIndex()).isEqualTo(10);
+        assertThat(install.hardState().compactTerm()).as("the stamp at the checkpoint").isEqualTo(1);
+        assertThat(install.hardState().members()).as("the members there").containsExactly(1, 2, 3);
+        RaftNode restarted = new RaftNode(n.cfg, install.hardState(), List.of(), 10);
+        assertThat(restarted.log.termAt(10)).as("a restart from it knows the stamp").isEqualTo(1);
     }
 }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A leader's replication to one follower recovers from lost messages and mismatched logs: a
  * pipelining slot is freed however the follower's acknowledged prefix catches up, and a window of
- * refused APPENDs is answered once, not once per refusal.
+ * refused APPENDs is answered once, not once per refusal; an answer to an APPEND already answered
+ * frees no slot.
  */
 @Timeout(30)
 class ReplicationRecoveryTest {
@@ -88,5 +89,58 @@ class ReplicationRecoveryTest {
         }
         assertThat(g.node(1).entry(last)).as("node 1 caught up in %d round trips", rounds).isNotNull();
         assertThat(appends).as("APPENDs to resynchronise %d entries", last).isLessThan(20 * last);
+    }
+    /**
+     * Soak seed 40775 (strict, maxInflight 60, maxBatch 1): a follower restarted 194 entries
+     * behind, the stall timer sent its window again while the first was still on the way, and
+     * every answer, the late copies' included, freed a slot of the current window: each
+     * retransmission added a window to the APPENDs in flight for good (11,087 APPENDs for 194
+     * entries). Here the window of 8 is sent 4 times before anything arrives, and each round trip
+     * delivers what is on the way in reverse order (before the fix: 3,649 APPENDs for 101 entries,
+     * 648 on the way at once; after: 124 and 8).
+     */
+    @Test
+    void answersToARetransmittedWindowFreeEachSlotOnce() {
+        ScriptedGroup g = new ScriptedGroup(Mode.STRICT, 3, c -> pipelining(c, 8, 1));
+        g.campaign(1);
+        g.deliver(ScriptedGroup.any());
+        for (int i = 0; i < 100; i++) {
+            g.propose(1, i % 60, 1, new byte[] {1});
+            g.deliver(m -> m.to() != 3 && m.from() != 3);
+            g.drop(m -> m.to() == 3 || m.from() == 3);
+        }
+        long last = g.node(1).lastIndex();
+        assertThat(g.node(1).commitPrefix()).isEqualTo(last);
+        g.tick(1, 2);
+        g.deliver(m -> m.to() != 1 || m.type() != MessageType.APPEND_RESP);
+        // Node 3's link is slow: its window and the answers stay on the way over 4 stall timeouts.
+        List<Message> slow = new ArrayList<>();
+        for (int stall = 0; stall < 4 * 6; stall++) {
+            g.tick(1, 1);
+            g.deliver(m -> m.to() == 2 || m.from() == 2);
+            slow.addAll(g.inflight);
+            g.inflight.clear();
+        }
+        g.inflight.addAll(slow);
+        long appends = 0;
+        int widest = 0;
+        for (int round = 0; round < 200 && g.node(3).lastIndex() < last; round++) {
+            List<Message> batch = new ArrayList<>(g.inflight);
+            g.inflight.clear();
+            Collections.reverse(batch);
+            if (round >= 2) {
+                widest = Math.max(widest, (int) batch.stream().filter(m -> m.type() == MessageType.APPEND && m.to() == 3)
+                        .count());
+            }
+            for (Message m : batch) {
+                appends += m.type() == MessageType.APPEND && m.to() == 3 ? 1 : 0;
+                g.node(m.to()).step(m);
+                g.pump(m.to());
+            }
+            g.tick(1, 1);
+        }
+        assertThat(g.node(3).lastIndex()).as("node 3 caught up").isEqualTo(last);
+        assertThat(widest).as("APPENDs on the way at once once the late copies arrived").isLessThanOrEqualTo(8);
+        assertThat(appends).as("APPENDs to catch up %d entries", last).isLessThan(2 * last);
     }
 }

@@ -51,11 +51,18 @@ class SimulationTest {
      * Soak seeds that failed: a strict leader probing above the last index of a follower that lost
      * entries in a restart waited for the probe's refusal forever (the follower held the probe in
      * its reorder buffer and reported only a gap); a gap report, repeated every tick, answered with a
-     * whole window each time (maxBatch 1: 51,600 messages to catch up 465 entries).
+     * whole window each time (maxBatch 1: 51,600 messages to catch up 465 entries); every answer,
+     * late copies and answers to an earlier window included, freeing a pipelining slot, so each
+     * retransmitted window stayed in flight for good (7641, 40775: 40,794 and 22,069 messages to
+     * catch up 491 and 318 entries); a joining member whose checkpoint install landed without the
+     * hard state naming it, restarted knowing neither the stamp nor the members there and refused
+     * every APPEND above it (16725); after that fix, refusals of APPENDs beyond a follower's reorder
+     * buffer each restarting the window beside the one still in flight (11890: 40,912 messages to
+     * catch up 550 entries).
      */
     @TestFactory
     Stream<DynamicTest> strictRaftSurvivesSoakRegressionSeeds() {
-        return seeds(Mode.STRICT, LongStream.of(3111, 3257, 11558, 12257, 13929));
+        return seeds(Mode.STRICT, LongStream.of(3111, 3257, 7641, 11558, 11890, 12257, 13929, 16725, 40775));
     }
 
     /**
