@@ -68,9 +68,11 @@ class DescriptorTest {
             }
             assertThat(reused).as("the allocator reuses the slot eventually").isEqualTo(oldIno);
             long ino = reused;
+            // Wait for the new owner's name, not just the number: until the RO mount has replayed
+            // the unlink, "/old" itself is listed with that inode number.
             assertThat(Await.within(20, () -> {
                 try {
-                    return ro.readdir("/").stream().anyMatch(e -> e.ino() == ino);
+                    return ro.readdir("/").stream().anyMatch(e -> e.ino() == ino && e.name().startsWith("new"));
                 } catch (PfsException e) {
                     return false;
                 }
