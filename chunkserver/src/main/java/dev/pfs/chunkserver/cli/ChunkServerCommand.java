@@ -2,6 +2,7 @@ package dev.pfs.chunkserver.cli;
 
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.disk.DataDirException;
+import dev.pfs.chunkserver.tls.TlsFiles;
 import dev.pfs.common.config.ByteSize;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -61,6 +62,17 @@ public final class ChunkServerCommand implements Callable<Integer> {
     @Option(names = "--io-threads", paramLabel = "N", description = "Data-path event loops (default: one per core).")
     Integer ioThreads;
 
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+            description = "This server's certificate, signed by the cluster CA (with --tls-key and --tls-ca: mutual TLS).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "PEM", description = "The PKCS#8 private key of --tls-cert.")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "PEM",
+            description = "The cluster CA: clients and peers must present a certificate it signed.")
+    Path tlsCa;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -70,7 +82,8 @@ public final class ChunkServerCommand implements Callable<Integer> {
         return new ChunkServerConfig(dataDir, walDir, ChunkServerConfig.address("--listen", listen), metricsAddress,
                 size("--chunk-size", chunkSize),
                 new DataDir.Layout(size("--capacity", capacity), size("--wal-size", walSize), maxChunks),
-                clusterId, serverId, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads);
+                clusterId, serverId, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
+                TlsFiles.ofOptions(tlsCert, tlsKey, tlsCa));
     }
 
     private static long size(String option, String text) {

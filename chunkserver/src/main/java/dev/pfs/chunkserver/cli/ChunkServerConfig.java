@@ -2,6 +2,7 @@ package dev.pfs.chunkserver.cli;
 
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.chunkserver.tls.TlsFiles;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 
@@ -18,10 +19,11 @@ import java.nio.file.Path;
  * @param clusterId  the expected cluster, or null
  * @param serverId   the expected server, or null
  * @param ioThreads  data-path event loops
+ * @param tls        the cluster TLS identity every connection must present, or null for plain TCP
  */
 public record ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
                                 long chunkSize, DataDir.Layout layout, String clusterId, Long serverId,
-                                int ioThreads) {
+                                int ioThreads, TlsFiles tls) {
     /** Smallest WAL: several full 1 MB frames must fit in half of it. */
     public static final long MIN_WAL = 8L << 20;
 
@@ -45,6 +47,12 @@ public record ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress lis
         if (serverId != null && serverId < 0) {
             throw new IllegalArgumentException("--server-id: " + serverId + " must not be negative");
         }
+    }
+
+    /** Settings without TLS. */
+    public ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
+                             long chunkSize, DataDir.Layout layout, String clusterId, Long serverId, int ioThreads) {
+        this(dataDir, walDir, listen, metrics, chunkSize, layout, clusterId, serverId, ioThreads, null);
     }
 
     /** @return {@code host:port} as an address */

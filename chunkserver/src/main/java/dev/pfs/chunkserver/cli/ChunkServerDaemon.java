@@ -6,6 +6,7 @@ import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.net.ChunkServer;
 import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.pfs.chunkserver.replication.Replication;
@@ -52,10 +53,12 @@ public final class ChunkServerDaemon implements AutoCloseable {
     /** Opens (or formats) the data directory, recovers the store and starts serving. */
     public static ChunkServerDaemon start(ChunkServerConfig config) throws IOException, InterruptedException {
         LOG.info("config data_dir={} wal_dir={} listen={} metrics={} chunk_size={} capacity={} wal_size={} "
-                        + "max_chunks={} io_threads={} transport={}", config.dataDir(),
+                        + "max_chunks={} io_threads={} transport={} tls={}", config.dataDir(),
                 config.walDir() == null ? config.dataDir() : config.walDir(), config.listen(), config.metrics(),
                 config.chunkSize(), config.layout().capacityBytes(), config.layout().walBytes(),
-                config.layout().maxChunks(), config.ioThreads(), Transport.isEpoll() ? "epoll" : "nio");
+                config.layout().maxChunks(), config.ioThreads(), Transport.isEpoll() ? "epoll" : "nio",
+                config.tls() == null ? "off" : config.tls());
+        ClusterTls tls = config.tls() == null ? null : config.tls().load();
         PrometheusRegistry registry = new PrometheusRegistry();
         ChunkServerMetrics metrics = new ChunkServerMetrics(registry);
         DataDir dir = DataDir.openOrFormat(config.dataDir(), config.walDir(), config.clusterId(), config.serverId(),
@@ -72,9 +75,9 @@ public final class ChunkServerDaemon implements AutoCloseable {
             Path logPath = config.dataDir().resolve(REPLICATION_LOG);
             replicationLog = Files.exists(logPath) ? FileVolume.open(logPath)
                     : FileVolume.create(logPath, REPLICATION_LOG_BYTES);
-            replication = Replication.open((int) Math.max(1, dir.stamp().serverId()), replicationLog, store);
+            replication = Replication.open((int) Math.max(1, dir.stamp().serverId()), replicationLog, store, tls);
             server = ChunkServer.start(config.listen(), store, replication, config.chunkSize(), metrics,
-                    config.ioThreads());
+                    config.ioThreads(), tls);
             HTTPServer http = null;
             if (config.metrics() != null) {
                 ChunkStore s = store;

@@ -10,6 +10,7 @@ import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.protocol.ChunkInfo;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -20,6 +21,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -42,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ChunkClient implements AutoCloseable {
     /** How long a request waits for its reply unless the caller chose otherwise. */
     public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(30);
+    private static final long HANDSHAKE_MILLIS = 5000;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -50,7 +53,8 @@ public final class ChunkClient implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong(1);
     private final InetSocketAddress server;
 
-    private ChunkClient(EventLoopGroup group, InetSocketAddress server, long deadlineNanos) throws IOException {
+    private ChunkClient(EventLoopGroup group, InetSocketAddress server, long deadlineNanos, ClusterTls tls)
+            throws IOException {
         this.group = group;
         this.server = server;
         this.deadlineNanos = deadlineNanos;
@@ -61,10 +65,16 @@ public final class ChunkClient implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            if (tls != null) {
+                                c.pipeline().addLast(tls.clientHandler(c.alloc()));
+                            }
                             c.pipeline().addLast(new ChunkFrameDecoder(), new ChunkMessageDecoder(), new ReplyHandler());
                         }
                     })
                     .connect(server).sync().channel();
+            if (tls != null) {
+                awaitHandshake(channel.pipeline().get(SslHandler.class), server);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -81,10 +91,29 @@ public final class ChunkClient implements AutoCloseable {
      * {@code deadline} fails with {@link ChunkStatus#TIMED_OUT} (a late reply is dropped).
      */
     public static ChunkClient connect(InetSocketAddress server, Duration deadline) throws IOException {
+        return connect(server, deadline, null);
+    }
+
+    /**
+     * Connects as {@link #connect(InetSocketAddress, Duration)}, over mutual TLS when {@code tls}
+     * is not null: returns once the handshake passed, or fails naming why the server or this
+     * client refused the other.
+     */
+    public static ChunkClient connect(InetSocketAddress server, Duration deadline, ClusterTls tls) throws IOException {
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException("request deadline must be positive, not " + deadline);
         }
-        return new ChunkClient(Transport.group(1, "pfs-chunk-client"), server, deadline.toNanos());
+        return new ChunkClient(Transport.group(1, "pfs-chunk-client"), server, deadline.toNanos(), tls);
+    }
+
+    private void awaitHandshake(SslHandler ssl, InetSocketAddress server) throws IOException, InterruptedException {
+        io.netty.util.concurrent.Future<Channel> done = ssl.handshakeFuture();
+        if (!done.await(HANDSHAKE_MILLIS) || !done.isSuccess()) {
+            channel.close();
+            Throwable cause = done.cause();
+            throw new IOException("TLS handshake with chunkserver " + server + " failed: "
+                    + (cause == null ? "no answer within " + HANDSHAKE_MILLIS + " ms" : cause.getMessage()), cause);
+        }
     }
 
     /** Connects with the default request deadline, {@link #DEFAULT_DEADLINE}. */

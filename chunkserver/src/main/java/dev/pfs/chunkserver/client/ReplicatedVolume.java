@@ -2,6 +2,7 @@ package dev.pfs.chunkserver.client;
 
 import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.common.volume.VolumeRanges;
@@ -43,16 +44,18 @@ public final class ReplicatedVolume implements BlockVolume {
     private final Placement placement;
     private final Duration deadline;
     private final Duration attempt;
+    private final ClusterTls tls;
     private final Map<Integer, ChunkClient> clients = new ConcurrentHashMap<>();
     /** Per chunk, the server believed to lead it (0: unknown). */
     private final AtomicIntegerArray leaders;
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean closed;
 
-    private ReplicatedVolume(Placement placement, Duration deadline, Duration attempt) {
+    private ReplicatedVolume(Placement placement, Duration deadline, Duration attempt, ClusterTls tls) {
         this.placement = placement;
         this.deadline = deadline;
         this.attempt = attempt;
+        this.tls = tls;
         this.leaders = new AtomicIntegerArray(placement.chunks());
     }
 
@@ -65,7 +68,16 @@ public final class ReplicatedVolume implements BlockVolume {
      */
     public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt)
             throws VolumeException {
-        ReplicatedVolume v = new ReplicatedVolume(placement, deadline, attempt);
+        return open(placement, deadline, attempt, null);
+    }
+
+    /**
+     * Opens as {@link #open(Placement, Duration, Duration)}, talking to the servers over mutual
+     * TLS with {@code tls} (null: plain TCP).
+     */
+    public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt, ClusterTls tls)
+            throws VolumeException {
+        ReplicatedVolume v = new ReplicatedVolume(placement, deadline, attempt, tls);
         try {
             for (int i = 0; i < placement.chunks(); i++) {
                 v.createGroup(i);
@@ -147,7 +159,7 @@ public final class ReplicatedVolume implements BlockVolume {
                 if (c != null) {
                     closeQuietly(c);
                 }
-                c = ChunkClient.connect(placement.servers().get(id), attempt);
+                c = ChunkClient.connect(placement.servers().get(id), attempt, tls);
                 clients.put(id, c);
             }
             return c;

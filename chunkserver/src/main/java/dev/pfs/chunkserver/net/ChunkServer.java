@@ -7,6 +7,7 @@ import dev.pfs.chunkserver.protocol.ChunkFrameDescriptor;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -40,7 +41,7 @@ public final class ChunkServer implements AutoCloseable {
      */
     public static ChunkServer start(InetSocketAddress listen, ChunkStore store, long defaultChunkSize,
                                     ChunkServerMetrics metrics, int ioThreads) throws InterruptedException {
-        return start(listen, store, null, defaultChunkSize, metrics, ioThreads);
+        return start(listen, store, null, defaultChunkSize, metrics, ioThreads, null);
     }
 
     /**
@@ -48,9 +49,10 @@ public final class ChunkServer implements AutoCloseable {
      *
      * @param replication this server's replication groups, or null for none
      * @param ioThreads   event loops (0: one per core)
+     * @param tls         mutual TLS every connection must pass before its first frame, or null for plain TCP
      */
     public static ChunkServer start(InetSocketAddress listen, ChunkStore store, Replication replication,
-                                    long defaultChunkSize, ChunkServerMetrics metrics, int ioThreads)
+                                    long defaultChunkSize, ChunkServerMetrics metrics, int ioThreads, ClusterTls tls)
             throws InterruptedException {
         int threads = ioThreads > 0 ? ioThreads : Runtime.getRuntime().availableProcessors();
         EventLoopGroup boss = Transport.group(1, "pfs-cs-accept");
@@ -63,6 +65,9 @@ public final class ChunkServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
+                            if (tls != null) {
+                                c.pipeline().addLast("tls", tls.serverHandler(c.alloc()));
+                            }
                             c.pipeline().addLast("frame", new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
                                             ChunkFrameDescriptor.MAX_RAFT_FRAME))
                                     .addLast("message", new ChunkMessageDecoder())

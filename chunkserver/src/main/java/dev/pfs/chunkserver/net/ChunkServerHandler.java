@@ -325,6 +325,14 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
             logBadInputOnce(ctx, cause.getMessage());
             return;
         }
+        if (cause instanceof javax.net.ssl.SSLException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+            // A peer without a certificate of the cluster CA, or not speaking TLS at all.
+            metrics.frameError("tls");
+            Throwable tls = cause instanceof javax.net.ssl.SSLException ? cause : cause.getCause();
+            LOG.warn("refusing connection from {}: TLS: {}", ctx.channel().remoteAddress(), tls.getMessage());
+            ctx.close();
+            return;
+        }
         metrics.frameError("unframeable");
         LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();

@@ -8,6 +8,7 @@ import dev.pfs.chunkserver.protocol.ChunkMessageDecoder;
 import dev.pfs.chunkserver.protocol.ChunkOp;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.protocol.Transport;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import dev.pfs.parallelraft.Message;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -54,6 +55,7 @@ final class PeerLinks implements AutoCloseable {
     private final int self;
     private final Inbound inbound;
     private final EventLoopGroup loops;
+    private final ClusterTls tls;
     private final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     private final Map<Integer, Channel> links = new ConcurrentHashMap<>();
     private final Set<Integer> dialing = ConcurrentHashMap.newKeySet();
@@ -63,9 +65,11 @@ final class PeerLinks implements AutoCloseable {
     final java.util.concurrent.atomic.AtomicLong oversized = new java.util.concurrent.atomic.AtomicLong();
     private boolean loggedOversized;
 
-    PeerLinks(int self, Inbound inbound) {
+    /** @param tls the identity links are dialed with, or null for plain TCP */
+    PeerLinks(int self, Inbound inbound, ClusterTls tls) {
         this.self = self;
         this.inbound = inbound;
+        this.tls = tls;
         this.loops = Transport.group(1, "pfs-repl-link");
     }
 
@@ -107,6 +111,9 @@ final class PeerLinks implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
+                        if (tls != null) {
+                            c.pipeline().addLast(tls.clientHandler(c.alloc()));
+                        }
                         c.pipeline().addLast(new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
                                 ChunkFrameDescriptor.MAX_RAFT_FRAME), new ChunkMessageDecoder(), new Receiver());
                     }

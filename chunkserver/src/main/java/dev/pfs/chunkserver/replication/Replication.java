@@ -3,6 +3,7 @@ package dev.pfs.chunkserver.replication;
 import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import io.netty.channel.Channel;
@@ -33,10 +34,10 @@ public final class Replication implements AutoCloseable {
     private volatile Thread parked;
     private volatile boolean closed;
 
-    private Replication(int self, BlockVolume logVolume, ChunkStore store) throws VolumeException {
+    private Replication(int self, BlockVolume logVolume, ChunkStore store, ClusterTls tls) throws VolumeException {
         Map<Long, ReplicationLog.Recovered> recovered = new LinkedHashMap<>();
         ReplicationLog log = ReplicationLog.recover(logVolume, recovered);
-        this.links = new PeerLinks(self, this::receive);
+        this.links = new PeerLinks(self, this::receive, tls);
         this.agent = new ReplicationAgent(self, log, store, links, recovered);
         this.runner = new AgentRunner(new Idle(), Replication::agentFailed, null, agent);
         AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-replication").daemon().unstarted(r));
@@ -48,10 +49,19 @@ public final class Replication implements AutoCloseable {
      * @param self this server's id (its member id in every group)
      */
     public static Replication open(int self, BlockVolume logVolume, ChunkStore store) throws VolumeException {
+        return open(self, logVolume, store, null);
+    }
+
+    /**
+     * Opens replication whose peer links dial with {@code tls} (null: plain TCP); peers must
+     * present a certificate of the same cluster CA to this server's listener.
+     */
+    public static Replication open(int self, BlockVolume logVolume, ChunkStore store, ClusterTls tls)
+            throws VolumeException {
         if (self <= 0) {
             throw new IllegalArgumentException("server id must be positive, got " + self);
         }
-        return new Replication(self, logVolume, store);
+        return new Replication(self, logVolume, store, tls);
     }
 
     private static void agentFailed(Throwable t) {
@@ -72,7 +82,8 @@ public final class Replication implements AutoCloseable {
         @Override
         public void idle() {
             parked = Thread.currentThread();
-            if (agent.queue.isEmpty()) {
+            // Once closing, never park: AgentRunner.close only ends the loop, it does not unpark.
+            if (agent.queue.isEmpty() && !closed) {
                 long nanos = agent.idleNanos();
                 if (nanos < 0) {
                     LockSupport.park(this);
@@ -166,6 +177,10 @@ public final class Replication implements AutoCloseable {
             return;
         }
         closed = true;
+        Thread t = parked;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
         runner.close();
         links.close();
     }
