@@ -18,6 +18,7 @@ final class LoopbackChunkServer implements AutoCloseable {
     ChunkStore store;
     ChunkServer server;
     ChunkClient client;
+    ChunkServerMetrics metrics;
 
     private LoopbackChunkServer(Path dir, int blocks, int maxChunks, long chunkSize, int ioThreads) throws Exception {
         this.chunkSize = chunkSize;
@@ -36,9 +37,11 @@ final class LoopbackChunkServer implements AutoCloseable {
     }
 
     private void start() throws Exception {
-        store = ChunkStore.open(data, wal, meta, ChunkStore.Options.defaults());
-        server = ChunkServer.start(new InetSocketAddress("127.0.0.1", 0), store, chunkSize,
-                new ChunkServerMetrics(new PrometheusRegistry()), ioThreads);
+        metrics = new ChunkServerMetrics(new PrometheusRegistry());
+        // Configured as the daemon configures it: no chunk larger than the chunk size.
+        store = ChunkStore.open(data, wal, meta, ChunkStore.Options.defaults().withObserver(metrics)
+                .withMaxChunkSize(chunkSize));
+        server = ChunkServer.start(new InetSocketAddress("127.0.0.1", 0), store, chunkSize, metrics, ioThreads);
         client = ChunkClient.connect(server.address());
     }
 
