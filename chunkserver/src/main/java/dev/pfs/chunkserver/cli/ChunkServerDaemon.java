@@ -1,8 +1,8 @@
 package dev.pfs.chunkserver.cli;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
+import dev.pfs.chunkserver.metrics.HealthHandler;
 import dev.pfs.chunkserver.net.ChunkServer;
 import dev.pfs.chunkserver.protocol.Transport;
 import dev.pfs.chunkserver.store.ChunkStore;
@@ -14,9 +14,8 @@ import dev.pfs.common.volume.FileVolume;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.OutputStream;
+import java.util.List;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,11 +79,9 @@ public final class ChunkServerDaemon implements AutoCloseable {
                     config.ioThreads(), tls);
             HTTPServer http = null;
             if (config.metrics() != null) {
-                ChunkStore s = store;
-                Replication r = replication;
                 http = HTTPServer.builder().inetAddress(config.metrics().getAddress()).port(config.metrics().getPort())
                         .registry(registry).registerHealthHandler(false)
-                        .defaultHandler(exchange -> health(exchange, s, r)).buildAndStart();
+                        .defaultHandler(new HealthHandler(List.of(store::failure, replication::failure))).buildAndStart();
             }
             LOG.info("serving cluster={} server={} disk={} listen={}", dir.stamp().clusterId(), dir.stamp().serverId(),
                     dir.stamp().diskId(), server.address());
@@ -104,30 +101,6 @@ public final class ChunkServerDaemon implements AutoCloseable {
             }
             dir.close();
             throw e;
-        }
-    }
-
-    private static void health(HttpExchange exchange, ChunkStore store, Replication replication) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            int code;
-            String body;
-            if (!path.equals("/health")) {
-                code = 404;
-                body = "try /metrics or /health\n";
-            } else if (store.failure() == null && replication.failure() == null) {
-                code = 200;
-                body = "ok\n";
-            } else {
-                code = 503;
-                body = "failed: " + (store.failure() != null ? store.failure() : replication.failure()) + "\n";
-            }
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-            exchange.sendResponseHeaders(code, bytes.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
         }
     }
 

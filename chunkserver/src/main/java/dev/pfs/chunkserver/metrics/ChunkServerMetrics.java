@@ -2,12 +2,15 @@ package dev.pfs.chunkserver.metrics;
 
 import dev.pfs.chunkserver.store.StoreObserver;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The chunkserver's Prometheus metrics: requests by op and status, bytes moved, request
- * latency, WAL syncs and group-commit sizes, checkpoints, and rejected frames.
+ * latency, WAL syncs and group-commit sizes, checkpoints, rejected frames, and the read-reply
+ * memory the connections hold.
  */
 public final class ChunkServerMetrics implements StoreObserver {
     private final Counter requests;
@@ -20,6 +23,8 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final Counter frameErrors;
     private final Counter writeStageSeconds;
     private final Counter writeStageCount;
+    private final AtomicLong replyBytes = new AtomicLong();
+    private final AtomicLong replyBytesPeak = new AtomicLong();
 
     /** Registers the metrics in {@code registry}. */
     public ChunkServerMetrics(PrometheusRegistry registry) {
@@ -49,6 +54,27 @@ public final class ChunkServerMetrics implements StoreObserver {
                 .register(registry);
         frameErrors = Counter.builder().name("pfs_chunkserver_frame_errors_total")
                 .help("Frames rejected: malformed, oversized, or unframeable").labelNames("kind").register(registry);
+        GaugeWithCallback.builder().name("pfs_chunkserver_reply_bytes_outstanding")
+                .help("Read-reply buffers allocated and not yet written to a socket, all connections")
+                .callback(cb -> cb.call(replyBytes.get())).register(registry);
+    }
+
+    /** Counts read-reply buffer bytes allocated ({@code delta > 0}) or written out or dropped ({@code < 0}). */
+    public void replyBytes(long delta) {
+        long now = replyBytes.addAndGet(delta);
+        if (delta > 0) {
+            replyBytesPeak.accumulateAndGet(now, Math::max);
+        }
+    }
+
+    /** @return read-reply bytes allocated and not yet written to a socket */
+    public long replyBytesOutstanding() {
+        return replyBytes.get();
+    }
+
+    /** @return the most read-reply bytes ever outstanding at once since start */
+    public long replyBytesPeak() {
+        return replyBytesPeak.get();
     }
 
     /** Counts one answered request. */

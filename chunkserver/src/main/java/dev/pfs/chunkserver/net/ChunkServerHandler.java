@@ -27,16 +27,18 @@ import org.slf4j.LoggerFactory;
  * Serves one connection: hands each request to the chunk store (disk work never runs on the
  * event loop) and writes each reply when its future completes, so many requests are in flight
  * and replies go out in completion order. A connection has at most {@link #MAX_IN_FLIGHT}
- * requests and {@link #MAX_IN_FLIGHT_BYTES} of payload in flight; above that its requests wait
- * here undecoded by the store, no reply buffer is allocated for them, and reading from its socket
- * stops until replies went out. Every failure becomes a status with the request's id and a
- * one-line reason; one bad request or client never stops the server, nor slows another.
+ * requests in the store and {@link #MAX_IN_FLIGHT_BYTES} of payload held (write data until the
+ * store answered, read replies until they were written to the socket, so a client that does not
+ * read its replies holds no more); above that its requests wait here unseen by the store, no
+ * reply buffer is allocated for them, and reading from its socket stops until replies went out.
+ * Every failure becomes a status with the request's id and a one-line reason; one bad request or
+ * client never stops the server, nor slows another.
  */
 public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkMessage> {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkServerHandler.class);
     /** Requests of one connection in the store at once; more wait here with reading stopped. */
     public static final int MAX_IN_FLIGHT = 64;
-    /** Payload bytes (write data held, read replies allocated) of one connection in flight at once. */
+    /** Payload bytes one connection holds at once: write data in the store, read replies not yet sent. */
     public static final long MAX_IN_FLIGHT_BYTES = 8L << 20;
 
     private final ChunkStore store;
@@ -102,7 +104,15 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
     }
 
     private boolean admits(ChunkMessage m) {
-        return inFlight == 0 || (inFlight < MAX_IN_FLIGHT && inFlightBytes + cost(m) <= MAX_IN_FLIGHT_BYTES);
+        return inFlight < MAX_IN_FLIGHT && (inFlightBytes == 0 || inFlightBytes + cost(m) <= MAX_IN_FLIGHT_BYTES);
+    }
+
+    /** Starts the waiting requests the connection's limits admit now, and reads on if none wait. */
+    private void resume(ChannelHandlerContext ctx) {
+        while (!waiting.isEmpty() && admits(waiting.peek()) && ctx.channel().isActive()) {
+            start(ctx, waiting.poll());
+        }
+        updateAutoRead(ctx);
     }
 
     /** Reading goes on only while the connection is under its limits and its replies drain. */
@@ -218,11 +228,13 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
         // Allocated only now that the request is admitted: the connection's byte budget bounds it.
         ByteBuf data = ctx.alloc().directBuffer(length);
         data.writerIndex(length);
+        metrics.replyBytes(length);
         store.read(m.chunkId(), m.offset(), data.nioBuffer(0, length)).whenComplete((v, t) -> {
             if (t == null) {
                 reply(ctx, m, ChunkStatus.OK, data, start, cost);
             } else {
                 data.release();
+                metrics.replyBytes(-length);
                 replyFailure(ctx, m, t, start, cost);
             }
         });
@@ -276,14 +288,23 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
         if (op == ChunkOp.WRITE) {
             metrics.replyWaited(now - completed);
         }
-        ctx.writeAndFlush(ChunkFrameEncoder.encode(ctx.alloc(), op, true, requestId, chunkId, 0, 0,
-                payload.readableBytes(), 0, status, payload), ctx.voidPromise());
+        ByteBuf frame = ChunkFrameEncoder.encode(ctx.alloc(), op, true, requestId, chunkId, 0, 0,
+                payload.readableBytes(), 0, status, payload);
         inFlight--;
-        inFlightBytes -= cost;
-        while (!waiting.isEmpty() && admits(waiting.peek()) && ctx.channel().isActive()) {
-            start(ctx, waiting.poll());
+        if (op == ChunkOp.READ && status == ChunkStatus.OK) {
+            // The reply's buffer stays the connection's until the socket took it: a client that
+            // reads slowly or not at all cannot make the server allocate more for it.
+            long bytes = payload.readableBytes();
+            ctx.writeAndFlush(frame).addListener(f -> {
+                metrics.replyBytes(-bytes);
+                inFlightBytes -= cost;
+                resume(ctx);
+            });
+        } else {
+            ctx.writeAndFlush(frame, ctx.voidPromise());
+            inFlightBytes -= cost;
         }
-        updateAutoRead(ctx);
+        resume(ctx);
     }
 
     private static ByteBuf text(String s) {
