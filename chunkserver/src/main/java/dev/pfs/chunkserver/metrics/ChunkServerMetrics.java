@@ -20,6 +20,7 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final Counter frameErrors;
     private final Counter writeStageSeconds;
     private final Counter writeStageCount;
+    private final Counter walAppendSeconds;
 
     /** Registers the metrics in {@code registry}. */
     public ChunkServerMetrics(PrometheusRegistry registry) {
@@ -47,6 +48,9 @@ public final class ChunkServerMetrics implements StoreObserver {
         writeStageCount = Counter.builder().name("pfs_chunkserver_write_stage_writes")
                 .help("Writes counted in pfs_chunkserver_write_stage_seconds, per stage").labelNames("stage")
                 .register(registry);
+        walAppendSeconds = Counter.builder().name("pfs_chunkserver_wal_append_seconds")
+                .help("Time group commits spent appending to the WAL, per part: encode (copying records into the"
+                        + " frame, CRCs), write (the durable write)").labelNames("part").register(registry);
         frameErrors = Counter.builder().name("pfs_chunkserver_frame_errors_total")
                 .help("Frames rejected: malformed, oversized, or unframeable").labelNames("kind").register(registry);
     }
@@ -70,6 +74,12 @@ public final class ChunkServerMetrics implements StoreObserver {
         walSyncs.inc();
         groupCommitRecords.observe(records);
         walSyncSeconds.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void walAppended(long encodeNanos, long writeNanos) {
+        walAppendSeconds.labelValues("encode").inc(encodeNanos / 1e9);
+        walAppendSeconds.labelValues("write").inc(writeNanos / 1e9);
     }
 
     @Override
