@@ -26,6 +26,8 @@ public final class LinuxIo {
     public static final int O_CREAT = 0100;
     public static final int O_EXCL = 0200;
     public static final int O_DIRECT = 040000;
+    /** Every write is durable when it returns (a FUA write, or write + flush where the device has no FUA). */
+    public static final int O_DSYNC = 010000;
     public static final int O_CLOEXEC = 02000000;
 
     public static final int FALLOC_FL_KEEP_SIZE = 0x01;

@@ -42,7 +42,7 @@ public final class ChunkServerCommand implements Callable<Integer> {
     String chunkSize;
 
     @Option(names = "--capacity", paramLabel = "SIZE", defaultValue = "64G",
-            description = "At format: bytes of block space (a sparse file; default: ${DEFAULT-VALUE}).")
+            description = "At format: bytes of block space, all reserved from the host file system then (default: ${DEFAULT-VALUE}).")
     String capacity;
 
     @Option(names = "--wal-size", paramLabel = "SIZE", defaultValue = "256M",

@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A chunkserver's data directory: the identity stamp, the data file (sparse, the blocks), the
- * meta file (checkpoint slots) and the WAL file, which may sit in a separate directory on a
+ * A chunkserver's data directory: the identity stamp, the data file (the blocks, its space
+ * reserved from the host at format), the meta file (checkpoint slots) and the WAL file, which may sit in a separate directory on a
  * faster device and then carries a copy of the stamp. An empty or missing directory is
  * formatted; a directory with a stamp is checked; anything else is refused.
  */
@@ -27,6 +27,8 @@ public final class DataDir implements AutoCloseable {
     static final String DATA = "chunks.data";
     static final String META = "chunks.meta";
     static final String WAL = "chunks.wal";
+    /** The WAL is written on the store's own thread; its I/O threads only read it at recovery. */
+    private static final int WAL_IO_THREADS = 1;
 
     /**
      * Sizes chosen at format.
@@ -101,8 +103,10 @@ public final class DataDir implements AutoCloseable {
                 throw new DataDirException("data directory " + dir + " is damaged: " + p + " is missing");
             }
         }
-        return new DataDir(stamp, FileVolume.open(dir.resolve(DATA)), FileVolume.open(logDir.resolve(WAL)),
-                FileVolume.open(dir.resolve(META)));
+        // Every WAL write is a FUA group commit: O_DSYNC lets the kernel make it durable within the
+        // write (FUA where the device has it) instead of a second call to fdatasync.
+        return new DataDir(stamp, FileVolume.open(dir.resolve(DATA)),
+                FileVolume.openWriteThrough(logDir.resolve(WAL), WAL_IO_THREADS), FileVolume.open(dir.resolve(META)));
     }
 
     private static boolean isEmpty(Path dir) throws IOException {
@@ -114,37 +118,37 @@ public final class DataDir implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes all the space the disk will ever use from the host now, so that no acknowledged
+     * change can meet ENOSPC later (nor its replay): the data file reserved in full, the meta
+     * and WAL files written with zeros. When the host has no room for them, format fails with
+     * that message and leaves the directories as empty as it found them.
+     */
     private static void format(Path dir, Path logDir, DiskStamp stamp, Layout layout) throws IOException {
         Files.createDirectories(dir);
         Files.createDirectories(logDir);
         long capacity = layout.capacityBytes() / ChunkStore.BLOCK_SIZE * ChunkStore.BLOCK_SIZE;
-        try (FileVolume data = FileVolume.create(dir.resolve(DATA), capacity);
-             FileVolume meta = FileVolume.create(dir.resolve(META), ChunkStore.metaVolumeSize(capacity, layout.maxChunks()))) {
-            ChunkStore.format(data, meta, layout.maxChunks());
+        Path[] files = {dir.resolve(DATA), dir.resolve(META), logDir.resolve(WAL)};
+        try {
+            HostSpace.reserve(files[0], capacity);
+            HostSpace.writeZeros(files[1], ChunkStore.metaVolumeSize(capacity, layout.maxChunks()));
+            try (FileVolume data = FileVolume.open(files[0]);
+                 FileVolume meta = FileVolume.open(files[1])) {
+                ChunkStore.format(data, meta, layout.maxChunks());
+            }
+            HostSpace.writeZeros(files[2], layout.walBytes() / 512 * 512);
+        } catch (IOException | RuntimeException e) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+            throw e;
         }
-        preallocate(logDir.resolve(WAL), layout.walBytes() / 512 * 512);
         writeStamp(logDir, stamp);
         if (!logDir.equals(dir)) {
             writeStamp(dir, stamp);
         }
         LOG.info("formatted {} (WAL in {}): cluster '{}', server {}, disk {}, {} bytes of blocks, {} bytes of WAL",
                 dir, logDir, stamp.clusterId(), stamp.serverId(), stamp.diskId(), capacity, layout.walBytes());
-    }
-
-    /**
-     * The WAL file gets all its space at format, written with zeros rather than just
-     * fallocated: logging then never meets ENOSPC, and a WAL sync is a pure overwrite with no
-     * extent conversion for the file system to journal on every group commit.
-     */
-    private static void preallocate(Path file, long size) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (long done = 0; done < size; ) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), size - done));
-                done += ch.write(zeros, done);
-            }
-            ch.force(true);
-        }
     }
 
     private static void writeStamp(Path dir, DiskStamp stamp) throws IOException {

@@ -25,6 +25,7 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final Counter writeStageCount;
     private final AtomicLong replyBytes = new AtomicLong();
     private final AtomicLong replyBytesPeak = new AtomicLong();
+    private final Counter walAppendSeconds;
 
     /** Registers the metrics in {@code registry}. */
     public ChunkServerMetrics(PrometheusRegistry registry) {
@@ -52,6 +53,9 @@ public final class ChunkServerMetrics implements StoreObserver {
         writeStageCount = Counter.builder().name("pfs_chunkserver_write_stage_writes")
                 .help("Writes counted in pfs_chunkserver_write_stage_seconds, per stage").labelNames("stage")
                 .register(registry);
+        walAppendSeconds = Counter.builder().name("pfs_chunkserver_wal_append_seconds")
+                .help("Time group commits spent appending to the WAL, per part: encode (copying records into the"
+                        + " frame, CRCs), write (the durable write)").labelNames("part").register(registry);
         frameErrors = Counter.builder().name("pfs_chunkserver_frame_errors_total")
                 .help("Frames rejected: malformed, oversized, or unframeable").labelNames("kind").register(registry);
         GaugeWithCallback.builder().name("pfs_chunkserver_reply_bytes_outstanding")
@@ -96,6 +100,12 @@ public final class ChunkServerMetrics implements StoreObserver {
         walSyncs.inc();
         groupCommitRecords.observe(records);
         walSyncSeconds.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void walAppended(long encodeNanos, long writeNanos) {
+        walAppendSeconds.labelValues("encode").inc(encodeNanos / 1e9);
+        walAppendSeconds.labelValues("write").inc(writeNanos / 1e9);
     }
 
     @Override

@@ -255,6 +255,7 @@ final class StoreAgent {
                 ByteBuffer frame = wal.append(records, payloadAt);
                 long synced = System.nanoTime();
                 observer.walSynced(records.size(), batchBytes, synced - start);
+                observer.walAppended(synced - start - wal.lastWriteNanos(), wal.lastWriteNanos());
                 for (Change c : batch) {
                     if (c.submitted != 0) {
                         observer.writeWaited(c.picked - c.submitted, start - c.picked, synced - start);

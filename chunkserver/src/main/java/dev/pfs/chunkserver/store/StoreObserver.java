@@ -11,6 +11,13 @@ public interface StoreObserver {
     }
 
     /**
+     * One group commit's WAL append, split: building the frame (copying the records in and
+     * computing their CRCs) and the durable write of it.
+     */
+    default void walAppended(long encodeNanos, long writeNanos) {
+    }
+
+    /**
      * Where one write waited in the store before it was durable.
      *
      * @param queuedNanos  from submission until the agent took it

@@ -16,6 +16,7 @@ public final class WalWriter {
     private final FrameBufferPool buffers;
     private long position;
     private long nextSequence;
+    private long lastWriteNanos;
 
     /**
      * @param log          the log volume
@@ -104,7 +105,9 @@ public final class WalWriter {
             frame.position(0).limit(frameLength);
             // On the calling thread where the volume allows it: no hand-off to an I/O thread and
             // back on the path every acknowledgement waits for.
+            long writing = System.nanoTime();
             log.writeAndWait(position, frame.duplicate(), BlockVolume.NO_EPOCH, true);
+            lastWriteNanos = System.nanoTime() - writing;
             written = true;
         } finally {
             if (!written) {
@@ -114,6 +117,14 @@ public final class WalWriter {
         position += frameLength;
         nextSequence++;
         return frame;
+    }
+
+    /**
+     * @return how long the last {@link #append} spent in the log volume's durable write; the rest
+     *         of its time went to building the frame (copies and CRCs)
+     */
+    public long lastWriteNanos() {
+        return lastWriteNanos;
     }
 
     /** Gives a frame returned by {@link #append} back for reuse; safe from any thread. */

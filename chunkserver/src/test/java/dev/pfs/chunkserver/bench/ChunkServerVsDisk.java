@@ -143,8 +143,12 @@ public final class ChunkServerVsDisk {
         double syncs = delta(before, after, "pfs_chunkserver_group_commit_records_count");
         double records = delta(before, after, "pfs_chunkserver_group_commit_records_sum");
         double syncSecs = delta(before, after, "pfs_chunkserver_wal_sync_seconds_sum");
-        System.out.printf("    group commits %.0f, %.1f records per commit, WAL write+sync %.1f us each%n", syncs,
-                syncs == 0 ? 0 : records / syncs, syncs == 0 ? 0 : syncSecs / syncs * 1e6);
+        double encodeSecs = delta(before, after, "pfs_chunkserver_wal_append_seconds_total{part=\"encode\"}");
+        double writeSecs = delta(before, after, "pfs_chunkserver_wal_append_seconds_total{part=\"write\"}");
+        double per = syncs == 0 ? 0 : 1e6 / syncs;
+        System.out.printf("    group commits %.0f, %.1f records per commit, WAL append %.1f us each (frame encode"
+                + " + CRCs %.1f, O_DSYNC write %.1f)%n", syncs, syncs == 0 ? 0 : records / syncs, syncSecs * per,
+                encodeSecs * per, writeSecs * per);
     }
 
     private static Result measured(String name, String metrics, int depth, int size, boolean sequential,

@@ -113,6 +113,8 @@ class DataDirTest {
             store.create(1, ChunkStore.BLOCK_SIZE).get();
             store.flush().get();
             assertThat(writtenBytes(d.resolve(DataDir.WAL))).as("WAL").isEqualTo(LAYOUT.walBytes());
+            assertThat(writtenBytes(d.resolve(DataDir.META))).as("meta (checkpoint slots)")
+                    .isGreaterThanOrEqualTo(Files.size(d.resolve(DataDir.META)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (writtenBytes(d.resolve(DataDir.DATA)) < LAYOUT.capacityBytes() && System.nanoTime() < deadline) {
                 store.flush().get();

@@ -43,6 +43,8 @@ public final class FileVolume implements BlockVolume {
     private final Path path;
     private final int fd;
     private final boolean direct;
+    /** Opened O_DSYNC: a FUA write needs no fdatasync after it. */
+    private final boolean writeThrough;
     private final boolean regularFile;
     private final ExecutorService io;
     private final ThreadLocal<MemorySegment> bounce =
@@ -50,10 +52,12 @@ public final class FileVolume implements BlockVolume {
     private volatile long size;
     private volatile boolean closed;
 
-    private FileVolume(Path path, int fd, boolean direct, boolean regularFile, long size, int ioThreads) {
+    private FileVolume(Path path, int fd, boolean direct, boolean writeThrough, boolean regularFile, long size,
+                       int ioThreads) {
         this.path = path;
         this.fd = fd;
         this.direct = direct;
+        this.writeThrough = writeThrough;
         this.regularFile = regularFile;
         this.size = size;
         AtomicInteger n = new AtomicInteger();
@@ -100,6 +104,20 @@ public final class FileVolume implements BlockVolume {
     }
 
     /**
+     * Opens an existing file for a log whose writes are all FUA: O_DSYNC (and O_DIRECT where
+     * possible), so the kernel makes each write durable before it returns, with a FUA write
+     * where the device has one, and no separate fdatasync call follows it. On this project's
+     * virtio disk a 4 KB O_DIRECT overwrite with O_DSYNC ran at 2.5 times the rate of the same
+     * write followed by fdatasync. Writes without FUA are durable on return too, so this suits
+     * only a volume written FUA anyway.
+     *
+     * @see #open(Path, boolean, int)
+     */
+    public static FileVolume openWriteThrough(Path path, int ioThreads) throws IOException {
+        return open(path, true, ioThreads, LinuxIo.O_RDWR | LinuxIo.O_DSYNC);
+    }
+
+    /**
      * Opens an existing file or block device for reading only (a read-only mount): the kernel
      * refuses every write, flush and discard on it.
      *
@@ -136,7 +154,7 @@ public final class FileVolume implements BlockVolume {
         } else {
             fd = LinuxIo.open(path.toString(), access, 0);
         }
-        return new FileVolume(path, fd, direct, regular, size, ioThreads);
+        return new FileVolume(path, fd, direct, (access & LinuxIo.O_DSYNC) != 0, regular, size, ioThreads);
     }
 
     /** @return whether I/O bypasses the page cache */
@@ -209,7 +227,7 @@ public final class FileVolume implements BlockVolume {
                 done += step;
             }
         }
-        if (fua) {
+        if (fua && !writeThrough) {
             LinuxIo.fdatasync(fd);
         }
         src.position(src.position() + length);
@@ -350,7 +368,8 @@ public final class FileVolume implements BlockVolume {
 
     @Override
     public String toString() {
-        return "FileVolume[" + path + (direct ? ", O_DIRECT" : "") + ", " + size + " bytes]";
+        return "FileVolume[" + path + (direct ? ", O_DIRECT" : "") + (writeThrough ? ", O_DSYNC" : "") + ", "
+                + size + " bytes]";
     }
 
     private boolean usableInPlace(ByteBuffer buf) {

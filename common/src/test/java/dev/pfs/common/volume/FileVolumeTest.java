@@ -33,6 +33,45 @@ class FileVolumeTest {
         }
     }
 
+    /** @return the open flags (octal in /proc/self/fdinfo) of this process's descriptors on {@code file} */
+    private static java.util.List<Integer> openFlags(Path file) throws Exception {
+        java.util.List<Integer> flags = new java.util.ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (!Files.readSymbolicLink(fd).equals(file)) {
+                        continue;
+                    }
+                    for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo", fd.getFileName().toString()))) {
+                        if (line.startsWith("flags:")) {
+                            flags.add(Integer.parseInt(line.substring(6).trim(), 8));
+                        }
+                    }
+                } catch (java.io.IOException gone) {
+                    // a descriptor closed while we looked (the listing's own, another thread's)
+                }
+            }
+        }
+        return flags;
+    }
+
+    @Test
+    void aWriteThroughVolumeIsOpenedODsyncAndReadsBackWhatItWrote() throws Exception {
+        Path p = dir.resolve("log.img");
+        FileVolume.create(p, 1 << 20).close();
+        try (FileVolume v = FileVolume.openWriteThrough(p, 1)) {
+            assertThat(openFlags(p.toRealPath())).as("flags of the descriptors on %s", p).singleElement()
+                    .satisfies(f -> assertThat(f & dev.pfs.nativeio.LinuxIo.O_DSYNC).isNotZero());
+            byte[] data = new byte[4096];
+            new Random(3).nextBytes(data);
+            v.writeAndWait(4096, ByteBuffer.wrap(data), 0, true);
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            VolumeException.await(v.read(4096, back));
+            assertThat(back.array()).isEqualTo(data);
+            assertThat(v.toString()).contains("O_DSYNC");
+        }
+    }
+
     @Test
     void callerThreadModeCompletesEachRequestBeforeReturningAndFailsAfterClose() throws Exception {
         Path p = dir.resolve("v.img");
