@@ -110,6 +110,7 @@ class ReplicatedNetnsFaultTest {
     private void round(NetnsLab lab, NetnsCluster cluster, long seed, int number, List<String> schedule)
             throws Exception {
         Random rnd = new Random(seed);
+        long start = System.nanoTime();
         int n = cluster.size();
         Placement placement = cluster.placement("netns" + number, number, CHUNKS);
         AckLedger ledger = new AckLedger(SECTORS);
@@ -128,11 +129,11 @@ class ReplicatedNetnsFaultTest {
                 }
             });
             try {
-                awaitProgress(ledger, 20, writerDied);
+                awaitProgress(ledger, 10, writerDied);
                 for (int step = 0; step < STEPS; step++) {
                     List<Fault> faults = pick(rnd, v, placement, n);
                     schedule.add("step " + step + ": " + faults);
-                    long hold = 300 + rnd.nextInt(900);
+                    long hold = 200 + rnd.nextInt(700);
                     boolean lossEverywhere = rnd.nextInt(4) == 0;
                     int everywhere = 3 + rnd.nextInt(8);
                     if (lossEverywhere) {
@@ -146,6 +147,7 @@ class ReplicatedNetnsFaultTest {
                         apply(lab, cluster, f, v, ledger);
                     }
                     holdFor(lab, faults, hold);
+                    long healed = System.nanoTime();
                     lab.healAll();
                     for (Fault f : faults) {
                         if (f.kind() == Kind.KILL) {
@@ -153,6 +155,7 @@ class ReplicatedNetnsFaultTest {
                         }
                     }
                     awaitProgress(ledger, 10, writerDied);
+                    schedule.add("healed, 10 more acks in " + (System.nanoTime() - healed) / 1_000_000 + " ms");
                     check(v, ledger);
                 }
                 awaitProgress(ledger, 10, writerDied);
@@ -168,8 +171,8 @@ class ReplicatedNetnsFaultTest {
             }
             assertThat(ReplicaCompare.differences(placement, Duration.ofSeconds(30))).as("replicas that differ")
                     .isEmpty();
-            System.out.printf("netns fault round servers=%d seed=%d acks=%d unanswered=%d schedule=%s%n", n, seed,
-                    ledger.acks(), ledger.failures(), schedule);
+            System.out.printf("netns fault round servers=%d seed=%d acks=%d unanswered=%d took_ms=%d schedule=%s%n", n,
+                    seed, ledger.acks(), ledger.failures(), (System.nanoTime() - start) / 1_000_000, schedule);
         }
     }
 
