@@ -116,11 +116,12 @@ class ReplicatedNetnsFaultTest {
         AckLedger ledger = new AckLedger(SECTORS);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> writerDied = new AtomicReference<>();
-        // The groups are created with room to spare (a server's first group costs it log writes
-        // into fresh extents, slow on a loaded disk); the writer then opens with tight tries, so
-        // that it leaves an unreachable server quickly.
-        ReplicatedVolume.open(placement, Duration.ofSeconds(60), Duration.ofSeconds(5)).close();
-        try (ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(10), Duration.ofSeconds(1))) {
+        // The checker's handle creates the groups and reads with room to spare (a server's first
+        // group costs it log writes into fresh extents, slow on a loaded disk; a check must not fail
+        // for want of patience). The writer's has tight tries: it leaves an unreachable server
+        // quickly, and a write that does not get through in 4 s fails with its outcome unknown.
+        try (ReplicatedVolume checker = ReplicatedVolume.open(placement, Duration.ofSeconds(60), Duration.ofSeconds(2));
+             ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(4), Duration.ofSeconds(1))) {
             Thread writer = Thread.ofPlatform().name("netns-writer").start(() -> {
                 try {
                     write(v, new Random(seed * 31), ledger, stop);
@@ -144,7 +145,7 @@ class ReplicatedNetnsFaultTest {
                     }
                     schedule.add("held " + hold + " ms");
                     for (Fault f : faults) {
-                        apply(lab, cluster, f, v, ledger);
+                        apply(lab, cluster, f, checker, ledger);
                     }
                     holdFor(lab, faults, hold);
                     long healed = System.nanoTime();
@@ -156,7 +157,7 @@ class ReplicatedNetnsFaultTest {
                     }
                     awaitProgress(ledger, 10, writerDied);
                     schedule.add("healed, 10 more acks in " + (System.nanoTime() - healed) / 1_000_000 + " ms");
-                    check(v, ledger);
+                    check(checker, ledger);
                 }
                 awaitProgress(ledger, 10, writerDied);
             } finally {
@@ -165,7 +166,7 @@ class ReplicatedNetnsFaultTest {
             }
             ledger.gate.lock();
             try {
-                check(v, ledger);
+                check(checker, ledger);
             } finally {
                 ledger.gate.unlock();
             }
@@ -209,7 +210,7 @@ class ReplicatedNetnsFaultTest {
         return out;
     }
 
-    private static void apply(NetnsLab lab, NetnsCluster cluster, Fault f, ReplicatedVolume v, AckLedger ledger)
+    private static void apply(NetnsLab lab, NetnsCluster cluster, Fault f, ReplicatedVolume checker, AckLedger ledger)
             throws IOException, InterruptedException, VolumeException {
         int s = f.server();
         switch (f.kind()) {
@@ -220,7 +221,7 @@ class ReplicatedNetnsFaultTest {
                     ledger.gate.lock();
                     try {
                         cluster.kill(s);
-                        check(v, ledger);
+                        check(checker, ledger);
                     } finally {
                         ledger.gate.unlock();
                     }
