@@ -44,8 +44,10 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Not covered: a wiped replica (rejoining needs checkpoint streaming, which does not exist yet).
  * Skips only when not root or without {@code ip netns}. {@code -Dpfs.repl.netns.rounds=N} rounds
  * per cluster size (default: 12 with three servers, 8 with five), {@code -Dpfs.seed=S} the first
- * round's seed (default 1: CI's seeds are 1-12 for three servers and 1001-1008 for five; the five-server rounds use S+1000 on), {@code -Dpfs.repl.netns.servers=3|5} one size only; scripts/soak-replicated runs more.
- * A failed round prints its seed and schedule; every round runs, the failures are listed at the end.
+ * round's seed (default 1: CI's seeds are 1-12 for three servers and 1001-1008 for five; the
+ * five-server rounds use S+1000 on), {@code -Dpfs.repl.netns.servers=3|5} one size only;
+ * scripts/soak-replicated runs more. A failed round prints its seed and schedule; every round
+ * runs, the failures are listed at the end.
  */
 @Tag("system")
 class ReplicatedNetnsFaultTest {
@@ -88,8 +90,8 @@ class ReplicatedNetnsFaultTest {
                     round(lab, cluster, seed, r + 1, schedule);
                 } catch (Throwable t) {
                     String line = "round failed: " + servers + " servers, seed " + seed + " (replay with -Dpfs.seed="
-                            + (servers == 5 ? seed - 1000 : seed) + " -Dpfs.repl.netns.rounds=1 -Dpfs.repl.netns.servers="
-                            + servers + "), servers' logs in " + dir + ", schedule " + schedule + ": " + t;
+                            + (servers == 5 ? seed - 1000 : seed) + " -Dpfs.repl.netns.rounds=1"
+                            + " -Dpfs.repl.netns.servers=" + servers + "), servers' logs in " + dir + ", schedule " + schedule + ": " + t;
                     System.out.println(line);
                     failed.add(line);
                     restore(lab, cluster);
@@ -242,8 +244,8 @@ class ReplicatedNetnsFaultTest {
         return led.isEmpty() ? "a follower" : String.join(", ", led);
     }
 
-    private static void apply(NetnsLab lab, NetnsCluster cluster, Fault f, Placement placement, ReplicatedVolume checker,
-                              AckLedger ledger)
+    private static void apply(NetnsLab lab, NetnsCluster cluster, Fault f, Placement placement,
+                              ReplicatedVolume checker, AckLedger ledger)
             throws IOException, InterruptedException, VolumeException {
         int s = f.server();
         switch (f.kind()) {
