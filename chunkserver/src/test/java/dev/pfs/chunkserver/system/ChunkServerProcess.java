@@ -30,7 +30,17 @@ public final class ChunkServerProcess implements AutoCloseable {
 
     /** Starts a chunkserver listening on {@code listen} (host:port) and waits until it serves. */
     public static ChunkServerProcess startAt(Path dataDir, String listen, String... options) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return startIn(List.of(), dataDir, listen, options);
+    }
+
+    /**
+     * Starts a chunkserver through {@code launcher} (e.g. {@code ip netns exec NS}: a launcher
+     * that execs, so that {@link #kill()} hits the JVM) and waits until it serves.
+     */
+    public static ChunkServerProcess startIn(List<String> launcher, Path dataDir, String listen, String... options)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
                 "-cp", System.getProperty("java.class.path"), ChunkServerCommand.class.getName(),
                 "--data-dir", dataDir.toString(), "--listen", listen, "--metrics", "none",
