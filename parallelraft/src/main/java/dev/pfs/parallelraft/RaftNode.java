@@ -382,7 +382,9 @@ public final class RaftNode {
         }
         List<Entry> apply = applier.collect(log, committed, applied);
         long prune = Math.min(Math.min(checkpointIndex, safePrefix), Math.min(committed.prefix(), applied.prefix()));
-        if (prune >= log.firstIndex()) {
+        // The hard state and a checkpoint this node streams name the members at the compaction
+        // point: a node that cannot name them there prunes no further yet.
+        if (prune >= log.firstIndex() && members.knownAt(prune)) {
             log.compact(prune, 0);
             members.compacted(prune);
             hardStateDirty = true;
