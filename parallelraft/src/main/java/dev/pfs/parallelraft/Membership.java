@@ -95,6 +95,15 @@ final class Membership {
         return e == null ? base : e.getValue();
     }
 
+    /**
+     * @return whether this node can name the members at {@code index}: a joining server that caught
+     *         up from APPENDs holds no record of the members before the first configuration entry in
+     *         its log (the group's initial members are in no entry), and its base is empty
+     */
+    boolean knownAt(long index) {
+        return !base.isEmpty() || inLog.floorKey(index) != null;
+    }
+
     /** @return the members in force at the compaction point */
     List<Integer> base() {
         return base;

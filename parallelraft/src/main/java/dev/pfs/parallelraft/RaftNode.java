@@ -212,8 +212,10 @@ public final class RaftNode {
     /**
      * Tells the node the caller holds a durable checkpoint of its applied state up to
      * {@code index} (a contiguous applied prefix). The node then prunes entries up to
-     * {@code min(index, prefix every member knows committed)}; the next hard state names the
-     * compaction point, after which the caller may delete those entries.
+     * {@code min(index, prefix every member knows committed)}, but not below the first
+     * configuration entry of a server that joined from the log rather than a checkpoint (it cannot
+     * name the members there); the next hard state names the compaction point, after which the
+     * caller may delete those entries.
      *
      * @return false (and nothing changes; the caller must not restart from that checkpoint) if
      *         {@code index} is above the applied prefix, or an entry up to it is still in flight in
@@ -382,7 +384,9 @@ public final class RaftNode {
         }
         List<Entry> apply = applier.collect(log, committed, applied);
         long prune = Math.min(Math.min(checkpointIndex, safePrefix), Math.min(committed.prefix(), applied.prefix()));
-        if (prune >= log.firstIndex()) {
+        // The hard state and a checkpoint this node streams name the members at the compaction
+        // point: a node that cannot name them there prunes no further yet.
+        if (prune >= log.firstIndex() && members.knownAt(prune)) {
             log.compact(prune, 0);
             members.compacted(prune);
             hardStateDirty = true;

@@ -73,6 +73,61 @@ class MembershipTest {
         }
     }
 
+    /**
+     * A server that joined while the leader still held its whole log caught up from APPENDs, which
+     * never name the group's initial members (no entry does). Soak seed 20781 (strict): such a
+     * member pruned below the change that added it, recorded no members at its compaction point,
+     * became leader and streamed that checkpoint naming no members; the next joining server refused
+     * every piece as malformed, for good.
+     */
+    @ParameterizedTest
+    @EnumSource(Mode.class)
+    void serverThatJoinedFromTheLogCatchesUpTheNextOne(Mode mode) {
+        ScriptedGroup g = new ScriptedGroup(mode, 3, c -> c.withCheckpointPiece(64));
+        g.campaign(1);
+        g.deliver(any());
+        heartbeats(g);
+        for (int i = 0; i < 3; i++) {
+            g.propose(1, i * 2, 2, DATA);
+        }
+        g.deliver(any());
+        heartbeats(g);
+        long beforeChange = g.node(1).lastIndex();
+        assertThat(g.node(1).firstIndex()).as("the leader pruned nothing").isEqualTo(1);
+
+        g.addServer(4, c -> c.withCheckpointPiece(64));
+        assertThat(g.node(1).proposeMembership(List.of(1, 2, 3, 4))).isEqualTo(RejectReason.NONE);
+        g.pump(1);
+        g.deliver(any());
+        heartbeats(g);
+        assertThat(g.installed).as("server 4 caught up from the log").doesNotContainKey(4);
+        assertThat(g.node(4).appliedPrefix()).isEqualTo(g.node(1).lastIndex());
+        for (int id = 1; id <= 4; id++) {
+            assertThat(g.node(id).checkpointed(beforeChange)).as("node %d checkpoints below the change", id).isTrue();
+            g.checkpointAt.put(id, beforeChange);
+        }
+        heartbeats(g);
+        g.pumpAll();
+        HardState hs = g.hard.get(4);
+        assertThat(hs.compactIndex() == 0 || hs.members().equals(List.of(1, 2, 3)))
+                .as("server 4's hard state names the members at its compaction point: %s", hs).isTrue();
+
+        g.campaign(4);
+        g.deliver(any());
+        heartbeats(g);
+        RaftNode leader = g.node(4);
+        assertThat(leader.readyToServe()).as("server 4 leads").isTrue();
+        g.addServer(5, c -> c.withCheckpointPiece(64));
+        assertThat(leader.proposeMembership(List.of(1, 2, 3, 4, 5))).isEqualTo(RejectReason.NONE);
+        g.pump(4);
+        g.deliver(any());
+        heartbeats(g);
+        assertThat(g.node(5).rejections()).as("server 5 refused nothing as malformed")
+                .doesNotContainKey(RejectReason.MALFORMED);
+        assertThat(g.node(5).members()).containsExactly(1, 2, 3, 4, 5);
+        assertThat(g.node(5).appliedPrefix()).as("server 5 caught up").isEqualTo(leader.lastIndex());
+    }
+
     @ParameterizedTest
     @EnumSource(Mode.class)
     void leaderThatRemovesItselfStepsDownAndStaysQuiet(Mode mode) {
