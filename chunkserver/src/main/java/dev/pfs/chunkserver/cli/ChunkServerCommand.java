@@ -48,6 +48,11 @@ public final class ChunkServerCommand implements Callable<Integer> {
             description = "At format: WAL file size, preallocated, at least 8M (default: ${DEFAULT-VALUE}).")
     String walSize;
 
+    @Option(names = "--replication-log-size", paramLabel = "SIZE", defaultValue = "1G",
+            description = "When first created: size of the replication log (every replicated chunk's raft log, "
+                    + "reclaimed behind the chunks' checkpoints), at least 16M (default: ${DEFAULT-VALUE}).")
+    String replicationLogSize;
+
     @Option(names = "--max-chunks", paramLabel = "N", defaultValue = "4096",
             description = "At format: most chunks on this disk (default: ${DEFAULT-VALUE}).")
     int maxChunks;
@@ -70,7 +75,8 @@ public final class ChunkServerCommand implements Callable<Integer> {
         return new ChunkServerConfig(dataDir, walDir, ChunkServerConfig.address("--listen", listen), metricsAddress,
                 size("--chunk-size", chunkSize),
                 new DataDir.Layout(size("--capacity", capacity), size("--wal-size", walSize), maxChunks),
-                clusterId, serverId, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads);
+                clusterId, serverId, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
+                size("--replication-log-size", replicationLogSize));
     }
 
     private static long size(String option, String text) {
