@@ -143,8 +143,8 @@ final class LogMerger {
      * merged it, so its merge would have ended at or above {@code j}, and it proposes only above
      * its merge. Had it been committed in term {@code o} or later, a quorum would hold it with a
      * stamp of at least {@code o}, and the merge quorum would have reported that copy. No-ops are
-     * no evidence: the merge itself writes them below its end. Entries pruned below the leader's
-     * log are not consulted (a gap: docs/parallelraft.md).
+     * no evidence: the merge itself writes them below its end. Below the leader's log, the
+     * highest origin among the proposals it pruned stands for them.
      */
     private static void dropDeposedTail(Entry[] chosen, boolean[] kept, long from, long base, long end, RaftLog own,
                                         List<Report> reports) {
@@ -158,7 +158,7 @@ final class LogMerger {
                 }
             }
         }
-        long below = 0;
+        long below = own.compactOrigin();
         for (long k = own.firstIndex(); k < from; k++) {
             Entry e = own.get(k);
             if (e != null && e.kind() != EntryKind.NOOP) {

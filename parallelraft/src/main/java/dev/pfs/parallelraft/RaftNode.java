@@ -90,7 +90,7 @@ public final class RaftNode {
         this.random = new Random(cfg.randomSeed());
         this.term = hard.term();
         this.votedFor = hard.votedFor();
-        log.compact(hard.compactIndex(), hard.compactTerm());
+        log.compact(hard.compactIndex(), hard.compactTerm(), hard.compactOrigin());
         maxTerm = log.compactTerm();
         for (Entry e : entries) {
             if (e.index() > hard.compactIndex()) {
@@ -383,7 +383,7 @@ public final class RaftNode {
         List<Entry> apply = applier.collect(log, committed, applied);
         long prune = Math.min(Math.min(checkpointIndex, safePrefix), Math.min(committed.prefix(), applied.prefix()));
         if (prune >= log.firstIndex()) {
-            log.compact(prune, 0);
+            log.compact(prune, 0, 0);
             members.compacted(prune);
             hardStateDirty = true;
         }

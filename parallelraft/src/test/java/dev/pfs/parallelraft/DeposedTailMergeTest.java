@@ -33,6 +33,39 @@ class DeposedTailMergeTest {
 
     @Test
     void newerAcknowledgedWriteSurvivesAnOlderTermsTailAtAHigherIndex() {
+        ScriptedGroup g = termTwoOverwritesWhileNodeOneIsDown();
+        electAfterAWholeGroupRestart(g, 3, NEW);
+    }
+
+    /**
+     * As above, but node 1 comes back during term 2 (its entries at 1 and 2 are replaced, OLD at
+     * 3 stays: node 2's log ends at 2) and every node prunes through 2 before the restart, so
+     * node 1 (now the most up to date: OLD at 3) wins, and the merge's evidence of term 2 lies
+     * below its log: its compaction point must carry it.
+     */
+    @Test
+    void newerAcknowledgedWriteSurvivesWhenItsEvidenceWasPruned() {
+        ScriptedGroup g = termTwoOverwritesWhileNodeOneIsDown();
+        g.restart(1);
+        for (int round = 0; round < 10; round++) {
+            g.tick(2, 1);
+            g.tick(1, 1);
+            g.tick(3, 1);
+            g.deliver(m -> m.type() != MessageType.PRE_VOTE && m.type() != MessageType.VOTE);
+        }
+        assertThat(g.node(1).commitPrefix()).isEqualTo(2);
+        assertThat(g.node(1).entry(3).data()).as("node 1 still holds OLD at 3").isEqualTo(OLD);
+        for (int id = 1; id <= 3; id++) {
+            g.checkpoint(id);
+        }
+        g.tick(2, 2);
+        g.deliver(m -> m.type() != MessageType.PRE_VOTE && m.type() != MessageType.VOTE);
+        g.pumpAll();
+        assertThat(g.node(3).firstIndex()).as("node 3 pruned the term-2 writes").isEqualTo(3);
+        electAfterAWholeGroupRestart(g, 1, null);
+    }
+
+    private static ScriptedGroup termTwoOverwritesWhileNodeOneIsDown() {
         ScriptedGroup g = new ScriptedGroup(Mode.PARALLEL, 3, c -> c);
         g.campaign(1);
         g.deliver(any());
@@ -54,25 +87,32 @@ class DeposedTailMergeTest {
         assertThat(last.index()).isLessThan(3);
         assertThat(g.node(2).committedAs(retry.index(), retry.term())).isTrue();
         assertThat(g.node(2).committedAs(last.index(), last.term())).as("NEW acknowledged").isTrue();
+        return g;
+    }
 
-        g.crash(2);
-        g.crash(3);
+    /** @param reapplied the last write to block 0 the restarted nodes apply (null: none, it lies in their checkpoints) */
+    private static void electAfterAWholeGroupRestart(ScriptedGroup g, int leader, byte[] reapplied) {
+        for (int id = 1; id <= 3; id++) {
+            if (!g.down.contains(id)) {
+                g.crash(id);
+            }
+        }
         g.drop(any());
         g.restart(1);
         g.restart(3);
-        for (int attempt = 0; attempt < 3 && g.node(3).role() != Role.LEADER; attempt++) {
-            g.campaign(3);
+        for (int attempt = 0; attempt < 3 && g.node(leader).role() != Role.LEADER; attempt++) {
+            g.campaign(leader);
             g.deliver(any());
         }
-        assertThat(g.node(3).role()).as("node 3 leads term 3").isEqualTo(Role.LEADER);
+        assertThat(g.node(leader).role()).as("node %d leads", leader).isEqualTo(Role.LEADER);
         for (int round = 0; round < 20; round++) {
             g.tick(1, 1);
             g.tick(3, 1);
             g.deliver(any());
         }
-        assertThat(g.node(3).readyToServe()).isTrue();
+        assertThat(g.node(leader).readyToServe()).isTrue();
         for (int id : List.of(1, 3)) {
-            assertThat(lastWriteOfBlock0(g.applied.get(id))).as("block 0 on node %d", id).isEqualTo(NEW);
+            assertThat(lastWriteOfBlock0(g.applied.get(id))).as("block 0 on node %d", id).isEqualTo(reapplied);
         }
     }
 
