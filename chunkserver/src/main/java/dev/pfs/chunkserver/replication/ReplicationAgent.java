@@ -78,6 +78,8 @@ final class ReplicationAgent implements Agent {
     private final List<CompletableFuture<Void>> roundWrites = new ArrayList<>();
     /** The log's used bytes at which the next rewrite is tried. */
     private long nextReclaim;
+    /** The tick round of the last forced try of a rewrite. */
+    private long forcedRound = -1;
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
     private long nextTick = System.nanoTime();
@@ -178,7 +180,7 @@ final class ReplicationAgent implements Agent {
                 if (g == null) {
                     p.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
                             + p.chunkId + " has no replication group on server " + self));
-                } else if (p.command.kind() != Command.Kind.READ && log.room() < reserve()) {
+                } else if (p.command.kind() != Command.Kind.READ && log.room() < reserve() && !reclaimed()) {
                     refusedFull.incrementAndGet();
                     p.future.completeExceptionally(new ChunkException(ChunkStatus.NO_SPACE, "chunk " + p.chunkId
                             + ": the replication log of server " + self + " is full (" + log.room() + " of "
@@ -290,7 +292,7 @@ final class ReplicationAgent implements Agent {
         }
         dirty.clear();
         if (!records.isEmpty()) {
-            boolean tight = bytes(records) + (1 << 20) > log.room();
+            boolean tight = bytes(records) + reserve() > log.room();
             if (tight || log.used() >= nextReclaim) {
                 reclaim(tight);
             }
@@ -389,6 +391,13 @@ final class ReplicationAgent implements Agent {
         }
     }
 
+    /** @return whether a rewrite of the log (taken now if it frees anything) leaves more than the reserve */
+    private boolean reclaimed() {
+        checkpoints();
+        reclaim(true);
+        return log.room() >= reserve();
+    }
+
     /** @return room below which writes are refused: what is left must take the rounds already under way */
     private long reserve() {
         return log.halfSize() / 4;
@@ -409,6 +418,14 @@ final class ReplicationAgent implements Agent {
      * member down keeps its groups from pruning) stays, and writes are refused once room runs low.
      */
     private void reclaim(boolean force) {
+        if (force) {
+            // Forced tries come from every round and refused write while the log is short:
+            // collecting the live records costs their number, so once per tick is enough.
+            if (forcedRound == tickRound) {
+                return;
+            }
+            forcedRound = tickRound;
+        }
         List<WalRecord> live = new ArrayList<>();
         groups.values().forEach(g -> g.liveRecords(live));
         long liveBytes = bytes(live);

@@ -24,14 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The replication log is reclaimed behind every group's checkpoint (the store holding the chunk
- * durably at the applied prefix): three servers in this JVM with a 16 MB log write several times
+ * durably at the applied prefix): three servers in this JVM with a 24 MB log write several times
  * its size, restart and read everything back; a member down holds the space, and a full log
  * answers writes with NO_SPACE until it is back.
  */
 @Timeout(300)
 class ReplicationLogReclaimTest {
     private static final long CHUNK = 1 << 20;
-    private static final long LOG = 16L << 20;
+    private static final long LOG = 24L << 20;
     private static final int PIECE = 128 << 10;
 
     @TempDir
