@@ -163,8 +163,8 @@ final class ReplicaGroup {
      * the chunk at that prefix durably, which is this group's checkpoint.
      */
     void applied(List<CompletableFuture<Void>> writes) {
-        CompletableFuture<Void> all = writes.isEmpty() ? CompletableFuture.completedFuture(null)
-                : writes.size() == 1 ? writes.getFirst() : CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+        CompletableFuture<Void> all = writes.size() == 1 ? writes.getFirst()
+                : CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
         applying.add(new AppliedMark(node.appliedPrefix(), all));
     }
 
