@@ -168,6 +168,20 @@ final class ReplicaGroup {
         applying.add(new AppliedMark(node.appliedPrefix(), all));
     }
 
+    /**
+     * @return done once every store write this group issued so far has completed: earlier rounds'
+     *         and {@code thisRound}'s
+     */
+    CompletableFuture<Void> writesBefore(List<CompletableFuture<Void>> thisRound) {
+        List<CompletableFuture<Void>> all = new java.util.ArrayList<>(thisRound);
+        for (AppliedMark m : applying) {
+            if (!m.writes.isDone()) {
+                all.add(m.writes);
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
     /** @return whether applied prefixes still wait for their store writes */
     boolean applying() {
         return !applying.isEmpty();

@@ -364,7 +364,11 @@ final class ReplicationAgent implements Agent {
                 ReplicaGroup.Waiting w = g.appliedRead(e);
                 if (w != null) {
                     ByteBuffer dst = Arena.ofAuto().allocate(c.length(), 4096).asByteBuffer();
-                    store.read(chunk, c.offset(), dst).whenComplete((v, t) -> {
+                    // The store maps a write's blocks when it logs it but writes their data only
+                    // after its WAL commit, so a read it takes in between reads the blocks' old
+                    // content: the read waits for the writes applied before it.
+                    g.writesBefore(roundWrites).handle((v, t) -> null)
+                            .thenCompose(v -> store.read(chunk, c.offset(), dst)).whenComplete((v, t) -> {
                         if (t == null) {
                             byte[] out = new byte[(int) c.length()];
                             dst.clear().get(out);
