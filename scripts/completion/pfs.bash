@@ -684,7 +684,7 @@ function _picocli_pfs_chunkserver() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--data-dir' '--wal-dir' '--listen' '--metrics' '--chunk-size' '--capacity' '--wal-size' '--max-chunks' '--cluster-id' '--server-id' '--io-threads'"
+  local arg_opts="'--data-dir' '--wal-dir' '--listen' '--metrics' '--chunk-size' '--capacity' '--wal-size' '--replication-log-size' '--max-chunks' '--cluster-id' '--server-id' '--io-threads'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -714,6 +714,9 @@ function _picocli_pfs_chunkserver() {
       return
       ;;
     '--wal-size')
+      return
+      ;;
+    '--replication-log-size')
       return
       ;;
     '--max-chunks')

@@ -71,7 +71,8 @@ final class CheckpointReceiver {
         if (n.cfg.mode() == Mode.STRICT && (there == null || there.term() != stamp)) {
             n.truncate(index);
         }
-        n.log.compact(index, stamp);
+        // Nothing is known of the proposals a checkpoint covers: the merge then takes no evidence from below it.
+        n.log.compact(index, stamp, 0);
         n.pending.installed(index);
         n.members.installed(index, membersThere);
         n.committed.addPrefix(index);

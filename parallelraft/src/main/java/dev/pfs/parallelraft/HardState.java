@@ -14,9 +14,11 @@ import java.util.List;
  * @param compactTerm  highest stamp among the pruned entries (how up to date an empty log is)
  * @param members      the membership in force at {@code compactIndex}; empty when no configuration
  *                     entry was ever pruned (the configured voters apply)
+ * @param compactOrigin highest origin term of a proposal (not a no-op) among the pruned entries:
+ *                     the merge's evidence that entries of older terms above it never committed
  */
 public record HardState(long term, int votedFor, long commit, long compactIndex, long compactTerm,
-                        List<Integer> members) {
+                        List<Integer> members, long compactOrigin) {
 
     /** The state of a node that never ran. */
     public static final HardState EMPTY = new HardState(0, 0);
@@ -24,6 +26,11 @@ public record HardState(long term, int votedFor, long commit, long compactIndex,
     /** Copies the member list. */
     public HardState {
         members = List.copyOf(members);
+    }
+
+    /** A hard state whose pruned entries name no proposal's term. */
+    public HardState(long term, int votedFor, long commit, long compactIndex, long compactTerm, List<Integer> members) {
+        this(term, votedFor, commit, compactIndex, compactTerm, members, 0);
     }
 
     /** A hard state with no commit prefix and nothing pruned. */

@@ -16,10 +16,14 @@ import java.util.List;
  *   <li>Walking down from the end, a winner is stale, and replaced by a no-op, when a winner at a
  *       higher index within N carries a higher stamp and its look-behind buffer names another
  *       origin for this index.</li>
+ *   <li>A winner is stale, and replaced by a no-op, when its stamp is below the origin term of a
+ *       proposal (not a no-op) at a lower index: that term's leader proposed above its own merge,
+ *       so the winner was never committed, and committed now it would land above that term's
+ *       writes and undo them (a deposed leader's unreplicated tail).</li>
  *   <li>Every other entry above {@code base} is re-stamped with the new term and gets a look-behind
  *       buffer recomputed from the merged log.</li>
  * </ol>
- * The naive variant (the paper's merge, kept for the test that shows its flaw) skips rules 3 and 4.
+ * The naive variant (the paper's merge, kept for the test that shows its flaw) skips rules 3 to 5.
  */
 final class LogMerger {
 
@@ -93,6 +97,7 @@ final class LogMerger {
                 }
             }
             dropStale(chosen, kept, from, base, end, lookBehind);
+            dropDeposedTail(chosen, kept, from, base, end, own, reports);
         }
         List<Entry> out = new ArrayList<>(n);
         for (long i = from; i <= end; i++) {
@@ -128,6 +133,45 @@ final class LogMerger {
                     break;
                 }
             }
+        }
+    }
+
+    /**
+     * Rule 4: a winner at {@code j} stamped below the origin term {@code o} of a proposal at some
+     * index below {@code j} (in any report, or in the leader's log below {@code from}) was never
+     * committed. Had it been committed before term {@code o}, the leader of {@code o} would have
+     * merged it, so its merge would have ended at or above {@code j}, and it proposes only above
+     * its merge. Had it been committed in term {@code o} or later, a quorum would hold it with a
+     * stamp of at least {@code o}, and the merge quorum would have reported that copy. No-ops are
+     * no evidence: the merge itself writes them below its end. Below the leader's log, the
+     * highest origin among the proposals it pruned stands for them.
+     */
+    private static void dropDeposedTail(Entry[] chosen, boolean[] kept, long from, long base, long end, RaftLog own,
+                                        List<Report> reports) {
+        int n = chosen.length;
+        long[] proposedAt = new long[n];
+        for (Report r : reports) {
+            for (Entry e : r.entries()) {
+                if (e.kind() != EntryKind.NOOP) {
+                    int k = (int) (e.index() - from);
+                    proposedAt[k] = Math.max(proposedAt[k], e.originTerm());
+                }
+            }
+        }
+        long below = own.compactOrigin();
+        for (long k = own.firstIndex(); k < from; k++) {
+            Entry e = own.get(k);
+            if (e != null && e.kind() != EntryKind.NOOP) {
+                below = Math.max(below, e.originTerm());
+            }
+        }
+        for (long j = from; j <= end; j++) {
+            int k = (int) (j - from);
+            Entry c = chosen[k];
+            if (j > base && c != null && !kept[k] && c.term() < below) {
+                chosen[k] = null;
+            }
+            below = Math.max(below, proposedAt[k]);
         }
     }
 

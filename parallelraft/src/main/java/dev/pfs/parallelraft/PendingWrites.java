@@ -99,7 +99,7 @@ final class PendingWrites {
             if (n.hardStateDirty || commit != hardCommit || (hardStatesInFlight > 0 && !msgs.isEmpty())) {
                 hardCommit = commit;
                 hs = new HardState(n.term, n.votedFor, hardCommit, n.log.firstIndex() - 1, n.log.compactTerm(),
-                        n.members.base());
+                        n.members.base(), n.log.compactOrigin());
                 hardStatesInFlight++;
                 n.hardStateDirty = false;
             }

@@ -12,6 +12,8 @@ final class RaftLog {
     private long first = 1;
     /** Highest stamp among pruned entries. */
     private long compactTerm;
+    /** Highest origin term of a proposal (not a no-op) among pruned entries. */
+    private long compactOrigin;
     private final ArrayList<Entry> slots = new ArrayList<>();
 
     long firstIndex() {
@@ -48,6 +50,11 @@ final class RaftLog {
         }
     }
 
+    /** @return highest origin term of a proposal (not a no-op) among pruned entries */
+    long compactOrigin() {
+        return compactOrigin;
+    }
+
     /** @return highest stamp among pruned entries */
     long compactTerm() {
         return compactTerm;
@@ -58,14 +65,19 @@ final class RaftLog {
      *
      * @param upTo        last pruned index, at least {@code firstIndex - 1}
      * @param prunedTerm  highest stamp of entries pruned earlier and not held here (restart)
+     * @param prunedOrigin highest origin term of a proposal among those entries
      */
-    void compact(long upTo, long prunedTerm) {
+    void compact(long upTo, long prunedTerm, long prunedOrigin) {
         compactTerm = Math.max(compactTerm, prunedTerm);
+        compactOrigin = Math.max(compactOrigin, prunedOrigin);
         int k = (int) Math.min(Math.max(0, upTo - first + 1), slots.size());
         for (int j = 0; j < k; j++) {
             Entry e = slots.get(j);
             if (e != null) {
                 compactTerm = Math.max(compactTerm, e.term());
+                if (e.kind() != EntryKind.NOOP) {
+                    compactOrigin = Math.max(compactOrigin, e.originTerm());
+                }
             }
         }
         slots.subList(0, k).clear();

@@ -90,7 +90,7 @@ public final class RaftNode {
         this.random = new Random(cfg.randomSeed());
         this.term = hard.term();
         this.votedFor = hard.votedFor();
-        log.compact(hard.compactIndex(), hard.compactTerm());
+        log.compact(hard.compactIndex(), hard.compactTerm(), hard.compactOrigin());
         maxTerm = log.compactTerm();
         for (Entry e : entries) {
             if (e.index() > hard.compactIndex()) {
@@ -387,7 +387,7 @@ public final class RaftNode {
         // The hard state and a checkpoint this node streams name the members at the compaction
         // point: a node that cannot name them there prunes no further yet.
         if (prune >= log.firstIndex() && members.knownAt(prune)) {
-            log.compact(prune, 0);
+            log.compact(prune, 0, 0);
             members.compacted(prune);
             hardStateDirty = true;
         }

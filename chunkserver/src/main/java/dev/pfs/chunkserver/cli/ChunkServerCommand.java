@@ -49,6 +49,11 @@ public final class ChunkServerCommand implements Callable<Integer> {
             description = "At format: WAL file size, preallocated, at least 8M (default: ${DEFAULT-VALUE}).")
     String walSize;
 
+    @Option(names = "--replication-log-size", paramLabel = "SIZE", defaultValue = "1G",
+            description = "When first created: size of the replication log (every replicated chunk's raft log, "
+                    + "reclaimed behind the chunks' checkpoints), at least 16M (default: ${DEFAULT-VALUE}).")
+    String replicationLogSize;
+
     @Option(names = "--max-chunks", paramLabel = "N", defaultValue = "4096",
             description = "At format: most chunks on this disk (default: ${DEFAULT-VALUE}).")
     int maxChunks;
@@ -83,7 +88,7 @@ public final class ChunkServerCommand implements Callable<Integer> {
                 size("--chunk-size", chunkSize),
                 new DataDir.Layout(size("--capacity", capacity), size("--wal-size", walSize), maxChunks),
                 clusterId, serverId, ioThreads == null ? Runtime.getRuntime().availableProcessors() : ioThreads,
-                TlsFiles.ofOptions(tlsCert, tlsKey, tlsCa));
+                size("--replication-log-size", replicationLogSize), TlsFiles.ofOptions(tlsCert, tlsKey, tlsCa));
     }
 
     private static long size(String option, String text) {

@@ -19,11 +19,17 @@ import java.nio.file.Path;
  * @param clusterId  the expected cluster, or null
  * @param serverId   the expected server, or null
  * @param ioThreads  data-path event loops
+ * @param replicationLogBytes size of the replication log file when it is created
  * @param tls        the cluster TLS identity every connection must present, or null for plain TCP
  */
 public record ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
                                 long chunkSize, DataDir.Layout layout, String clusterId, Long serverId,
-                                int ioThreads, TlsFiles tls) {
+                                int ioThreads, long replicationLogBytes, TlsFiles tls) {
+    /** Default size of the replication log. */
+    public static final long DEFAULT_REPLICATION_LOG = 1L << 30;
+    /** Smallest replication log: each of its two halves holds two full 4 MB frames (ReplicationLog). */
+    public static final long MIN_REPLICATION_LOG = 16L << 20;
+
     /** Smallest WAL: several full 1 MB frames must fit in half of it. */
     public static final long MIN_WAL = 8L << 20;
 
@@ -44,15 +50,28 @@ public record ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress lis
         if (ioThreads < 1 || ioThreads > 256) {
             throw new IllegalArgumentException("--io-threads: " + ioThreads + " must be 1..256");
         }
+        if (replicationLogBytes < MIN_REPLICATION_LOG || replicationLogBytes % 4096 != 0) {
+            throw new IllegalArgumentException("--replication-log-size: " + replicationLogBytes
+                    + " must be a multiple of 4K and at least 16M");
+        }
         if (serverId != null && serverId < 0) {
             throw new IllegalArgumentException("--server-id: " + serverId + " must not be negative");
         }
     }
 
-    /** Settings without TLS. */
+    /** Settings with the default replication log size, without TLS. */
     public ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
                              long chunkSize, DataDir.Layout layout, String clusterId, Long serverId, int ioThreads) {
-        this(dataDir, walDir, listen, metrics, chunkSize, layout, clusterId, serverId, ioThreads, null);
+        this(dataDir, walDir, listen, metrics, chunkSize, layout, clusterId, serverId, ioThreads,
+                DEFAULT_REPLICATION_LOG, null);
+    }
+
+    /** Settings without TLS. */
+    public ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
+                             long chunkSize, DataDir.Layout layout, String clusterId, Long serverId, int ioThreads,
+                             long replicationLogBytes) {
+        this(dataDir, walDir, listen, metrics, chunkSize, layout, clusterId, serverId, ioThreads,
+                replicationLogBytes, null);
     }
 
     /** @return {@code host:port} as an address */

@@ -30,8 +30,6 @@ public final class ChunkServerDaemon implements AutoCloseable {
     private final DataDir dir;
     /** The replication log's file in the data directory: every replication group's raft log. */
     public static final String REPLICATION_LOG = "replication.log";
-    /** Its size: a sparse file, written front to back (not reclaimed yet). */
-    public static final long REPLICATION_LOG_BYTES = 1L << 30;
 
     private final ChunkStore store;
     private final Replication replication;
@@ -73,7 +71,7 @@ public final class ChunkServerDaemon implements AutoCloseable {
             store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics).withMaxChunkSize(config.chunkSize()));
             Path logPath = config.dataDir().resolve(REPLICATION_LOG);
             replicationLog = Files.exists(logPath) ? FileVolume.open(logPath)
-                    : FileVolume.create(logPath, REPLICATION_LOG_BYTES);
+                    : FileVolume.create(logPath, config.replicationLogBytes());
             replication = Replication.open((int) Math.max(1, dir.stamp().serverId()), replicationLog, store, tls);
             server = ChunkServer.start(config.listen(), store, replication, config.chunkSize(), metrics,
                     config.ioThreads(), tls);
@@ -107,6 +105,11 @@ public final class ChunkServerDaemon implements AutoCloseable {
     /** @return the data-path address */
     public InetSocketAddress address() {
         return server.address();
+    }
+
+    /** @return this server's side of replicated chunks (its counters, for tests and health) */
+    public Replication replication() {
+        return replication;
     }
 
     /** @return the metrics address, or null */

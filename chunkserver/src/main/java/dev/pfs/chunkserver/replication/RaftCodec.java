@@ -111,10 +111,12 @@ public final class RaftCodec {
 
     /** @return {@code h} encoded in a new heap buffer */
     public static ByteBuffer encodeHardState(HardState h) {
-        ByteBuffer b = ByteBuffer.allocate(8 + 4 + 8 * 3 + 4 + 4 * h.members().size()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate(8 + 4 + 8 * 3 + 4 + 4 * h.members().size() + 8)
+                .order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(h.term()).putInt(h.votedFor()).putLong(h.commit()).putLong(h.compactIndex()).putLong(h.compactTerm());
         b.putInt(h.members().size());
         h.members().forEach(b::putInt);
+        b.putLong(h.compactOrigin());
         return b.flip();
     }
 
@@ -132,7 +134,7 @@ public final class RaftCodec {
             for (int i = 0; i < n; i++) {
                 members.add(in.getInt());
             }
-            return new HardState(term, vote, commit, compact, compactTerm, members);
+            return new HardState(term, vote, commit, compact, compactTerm, members, in.getLong());
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("hard state truncated", e);
         }

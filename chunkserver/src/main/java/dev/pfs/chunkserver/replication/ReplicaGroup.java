@@ -2,13 +2,16 @@ package dev.pfs.chunkserver.replication;
 
 import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.parallelraft.Entry;
+import dev.pfs.parallelraft.HardState;
 import dev.pfs.parallelraft.LbaRange;
 import dev.pfs.parallelraft.ProposeResult;
 import dev.pfs.parallelraft.RaftNode;
 import dev.pfs.parallelraft.RejectReason;
 import dev.pfs.parallelraft.Role;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -25,6 +28,10 @@ final class ReplicaGroup {
     /** Bytes per LBA of the node's ranges: the sector. */
     static final int SECTOR = 512;
 
+    /** The applied prefix after one round's applies, durable in the store once {@code writes} complete. */
+    private record AppliedMark(long prefix, CompletableFuture<Void> writes) {
+    }
+
     /** A proposal waiting for its commit (write) or its apply (read). */
     record Waiting(long term, Command command, CompletableFuture<byte[]> future) {
     }
@@ -37,6 +44,13 @@ final class ReplicaGroup {
     private long busyUntil;
     /** The highest writer epoch of any entry in this server's log: older writers are refused. */
     private long epoch;
+    /** The hard state last logged: what a rewrite of the replication log carries. */
+    HardState hard = HardState.EMPTY;
+    /** Applied prefixes waiting for their store writes, oldest first. */
+    private final ArrayDeque<AppliedMark> applying = new ArrayDeque<>();
+    /** The highest applied prefix the store holds durably, and the highest the node took as its checkpoint. */
+    private long durable;
+    private long checkpointed;
 
     ReplicaGroup(GroupSpec spec, RaftNode node, int self) {
         this.spec = spec;
@@ -139,6 +153,69 @@ final class ReplicaGroup {
             } else if (!leading || node.term() != w.term || (change && node.commitPrefix() >= index)) {
                 w.future.completeExceptionally(notLeader());
                 it.remove();
+            }
+        }
+    }
+
+    /**
+     * Notes that this round applied entries up to the node's applied prefix, with {@code writes}
+     * the store writes it issued: once they (and every earlier round's) complete, the store holds
+     * the chunk at that prefix durably, which is this group's checkpoint.
+     */
+    void applied(List<CompletableFuture<Void>> writes) {
+        CompletableFuture<Void> all = writes.size() == 1 ? writes.getFirst()
+                : CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+        applying.add(new AppliedMark(node.appliedPrefix(), all));
+    }
+
+    /**
+     * @return done once every store write this group issued so far has completed: earlier rounds'
+     *         and {@code thisRound}'s
+     */
+    CompletableFuture<Void> writesBefore(List<CompletableFuture<Void>> thisRound) {
+        List<CompletableFuture<Void>> all = new java.util.ArrayList<>(thisRound);
+        for (AppliedMark m : applying) {
+            if (!m.writes.isDone()) {
+                all.add(m.writes);
+            }
+        }
+        return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /** @return whether applied prefixes still wait for their store writes */
+    boolean applying() {
+        return !applying.isEmpty();
+    }
+
+    /**
+     * Tells the node how far the store durably holds the chunk (its checkpoint), so that it may
+     * prune the log up to there; a failed store write holds the checkpoint back (replication stops).
+     *
+     * @return whether the checkpoint moved (the node's next Ready prunes and logs a hard state)
+     */
+    boolean checkpoint() {
+        while (!applying.isEmpty() && applying.peekFirst().writes.isDone()
+                && !applying.peekFirst().writes.isCompletedExceptionally()) {
+            durable = Math.max(durable, applying.removeFirst().prefix);
+        }
+        if (durable > checkpointed && node.checkpointed(durable)) {
+            checkpointed = durable;
+            return true;
+        }
+        return false;
+    }
+
+    /** Adds what recovery needs of this group: its creation, its hard state, every entry still in its log. */
+    void liveRecords(List<WalRecord> out) {
+        long id = spec.chunkId();
+        out.add(ReplicationLog.group(spec));
+        if (!hard.equals(HardState.EMPTY)) {
+            out.add(ReplicationLog.hardState(id, hard));
+        }
+        for (long i = node.firstIndex(); i <= node.lastIndex(); i++) {
+            Entry e = node.entry(i);
+            if (e != null) {
+                out.add(ReplicationLog.entry(id, e));
             }
         }
     }

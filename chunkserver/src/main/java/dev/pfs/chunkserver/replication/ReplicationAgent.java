@@ -73,6 +73,13 @@ final class ReplicationAgent implements Agent {
     private final PeerLinks links;
     private final Map<Long, ReplicaGroup> groups = new LinkedHashMap<>();
     private final Set<ReplicaGroup> dirty = new LinkedHashSet<>();
+    /** Groups whose applied entries still wait for store writes before they are a checkpoint. */
+    private final Set<ReplicaGroup> applying = new LinkedHashSet<>();
+    private final List<CompletableFuture<Void>> roundWrites = new ArrayList<>();
+    /** The log's used bytes at which the next rewrite is tried. */
+    private long nextReclaim;
+    /** The tick round of the last forced try of a rewrite. */
+    private long forcedRound = -1;
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
     private long nextTick = System.nanoTime();
@@ -82,6 +89,8 @@ final class ReplicationAgent implements Agent {
     final AtomicLong refused = new AtomicLong();
     final AtomicLong logWrites = new AtomicLong();
     final AtomicLong readies = new AtomicLong();
+    final AtomicLong reclaims = new AtomicLong();
+    final AtomicLong refusedFull = new AtomicLong();
     private boolean loggedUnknown;
     private boolean loggedRefused;
 
@@ -91,9 +100,13 @@ final class ReplicationAgent implements Agent {
         this.log = log;
         this.store = store;
         this.links = links;
+        this.nextReclaim = log.halfSize() / 2;
         recovered.forEach((id, r) -> {
-            RaftNode node = new RaftNode(RaftSettings.config(self, r.spec()), r.hard(), r.entries(), 0);
+            // The store holds the chunk durably at the compaction point (the group's checkpoint):
+            // the node re-applies only the entries above it.
+            RaftNode node = new RaftNode(RaftSettings.config(self, r.spec()), r.hard(), r.entries());
             ReplicaGroup g = new ReplicaGroup(r.spec(), node, self);
+            g.hard = r.hard();
             r.entries().forEach(g::logged);
             add(g);
         });
@@ -139,6 +152,10 @@ final class ReplicationAgent implements Agent {
                 }
             }
             links.maintain();
+            checkpoints();
+            if (log.room() < reserve()) {
+                reclaim(true);
+            }
             work++;
         }
         if (failure == null && (!dirty.isEmpty() || !created.isEmpty())) {
@@ -163,6 +180,12 @@ final class ReplicationAgent implements Agent {
                 if (g == null) {
                     p.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
                             + p.chunkId + " has no replication group on server " + self));
+                } else if (p.command.kind() != Command.Kind.READ && log.room() < reserve() && !reclaimed()) {
+                    refusedFull.incrementAndGet();
+                    p.future.completeExceptionally(new ChunkException(ChunkStatus.NO_SPACE, "chunk " + p.chunkId
+                            + ": the replication log of server " + self + " is full (" + log.room() + " of "
+                            + log.halfSize() + " bytes left): its space returns as every member of its groups "
+                            + "applies and checkpoints; a member that is down holds it"));
                 } else {
                     g.propose(p.command, p.data, p.future);
                     g.touch(System.nanoTime());
@@ -262,12 +285,17 @@ final class ReplicationAgent implements Agent {
             }
             if (rd.hardState() != null) {
                 records.add(ReplicationLog.hardState(group, rd.hardState()));
+                g.hard = rd.hardState();
             }
             ready.add(g);
             rds.add(rd);
         }
         dirty.clear();
         if (!records.isEmpty()) {
+            boolean tight = bytes(records) + reserve() > log.room();
+            if (tight || log.used() >= nextReclaim) {
+                reclaim(tight);
+            }
             try {
                 logWrites.addAndGet(log.append(records));
             } catch (VolumeException | RuntimeException e) {
@@ -285,6 +313,11 @@ final class ReplicationAgent implements Agent {
             send(g, rd.messages());
             for (Entry e : rd.toApply()) {
                 apply(g, e);
+            }
+            if (!rd.toApply().isEmpty()) {
+                g.applied(List.copyOf(roundWrites));
+                roundWrites.clear();
+                applying.add(g);
             }
             g.node.advance(rd);
             g.settle();
@@ -318,20 +351,24 @@ final class ReplicationAgent implements Agent {
         }
         long chunk = g.spec.chunkId();
         switch (c.kind()) {
-            case WRITE -> store.write(chunk, 0, c.offset(), ByteBuffer.wrap(e.data(), Command.HEADER, (int) c.length()))
-                    .whenComplete((v, t) -> {
+            case WRITE -> roundWrites.add(store.write(chunk, 0, c.offset(),
+                    ByteBuffer.wrap(e.data(), Command.HEADER, (int) c.length())).whenComplete((v, t) -> {
                         if (t != null) {
                             stop("chunk " + chunk + ": applying entry " + e.index() + " failed: "
                                     + VolumeException.unwrap(t).getMessage(), t);
                         }
-                    });
+                    }));
             case FENCE -> {
             }
             case READ -> {
                 ReplicaGroup.Waiting w = g.appliedRead(e);
                 if (w != null) {
                     ByteBuffer dst = Arena.ofAuto().allocate(c.length(), 4096).asByteBuffer();
-                    store.read(chunk, c.offset(), dst).whenComplete((v, t) -> {
+                    // The store maps a write's blocks when it logs it but writes their data only
+                    // after its WAL commit, so a read it takes in between reads the blocks' old
+                    // content: the read waits for the writes applied before it.
+                    g.writesBefore(roundWrites).handle((v, t) -> null)
+                            .thenCompose(v -> store.read(chunk, c.offset(), dst)).whenComplete((v, t) -> {
                         if (t == null) {
                             byte[] out = new byte[(int) c.length()];
                             dst.clear().get(out);
@@ -341,6 +378,76 @@ final class ReplicationAgent implements Agent {
                         }
                     });
                 }
+            }
+        }
+    }
+
+    /** Passes the store's durable applied prefixes to the nodes as checkpoints; those that moved prune. */
+    private void checkpoints() {
+        for (java.util.Iterator<ReplicaGroup> it = applying.iterator(); it.hasNext(); ) {
+            ReplicaGroup g = it.next();
+            if (g.checkpoint()) {
+                dirty.add(g);
+            }
+            if (!g.applying()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** @return whether a rewrite of the log (taken now if it frees anything) leaves more than the reserve */
+    private boolean reclaimed() {
+        checkpoints();
+        reclaim(true);
+        return log.room() >= reserve();
+    }
+
+    /** @return room below which writes are refused: what is left must take the rounds already under way */
+    private long reserve() {
+        return log.halfSize() / 4;
+    }
+
+    private static long bytes(List<WalRecord> records) {
+        long n = 0;
+        for (WalRecord r : records) {
+            n += r.encodedLength();
+        }
+        return n;
+    }
+
+    /**
+     * Rewrites the replication log to the other half with only what recovery needs (every group's
+     * creation, hard state and entries above its checkpoint), when that frees at least half of
+     * what is in use, or anything when room is short ({@code force}). What cannot be freed (a
+     * member down keeps its groups from pruning) stays, and writes are refused once room runs low.
+     */
+    private void reclaim(boolean force) {
+        if (force) {
+            // Forced tries come from every round and refused write while the log is short:
+            // collecting the live records costs their number, so once per tick is enough.
+            if (forcedRound == tickRound) {
+                return;
+            }
+            forcedRound = tickRound;
+        }
+        List<WalRecord> live = new ArrayList<>();
+        groups.values().forEach(g -> g.liveRecords(live));
+        long liveBytes = bytes(live);
+        long used = log.used();
+        if (liveBytes >= used || liveBytes * 2 > used && !force) {
+            nextReclaim = used + log.halfSize() / 8;
+            return;
+        }
+        try {
+            log.rewrite(live);
+            reclaims.incrementAndGet();
+            nextReclaim = Math.max(log.halfSize() / 2, log.used() + log.halfSize() / 4);
+            LOG.debug("replication log rewritten: {} bytes in use of {} became {}", used, log.halfSize(), log.used());
+        } catch (VolumeException e) {
+            if (e.kind() == VolumeException.Kind.NO_SPACE) {
+                nextReclaim = used + log.halfSize() / 8;
+            } else {
+                stop("replication log rewrite failed: " + e.getMessage(), e);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.pfs.chunkserver.replication;
 
 import dev.pfs.chunkserver.wal.FrameBufferPool;
+import dev.pfs.chunkserver.wal.WalFrameDescriptor;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.chunkserver.wal.WalRecordType;
 import dev.pfs.chunkserver.wal.WalScanner;
@@ -9,12 +10,15 @@ import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.parallelraft.Entry;
 import dev.pfs.parallelraft.HardState;
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,33 +29,46 @@ import org.slf4j.LoggerFactory;
  * entries, truncations and hard states of every group's Ready go into the same frame, durable
  * when it returns. Recovery ({@link #recover}) replays the log in write order, so for an index
  * the later record wins, a truncation drops what was logged above it, and the latest hard
- * state is the group's. The log is not reclaimed yet (see docs/replication.md). One thread owns it.
+ * state is the group's.
+ *
+ * <p>Reclaim: the volume is two halves. One is written front to back; {@link #rewrite} writes
+ * the records still needed (every group's creation, hard state and the entries above its
+ * compaction point) to the other half and continues there. The rewrite's first frame goes last,
+ * so until it is durable the other half still starts with an older generation (frame sequences
+ * only grow) and recovery keeps reading the old half; once it is, recovery reads the new one.
+ * One thread owns the log.
  */
 final class ReplicationLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationLog.class);
     /** Records of one frame at most this many bytes; a larger batch takes several FUA writes. */
-    private static final int MAX_FRAME_RECORDS = 4 << 20;
+    static final int MAX_FRAME_RECORDS = 4 << 20;
+    /** Smallest log volume: each half holds two full frames. */
+    static final long MIN_SIZE = 4L * MAX_FRAME_RECORDS;
 
     /** What recovery found for one group. */
     record Recovered(GroupSpec spec, HardState hard, List<Entry> entries) {
     }
 
-    private final WalWriter writer;
+    private final LogHalf[] halves;
+    private final FrameBufferPool buffers;
+    private int current;
+    private WalWriter writer;
 
-    private ReplicationLog(WalWriter writer) {
+    private ReplicationLog(LogHalf[] halves, int current, WalWriter writer, FrameBufferPool buffers) {
+        this.halves = halves;
+        this.current = current;
         this.writer = writer;
+        this.buffers = buffers;
     }
 
-    /**
-     * Scans the log volume and opens it for appending after its valid end.
-     *
-     * @param groups filled with every group the log holds, in creation order
-     */
-    static ReplicationLog recover(BlockVolume volume, Map<Long, Recovered> groups) throws VolumeException {
-        Map<Long, GroupSpec> specs = new LinkedHashMap<>();
-        Map<Long, HardState> hards = new LinkedHashMap<>();
-        Map<Long, TreeMap<Long, Entry>> entries = new LinkedHashMap<>();
-        WalScanner.Result scan = WalScanner.scan(volume, 1, r -> {
+    /** What a scan of one half replays. */
+    private static final class Replay implements Consumer<WalRecord> {
+        final Map<Long, GroupSpec> specs = new LinkedHashMap<>();
+        final Map<Long, HardState> hards = new LinkedHashMap<>();
+        final Map<Long, TreeMap<Long, Entry>> entries = new LinkedHashMap<>();
+
+        @Override
+        public void accept(WalRecord r) {
             switch (r.type()) {
                 case GROUP -> specs.putIfAbsent(r.group(), new GroupSpec(r.chunkId(), r.length(),
                         GroupSpec.decodeMembers(bytes(r.payload()))));
@@ -66,13 +83,118 @@ final class ReplicationLog {
                 }
                 default -> throw new IllegalStateException("record type " + r.type() + " in the replication log");
             }
-        });
-        specs.forEach((g, spec) -> groups.put(g, new Recovered(spec, hards.getOrDefault(g, HardState.EMPTY),
-                new ArrayList<>(entries.getOrDefault(g, new TreeMap<>()).values()))));
-        LOG.info("replication log: {} groups, {} records in {} frames; ends at {} ({})", specs.size(), scan.records(),
-                scan.frames(), scan.endPosition(), scan.stopReason());
-        return new ReplicationLog(new WalWriter(volume, scan.endPosition(), scan.nextSequence(),
-                new FrameBufferPool(4L * MAX_FRAME_RECORDS + (1 << 20))));
+        }
+    }
+
+    /**
+     * Scans the log volume and opens it for appending after its valid end.
+     *
+     * @param groups filled with every group the log holds, in creation order
+     */
+    static ReplicationLog recover(BlockVolume volume, Map<Long, Recovered> groups) throws VolumeException {
+        if (volume.size() < MIN_SIZE) {
+            throw new VolumeException(VolumeException.Kind.OUT_OF_RANGE, "replication log of " + volume.size()
+                    + " bytes: at least " + MIN_SIZE + " needed");
+        }
+        long half = volume.size() / 2 / WalFrameDescriptor.ALIGNMENT * WalFrameDescriptor.ALIGNMENT;
+        LogHalf[] halves = {new LogHalf(volume, 0, half), new LogHalf(volume, half, half)};
+        long[] first = {firstSequence(halves[0]), firstSequence(halves[1])};
+        int newer = first[1] > first[0] ? 1 : 0;
+        int current = newer;
+        Replay replay = new Replay();
+        WalScanner.Result scan = first[newer] > 0 ? WalScanner.scan(halves[newer], first[newer], replay) : null;
+        if ((scan == null || scan.frames() == 0) && first[1 - newer] > 0) {
+            // The newer half's first frame is torn: its rewrite never finished, the older half holds the log.
+            current = 1 - newer;
+            replay = new Replay();
+            scan = WalScanner.scan(halves[current], first[current], replay);
+        }
+        if (scan == null) {
+            scan = WalScanner.scan(halves[current], 1, replay);
+        }
+        Replay r = replay;
+        r.specs.forEach((g, spec) -> groups.put(g, new Recovered(spec, r.hards.getOrDefault(g, HardState.EMPTY),
+                new ArrayList<>(r.entries.getOrDefault(g, new TreeMap<>()).values()))));
+        LOG.info("replication log: half {} of {} bytes, {} groups, {} records in {} frames; ends at {} ({})", current,
+                half, r.specs.size(), scan.records(), scan.frames(), scan.endPosition(), scan.stopReason());
+        FrameBufferPool buffers = new FrameBufferPool(4L * MAX_FRAME_RECORDS + (1 << 20));
+        // Sequences run on within a half (recovery stops at the first gap); a rewrite's frames
+        // carry the next ones, above every frame of the half it replaces.
+        return new ReplicationLog(halves, current, new WalWriter(halves[current], scan.endPosition(),
+                scan.nextSequence(), buffers), buffers);
+    }
+
+    /** @return the sequence of the frame a half starts with, or 0 if its first sector is no frame header */
+    private static long firstSequence(LogHalf half) throws VolumeException {
+        ByteBuffer sector = Arena.ofAuto().allocate(WalFrameDescriptor.ALIGNMENT, WalFrameDescriptor.ALIGNMENT)
+                .asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        VolumeException.await(half.read(0, sector));
+        long sequence = sector.getLong(WalFrameDescriptor.SEQUENCE_OFFSET);
+        return sequence > 0 && WalFrameDescriptor.checkHeader(sector, sequence, half.size()) == null ? sequence : 0;
+    }
+
+    /** @return bytes left in the half being written */
+    long room() {
+        return writer.room();
+    }
+
+    /** @return bytes written to the current half */
+    long used() {
+        return writer.used();
+    }
+
+    /** @return the size of one half: how much one generation of the log may hold */
+    long halfSize() {
+        return halves[current].size();
+    }
+
+    /**
+     * Writes {@code live} (every record recovery needs, in replay order) to the other half and
+     * continues the log there; the old half is dropped once the new one's first frame is durable.
+     *
+     * @throws VolumeException NO_SPACE if {@code live} does not fit in a half (nothing changed), or
+     *                         if a write failed (the log stays on the old half: recovery reads it)
+     */
+    void rewrite(List<WalRecord> live) throws VolumeException {
+        List<List<WalRecord>> frames = frames(live);
+        LogHalf target = halves[1 - current];
+        long[] at = new long[frames.size() + 1];
+        for (int i = 0; i < frames.size(); i++) {
+            int bytes = 0;
+            for (WalRecord r : frames.get(i)) {
+                bytes += r.encodedLength();
+            }
+            at[i + 1] = at[i] + WalWriter.frameLength(bytes);
+        }
+        if (at[frames.size()] > target.size()) {
+            throw new VolumeException(VolumeException.Kind.NO_SPACE, "replication log: the live records take "
+                    + at[frames.size()] + " bytes, a half holds " + target.size());
+        }
+        long sequence = writer.nextSequence();
+        for (int i = frames.size() - 1; i >= 0; i--) {
+            List<WalRecord> f = frames.get(i);
+            WalWriter w = new WalWriter(target, at[i], sequence + i, buffers);
+            w.releaseFrame(w.append(f, new int[f.size()]));
+        }
+        current = 1 - current;
+        writer = new WalWriter(target, at[frames.size()], sequence + frames.size(), buffers);
+    }
+
+    /** @return {@code records} cut into frames of at most {@link #MAX_FRAME_RECORDS} bytes of records */
+    private static List<List<WalRecord>> frames(List<WalRecord> records) {
+        List<List<WalRecord>> out = new ArrayList<>();
+        int from = 0;
+        while (from < records.size()) {
+            int to = from;
+            int bytes = 0;
+            while (to < records.size() && (to == from || bytes + records.get(to).encodedLength() <= MAX_FRAME_RECORDS)) {
+                bytes += records.get(to).encodedLength();
+                to++;
+            }
+            out.add(records.subList(from, to));
+            from = to;
+        }
+        return out;
     }
 
     private static byte[] bytes(ByteBuffer b) {
@@ -111,21 +233,10 @@ final class ReplicationLog {
      * @throws VolumeException if a write failed or the log is full; the log is then unusable
      */
     int append(List<WalRecord> records) throws VolumeException {
-        int writes = 0;
-        int from = 0;
-        while (from < records.size()) {
-            int to = from;
-            int bytes = 0;
-            while (to < records.size() && (to == from || bytes + records.get(to).encodedLength() <= MAX_FRAME_RECORDS)) {
-                bytes += records.get(to).encodedLength();
-                to++;
-            }
-            List<WalRecord> frameRecords = records.subList(from, to);
-            ByteBuffer frame = writer.append(frameRecords, new int[frameRecords.size()]);
-            writer.releaseFrame(frame);
-            writes++;
-            from = to;
+        List<List<WalRecord>> frames = frames(records);
+        for (List<WalRecord> f : frames) {
+            writer.releaseFrame(writer.append(f, new int[f.size()]));
         }
-        return writes;
+        return frames.size();
     }
 }

@@ -39,7 +39,7 @@ class RaftCodecTest {
 
         Entry e = entry(99, rnd);
         assertThat(RaftCodec.decodeEntry(RaftCodec.encodeEntry(e))).isEqualTo(e);
-        HardState h = new HardState(9, 2, 50, 40, 8, List.of(1, 2, 3));
+        HardState h = new HardState(9, 2, 50, 40, 8, List.of(1, 2, 3), 7);
         assertThat(RaftCodec.decodeHardState(RaftCodec.encodeHardState(h))).isEqualTo(h);
     }
 

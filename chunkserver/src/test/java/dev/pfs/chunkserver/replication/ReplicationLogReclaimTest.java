@@ -1,0 +1,166 @@
+package dev.pfs.chunkserver.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pfs.chunkserver.cli.ChunkServerConfig;
+import dev.pfs.chunkserver.cli.ChunkServerDaemon;
+import dev.pfs.chunkserver.client.Placement;
+import dev.pfs.chunkserver.client.ReplicaCompare;
+import dev.pfs.chunkserver.client.ReplicatedVolume;
+import dev.pfs.chunkserver.disk.DataDir;
+import dev.pfs.common.volume.VolumeException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The replication log is reclaimed behind every group's checkpoint (the store holding the chunk
+ * durably at the applied prefix): three servers in this JVM with a 24 MB log write several times
+ * its size, restart and read everything back; a member down holds the space, and a full log
+ * answers writes with NO_SPACE until it is back.
+ */
+@Timeout(300)
+class ReplicationLogReclaimTest {
+    private static final long CHUNK = 1 << 20;
+    private static final long LOG = 24L << 20;
+    private static final int PIECE = 128 << 10;
+
+    @TempDir
+    Path dir;
+    private final ChunkServerDaemon[] servers = new ChunkServerDaemon[3];
+    private final Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
+
+    private void start(int id) throws Exception {
+        ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
+                new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()), null, CHUNK,
+                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, LOG);
+        servers[id - 1] = ChunkServerDaemon.start(cfg);
+    }
+
+    private void stop(int id) {
+        servers[id - 1].close();
+        servers[id - 1] = null;
+    }
+
+    private Placement startAll() throws Exception {
+        for (int id = 1; id <= 3; id++) {
+            addresses.put(id, InetSocketAddress.createUnresolved("127.0.0.1", ReplicationLoopbackTest.freePort()));
+        }
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        return Placement.spread("reclaim", 9, 2 * CHUNK, CHUNK, addresses, 3);
+    }
+
+    @AfterEach
+    void stopAll() {
+        for (ChunkServerDaemon s : servers) {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    /** Writes {@code count} 128 KB pieces round the volume, piece {@code i} filled with {@code i}; records them. */
+    private static void write(ReplicatedVolume v, int from, int count, byte[] model) throws VolumeException {
+        for (int i = from; i < from + count; i++) {
+            int at = (int) ((long) i * PIECE % model.length);
+            byte[] b = new byte[PIECE];
+            Arrays.fill(b, (byte) (i % 251 + 1));
+            VolumeException.await(v.write(at, ByteBuffer.wrap(b), 0, true));
+            System.arraycopy(b, 0, model, at, PIECE);
+        }
+    }
+
+    private static byte[] readAll(ReplicatedVolume v, int length) throws VolumeException {
+        ByteBuffer dst = ByteBuffer.allocate(length);
+        VolumeException.await(v.read(0, dst));
+        return dst.array();
+    }
+
+    /** @return the 128 KB pieces whose content differs from the model, as "piece: got/wanted" */
+    private static java.util.List<String> differences(byte[] got, byte[] model) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (int at = 0; at < model.length; at += PIECE) {
+            if (!Arrays.equals(got, at, at + PIECE, model, at, at + PIECE)) {
+                out.add(at / PIECE + ": " + got[at] + "/" + model[at]);
+            }
+        }
+        return out;
+    }
+
+    private long reclaims(int id) {
+        return servers[id - 1].replication().counters().get("log_reclaims");
+    }
+
+    @Test
+    void writingSeveralTimesTheLogsSizeReclaimsItAndARestartRecovers() throws Exception {
+        Placement p = startAll();
+        byte[] model = new byte[(int) (2 * CHUNK)];
+        int pieces = (int) (3 * LOG / PIECE);
+        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+            write(v, 0, pieces, model);
+            assertThat(differences(readAll(v, model.length), model)).isEmpty();
+        }
+        for (int id = 1; id <= 3; id++) {
+            assertThat(reclaims(id)).as("server %d rewrote its log", id).isPositive();
+        }
+        for (int id = 1; id <= 3; id++) {
+            stop(id);
+        }
+        for (int id = 1; id <= 3; id++) {
+            start(id);
+        }
+        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+            assertThat(differences(readAll(v, model.length), model)).as("after a restart of all three").isEmpty();
+            write(v, pieces, pieces / 2, model);
+            assertThat(differences(readAll(v, model.length), model)).as("written after the restart").isEmpty();
+        }
+        assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    @Test
+    void aFullLogAnswersNoSpaceUntilTheMemberHoldingItReturns() throws Exception {
+        Placement p = startAll();
+        byte[] model = new byte[(int) (2 * CHUNK)];
+        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+            write(v, 0, 4, model);
+            stop(3);
+            int written = 4;
+            VolumeException full = null;
+            while (full == null && written < 4 * LOG / PIECE) {
+                try {
+                    write(v, written, 1, model);
+                    written++;
+                } catch (VolumeException e) {
+                    full = e;
+                }
+            }
+            assertThat(full).as("a write refused once the log is full").isNotNull();
+            assertThat(full.kind()).isEqualTo(VolumeException.Kind.NO_SPACE);
+            assertThat(full.getMessage()).contains("chunk").contains("replication log").contains("is full");
+            start(3);
+            long end = System.nanoTime() + 120_000_000_000L;
+            for (int i = written; i < written + 16; ) {
+                try {
+                    write(v, i, 1, model);
+                    i++;
+                } catch (VolumeException e) {
+                    assertThat(e.kind()).isEqualTo(VolumeException.Kind.NO_SPACE);
+                    assertThat(System.nanoTime()).as("writes resume once server 3 is back").isLessThan(end);
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(differences(readAll(v, model.length), model)).isEmpty();
+        }
+    }
+}
