@@ -14,6 +14,7 @@ import java.time.Instant;
 /**
  * GETATTR, SETATTR and STATFS: the attributes of a node (size, mode, owner, times) and of the
  * file system. A node with a pin is changed through it; a symlink, which has none, by path.
+ * {@link SetIdBits} decides what a write, truncate or chown makes a file lose.
  */
 final class AttributeOps {
     private final Pfs pfs;
@@ -49,8 +50,10 @@ final class AttributeOps {
                 pfs.truncate(lookup.pathOf(n), size);
             }
         }
-        if ((valid & FATTR_KILL_SUIDGID) != 0) {
-            setId.killPrivileges(n);
+        // The kernel flags a truncate by a caller without CAP_FSETID, but also every chown, root's
+        // too: a chown's bits are chown's rules (below).
+        if ((valid & FATTR_KILL_SUIDGID) != 0 && (valid & (FATTR_UID | FATTR_GID)) == 0) {
+            setId.killOnWrite(n, req);
         }
         if ((valid & FATTR_MODE) != 0) {
             if (n.pin < 0) {
@@ -61,6 +64,7 @@ final class AttributeOps {
         if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
             int uid = (valid & FATTR_UID) != 0 ? req.bodyInt(SETATTR_UID) : -1;
             int gid = (valid & FATTR_GID) != 0 ? req.bodyInt(SETATTR_GID) : -1;
+            setId.killOnChown(n, req);
             if (n.pin >= 0) {
                 pfs.fchown(n.pin, uid, gid);
             } else {
@@ -69,6 +73,10 @@ final class AttributeOps {
         }
         if ((valid & (FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW | FATTR_MTIME_NOW)) != 0) {
             setTimes(req, n, valid);
+        }
+        if ((valid & ~FATTR_FH) == 0) {
+            // Nothing to set: a chown(-1, -1), or the kernel removing privileges before a write.
+            setId.killWithoutChange(n, req);
         }
         attrs.sendAttr(reply, lookup.stat(n));
     }

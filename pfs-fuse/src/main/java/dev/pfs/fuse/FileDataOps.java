@@ -52,7 +52,7 @@ final class FileDataOps {
         ByteBuffer src = req.bodyBytes(WRITE_DATA, req.bodyInt(IO_SIZE));
         long pos = req.bodyLong(IO_OFFSET);
         if ((req.bodyInt(WRITE_FLAGS) & FUSE_WRITE_KILL_SUIDGID) != 0) {
-            setId.killPrivileges(h.node);
+            setId.killOnWrite(h.node, req);
         }
         try {
             while (src.hasRemaining()) {

@@ -49,7 +49,7 @@ final class OpenFileOps {
             return;
         }
         if ((req.bodyInt(OPEN_OPEN_FLAGS) & FUSE_OPEN_KILL_SUIDGID) != 0) {
-            setId.killPrivileges(n);
+            setId.killOnWrite(n, req);
         }
         handles.sendOpen(reply, 0, n, flags);
     }
@@ -71,7 +71,7 @@ final class OpenFileOps {
         }
         lookup.created(st.ino(), st.type(), parent, name, fd);
         if ((req.bodyInt(CREATE_OPEN_FLAGS) & FUSE_OPEN_KILL_SUIDGID) != 0) {
-            setId.killPrivileges(lookup.node(st.ino()));
+            setId.killOnWrite(lookup.node(st.ino()), req);
             st = pfs.fstat(fd);
         }
         attrs.entry(reply, 0, st);

@@ -50,7 +50,7 @@ final class PfsFuseOps implements FuseHandler {
         this.nodes = new NodeTable(pfs.open("/", OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, 0));
         AttrReplies attrs = new AttrReplies(options.attrTimeout(), options.entryTimeout());
         OpenHandles handles = new OpenHandles();
-        SetIdBits setId = new SetIdBits(pfs);
+        SetIdBits setId = new SetIdBits(pfs, new CallerGroups());
         WritebackErrors writebackErrors = new WritebackErrors();
         this.lookup = new NodeLookup(pfs, nodes);
         this.attributes = new AttributeOps(pfs, lookup, attrs, setId);
