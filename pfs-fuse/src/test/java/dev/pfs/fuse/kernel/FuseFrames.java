@@ -32,6 +32,12 @@ public final class FuseFrames {
         return this;
     }
 
+    /** Sets the header's pid (the caller's thread id) of the request being built. */
+    public FuseFrames pid(int pid) {
+        in.set(ValueLayout.JAVA_INT_UNALIGNED, FuseRequestDescriptor.PID, pid);
+        return this;
+    }
+
     /** Appends a u32 to the body. */
     public FuseFrames putInt(int v) {
         in.set(ValueLayout.JAVA_INT_UNALIGNED, length, v);
