@@ -10,15 +10,15 @@ import java.util.Optional;
 
 /**
  * Starts this same program again as a detached background process (for {@code --daemon} and
- * {@code pfs cluster up}): the same java binary, JVM options, class path and main class, with
+ * {@code pfs cluster up} in the cli module): the same java binary, JVM options, class path and main class, with
  * new program arguments, in a new session (setsid) so that it outlives the shell.
  */
-final class Launcher {
+public final class Launcher {
     private Launcher() {
     }
 
     /** @return java + JVM options + class path + main class of the running program */
-    static List<String> selfPrefix() {
+    public static List<String> selfPrefix() {
         ProcessHandle.Info info = ProcessHandle.current().info();
         String java = info.command().orElseThrow(() -> new IllegalStateException("cannot find own java binary"));
         String[] args = info.arguments().orElseThrow(() -> new IllegalStateException("cannot read own arguments"));
@@ -59,7 +59,7 @@ final class Launcher {
     }
 
     /** @return the pid of a live process, if {@code pid} is one */
-    static Optional<ProcessHandle> alive(long pid) {
+    public static Optional<ProcessHandle> alive(long pid) {
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
     }
 }
