@@ -30,8 +30,12 @@ public final class ChunkServerDaemon implements AutoCloseable {
     private final DataDir dir;
     /** The replication log's file in the data directory: every replication group's raft log. */
     public static final String REPLICATION_LOG = "replication.log";
-    /** Its size: a sparse file, written front to back (not reclaimed yet). */
-    public static final long REPLICATION_LOG_BYTES = 1L << 30;
+    /**
+     * Its size: a sparse file, written front to back (not reclaimed yet), so it bounds what a
+     * server may ever log; {@code -Dpfs.chunkserver.replicationLogBytes=N} sets it for a new data
+     * directory until the log is reclaimed.
+     */
+    public static final long REPLICATION_LOG_BYTES = Long.getLong("pfs.chunkserver.replicationLogBytes", 1L << 30);
 
     private final ChunkStore store;
     private final Replication replication;

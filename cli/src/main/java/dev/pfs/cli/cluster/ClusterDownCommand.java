@@ -48,14 +48,14 @@ public final class ClusterDownCommand extends BaseCommand {
                 if (l.switchDaemon().stop(timeout)) {
                     stopped.add("switch");
                 }
+                List<DaemonProcess> servers = new ArrayList<>();
                 for (int i = 1; i <= ClusterLayout.SERVERS; i++) {
-                    if (l.chunkserver(i).stop(timeout)) {
-                        stopped.add("chunkserver " + i);
-                    }
+                    servers.add(l.chunkserver(i));
                 }
+                DaemonProcess.stopAll(servers, timeout).forEach(s -> stopped.add(s.name()));
             }
         } catch (IOException e) {
-            throw new CliException(ExitStatus.FILE_ERROR, "pfs cluster down: " + e.getMessage(), e);
+            throw new CliException(ExitStatus.FILE_ERROR, e.getMessage(), e);
         }
         out().println(stopped.isEmpty() ? "pfs: nothing was running under " + d
                 : "pfs: cluster down under " + d + " (stopped " + String.join(", ", stopped) + "; the data stays)");

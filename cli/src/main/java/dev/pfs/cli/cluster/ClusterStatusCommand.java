@@ -37,7 +37,7 @@ public final class ClusterStatusCommand extends BaseCommand {
     protected ExitStatus run() throws Exception {
         Path d = dir.toAbsolutePath().normalize();
         if (!ClusterLayout.exists(d)) {
-            throw new CliException(ExitStatus.FILE_ERROR, "pfs cluster status: no cluster under " + d
+            throw new CliException(ExitStatus.FILE_ERROR, "no cluster under " + d
                     + " (start one with pfs cluster up --dir " + d + ")");
         }
         ClusterLayout l = ClusterLayout.read(d);

@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
@@ -40,6 +42,11 @@ import picocli.CommandLine.Option;
 public final class ClusterUpCommand extends BaseCommand {
     /** A chunkserver's or the switch's JVM start, a volume create, a RW lease takeover by the mount. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /**
+     * The chunkservers' replication log (sparse): it is not reclaimed yet, and the 1 GB default
+     * fills under pgbench -i -s 10, after which a server stops replicating.
+     */
+    private static final long REPLICATION_LOG_BYTES = 16L << 30;
 
     @Option(names = "--dir", defaultValue = "pfs-cluster", description = "cluster directory (default ${DEFAULT-VALUE})")
     Path dir;
@@ -81,7 +88,7 @@ public final class ClusterUpCommand extends BaseCommand {
             }
             startMount(layout, started);
         } catch (IOException e) {
-            throw new CliException(ExitStatus.FILE_ERROR, "pfs cluster up: " + e.getMessage()
+            throw new CliException(ExitStatus.FILE_ERROR, e.getMessage()
                     + (started.isEmpty() ? "" : " (started: " + String.join(", ", started)
                     + "; stop with pfs cluster down --dir " + d + ")"), e);
         }
@@ -95,18 +102,18 @@ public final class ClusterUpCommand extends BaseCommand {
         if (ClusterLayout.exists(d)) {
             ClusterLayout old = ClusterLayout.read(d);
             if (old.local() != local) {
-                throw new CliException(ExitStatus.USAGE, "pfs cluster up: " + d + " holds a "
+                throw new CliException(ExitStatus.USAGE, d + " holds a "
                         + (old.local() ? "--local" : "replicated") + " cluster; use another --dir, or "
                         + (old.local() ? "add" : "drop") + " --local");
             }
             return old;
         }
-        if (size <= 0 || chunkSize <= 0 || size % chunkSize != 0) {
-            throw new CliException(ExitStatus.USAGE, "pfs cluster up: --size " + size + " must be a positive multiple of "
-                    + "--chunk-size " + chunkSize);
+        if (size <= 0 || !local && (chunkSize <= 0 || size % chunkSize != 0)) {
+            throw new CliException(ExitStatus.USAGE, "--size " + size + " must be a positive multiple of --chunk-size "
+                    + chunkSize);
         }
         if (basePort < 1 || basePort + 20 > 65535) {
-            throw new CliException(ExitStatus.USAGE, "pfs cluster up: --base-port " + basePort + " must be 1..65515");
+            throw new CliException(ExitStatus.USAGE, "--base-port " + basePort + " must be 1..65515");
         }
         Path mp = (mountPoint != null ? mountPoint : d.resolve("mnt")).toAbsolutePath().normalize();
         ClusterLayout fresh = new ClusterLayout(d, local, basePort, mp, size, chunkSize);
@@ -132,7 +139,9 @@ public final class ClusterUpCommand extends BaseCommand {
         return new MkfsOptions(Math.min(MkfsOptions.DEFAULT_CHUNK_SIZE, layout.size()), MkfsOptions.DEFAULT_MAX_HOSTS);
     }
 
+    /** Starts the chunkservers that are not running, all at once, then waits for each. */
     private void startChunkservers(ClusterLayout layout, List<String> started) throws IOException, InterruptedException {
+        Map<DaemonProcess, DaemonProcess.Launched> launched = new LinkedHashMap<>();
         for (int i = 1; i <= ClusterLayout.SERVERS; i++) {
             DaemonProcess cs = layout.chunkserver(i);
             if (cs.running().isPresent()) {
@@ -140,12 +149,16 @@ public final class ClusterUpCommand extends BaseCommand {
             }
             // Every server holds a replica of every chunk: room for the whole volume (sparse), with slack.
             long capacity = Math.max(1L << 30, 2 * layout.size());
-            cs.start(List.of("chunkserver", "--data-dir", layout.dataDir(i).toString(),
+            launched.put(cs, cs.launch(List.of("-Dpfs.chunkserver.replicationLogBytes=" + REPLICATION_LOG_BYTES),
+                    List.of("chunkserver", "--data-dir", layout.dataDir(i).toString(),
                     "--listen", layout.address(i), "--metrics", "127.0.0.1:" + layout.metricsPort(i),
                     "--server-id", Integer.toString(i), "--cluster-id", "pfs-cluster",
                     "--chunk-size", Long.toString(layout.chunkSize()), "--capacity", Long.toString(capacity),
-                    "--wal-size", "64M"), "chunkserver ready", () -> true, START_TIMEOUT);
-            started.add(cs.name());
+                    "--wal-size", "64M")));
+        }
+        for (Map.Entry<DaemonProcess, DaemonProcess.Launched> e : launched.entrySet()) {
+            e.getKey().awaitReady(e.getValue(), "chunkserver ready", () -> true, START_TIMEOUT);
+            started.add(e.getKey().name());
         }
     }
 

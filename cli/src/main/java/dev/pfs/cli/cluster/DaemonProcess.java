@@ -59,21 +59,26 @@ final class DaemonProcess {
                 .orElse(false));
     }
 
-    /**
-     * Starts {@code pfs args...} detached and waits until {@code ready} holds.
-     *
-     * @param readyLine a line the daemon prints once it serves (searched in what it logs from now on), or null
-     * @param ready     what else must hold, checked while the process lives
-     * @throws IOException when it exits or is not ready within {@code timeout}, with its log's last lines
-     */
-    ProcessHandle start(List<String> args, String readyLine, BooleanSupplier ready, Duration timeout)
-            throws IOException, InterruptedException {
+    /** A daemon just launched: its process, and where its log stood before it started. */
+    record Launched(Process process, long logFrom) {
+    }
+
+    /** Starts {@code pfs args...} detached, without waiting for it. */
+    Launched launch(List<String> args) throws IOException {
+        return launch(List.of(), args);
+    }
+
+    /** Starts {@code pfs args...} detached with extra JVM options, without waiting for it. */
+    Launched launch(List<String> jvmOptions, List<String> args) throws IOException {
         Files.createDirectories(pidFile.getParent());
         Files.createDirectories(log.getParent());
         long from = Files.exists(log) ? Files.size(log) : 0;
         List<String> cmd = new ArrayList<>();
         cmd.add("setsid");
-        cmd.addAll(Launcher.selfPrefix());
+        List<String> self = Launcher.selfPrefix();
+        cmd.add(self.get(0));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(self.subList(1, self.size()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -81,10 +86,23 @@ final class DaemonProcess {
                 .redirectErrorStream(true)
                 .start();
         Files.writeString(pidFile, p.pid() + "\n");
+        return new Launched(p, from);
+    }
+
+    /**
+     * Waits until a launched daemon is ready.
+     *
+     * @param readyLine a line the daemon prints once it serves (searched in what it logged since it was launched), or null
+     * @param ready     what else must hold, checked while the process lives
+     * @throws IOException when it exits or is not ready within {@code timeout}, with its log's last lines
+     */
+    void awaitReady(Launched launched, String readyLine, BooleanSupplier ready, Duration timeout)
+            throws IOException, InterruptedException {
+        Process p = launched.process();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if ((readyLine == null || logSince(from).contains(readyLine)) && ready.getAsBoolean()) {
-                return p.toHandle();
+            if ((readyLine == null || logSince(launched.logFrom()).contains(readyLine)) && ready.getAsBoolean()) {
+                return;
             }
             if (!p.isAlive()) {
                 Files.deleteIfExists(pidFile);
@@ -95,24 +113,50 @@ final class DaemonProcess {
         throw new IOException(name + " (pid " + p.pid() + ") not ready after " + timeout.toSeconds() + " s; see " + log);
     }
 
+    /** {@link #launch} and {@link #awaitReady}. */
+    void start(List<String> args, String readyLine, BooleanSupplier ready, Duration timeout)
+            throws IOException, InterruptedException {
+        awaitReady(launch(args), readyLine, ready, timeout);
+    }
+
     /**
      * Stops the daemon: SIGTERM, then SIGKILL if it has not exited within {@code timeout}.
      *
      * @return false when it was not running
      */
     boolean stop(Duration timeout) throws IOException, InterruptedException {
-        Optional<ProcessHandle> h = running();
-        if (h.isEmpty()) {
-            Files.deleteIfExists(pidFile);
-            return false;
+        return !stopAll(List.of(this), timeout).isEmpty();
+    }
+
+    /**
+     * Stops several daemons at once: SIGTERM to each, then waits for all, SIGKILL to those still
+     * running after {@code timeout}.
+     *
+     * @return those that were running
+     */
+    static List<DaemonProcess> stopAll(List<DaemonProcess> daemons, Duration timeout)
+            throws IOException, InterruptedException {
+        List<DaemonProcess> running = new ArrayList<>();
+        List<ProcessHandle> handles = new ArrayList<>();
+        for (DaemonProcess d : daemons) {
+            Optional<ProcessHandle> h = d.running();
+            if (h.isPresent()) {
+                h.get().destroy();
+                running.add(d);
+                handles.add(h.get());
+            }
         }
-        h.get().destroy();
-        if (!awaitExit(h.get(), timeout)) {
-            h.get().destroyForcibly();
-            awaitExit(h.get(), Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ProcessHandle h : handles) {
+            if (!awaitExit(h, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+                h.destroyForcibly();
+                awaitExit(h, Duration.ofSeconds(10));
+            }
         }
-        Files.deleteIfExists(pidFile);
-        return true;
+        for (DaemonProcess d : daemons) {
+            Files.deleteIfExists(d.pidFile);
+        }
+        return running;
     }
 
     /** @return whether {@code h} exited within {@code timeout} */
