@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -54,8 +53,8 @@ final class DaemonProcess {
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
-        return Launcher.alive(pid).filter(h -> h.info().arguments()
-                .map(args -> Arrays.stream(args).anyMatch(a -> a.contains(clusterDir.toString())))
+        return Launcher.alive(pid).filter(h -> Launcher.arguments(h.pid())
+                .map(args -> args.stream().anyMatch(a -> a.contains(clusterDir.toString())))
                 .orElse(false));
     }
 
