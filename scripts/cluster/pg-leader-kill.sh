@@ -6,8 +6,8 @@
 # failed transaction, pg_amcheck is clean, the row counts survive a restart of PostgreSQL, and
 # every chunk's replicas are equal afterwards (pfs chunk verify).
 # A restarted chunkserver replays its whole replication log (not reclaimed yet) before it
-# serves: on a loaded 2-core machine that took ~80 s after pgbench -i -s 10, so two rounds need
-# PGBENCH_SECONDS of about 240 there; the script fails, saying so, when pgbench ends first.
+# serves: on a loaded 2-core machine that took 80-170 s after pgbench -i -s 10, so two rounds need
+# PGBENCH_SECONDS of about 420 there (CI uses that); the script fails, saying so, when pgbench ends first.
 # Usage: scripts/cluster/pg-leader-kill.sh   (as root; PFS=the pfs command, default ./pfs)
 . "$(dirname "$0")/../fuse/lib.sh"
 SECONDS_RUN=${PGBENCH_SECONDS:-60}
