@@ -47,6 +47,11 @@ public final class ClusterUpCommand extends BaseCommand {
      * fills under pgbench -i -s 10, after which a server stops replicating.
      */
     private static final long REPLICATION_LOG_BYTES = 16L << 30;
+    /**
+     * A restarted chunkserver replays its whole replication log before it serves (the log is not
+     * reclaimed yet): minutes on a loaded machine after a few GB of writes.
+     */
+    private static final Duration CHUNKSERVER_START_TIMEOUT = Duration.ofMinutes(10);
 
     @Option(names = "--dir", defaultValue = "pfs-cluster", description = "cluster directory (default ${DEFAULT-VALUE})")
     Path dir;
@@ -157,7 +162,7 @@ public final class ClusterUpCommand extends BaseCommand {
                     "--wal-size", "64M")));
         }
         for (Map.Entry<DaemonProcess, DaemonProcess.Launched> e : launched.entrySet()) {
-            e.getKey().awaitReady(e.getValue(), "chunkserver ready", () -> true, START_TIMEOUT);
+            e.getKey().awaitReady(e.getValue(), "chunkserver ready", () -> true, CHUNKSERVER_START_TIMEOUT);
             started.add(e.getKey().name());
         }
     }
