@@ -26,10 +26,10 @@ import org.junit.jupiter.api.Timeout;
  * reclaimed yet), 80-170 s on the loaded 2-core CI machine after {@code pgbench -i -s 10}, and
  * both kill-restart rounds must fall inside the run.
  *
- * <p>Not in CI yet ({@code -Dpfs.cluster.pg=true} runs it): its last run passed every check up to
- * the replicas' comparison, where chunk 0's replica on the server never killed differed from the
- * two restarted ones (their stores rebuilt by replaying the replication log), a replication
- * defect still open.
+ * <p>Not in CI yet ({@code -Dpfs.cluster.pg=true} runs it): about 20 minutes on the loaded CI
+ * machine, and not yet seen passing whole since the script unmounts before comparing replicas
+ * (compared under the mount's lease renewals they differed; unmounted, the same data compared
+ * equal).
  */
 @Tag("system")
 class ClusterPostgresSystemTest {
@@ -38,7 +38,7 @@ class ClusterPostgresSystemTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void postgresOnTheReplicatedClusterThroughTwoLeaderKills() throws Exception {
-        assumeTrue(Boolean.getBoolean("pfs.cluster.pg"), "-Dpfs.cluster.pg=true runs it (replicas still differ after it)");
+        assumeTrue(Boolean.getBoolean("pfs.cluster.pg"), "-Dpfs.cluster.pg=true runs it (about 20 minutes)");
         ProcessBuilder pb = new ProcessBuilder("bash", REPO.resolve("scripts/cluster/pg-leader-kill.sh").toString())
                 .redirectErrorStream(true);
         pb.environment().put("PFS", REPO.resolve("pfs").toString());
