@@ -175,6 +175,7 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunk" ];    then _picocli_pfs; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster up" ];    then _picocli_pfs_cluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster status" ];    then _picocli_pfs_cluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster down" ];    then _picocli_pfs_cluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume create" ];    then _picocli_pfs_volume; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume ls" ];    then _picocli_pfs_volume; return $?; fi
@@ -203,17 +204,19 @@ function _complete_pfs() {
   local cmds18=(volume)
   local cmds19=(chunk)
   local cmds20=(cluster up)
-  local cmds21=(cluster down)
-  local cmds22=(volume create)
-  local cmds23=(volume ls)
-  local cmds24=(volume info)
-  local cmds25=(chunk verify)
+  local cmds21=(cluster status)
+  local cmds22=(cluster down)
+  local cmds23=(volume create)
+  local cmds24=(volume ls)
+  local cmds25=(volume info)
+  local cmds26=(chunk verify)
 
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_pfs_chunk_verify; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_pfs_volume_info; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_pfs_volume_ls; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_pfs_volume_create; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_pfs_cluster_down; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_pfs_chunk_verify; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_pfs_volume_info; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_pfs_volume_ls; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_pfs_volume_create; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_pfs_cluster_down; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_pfs_cluster_status; return $?; fi
   if CompWordsContainsArray "${cmds20[@]}"; then _picocli_pfs_cluster_up; return $?; fi
   if CompWordsContainsArray "${cmds19[@]}"; then _picocli_pfs_chunk; return $?; fi
   if CompWordsContainsArray "${cmds18[@]}"; then _picocli_pfs_volume; return $?; fi
@@ -610,11 +613,7 @@ function _picocli_pfs_mount() {
     local positionals=""
     local currIndex
     currIndex=$(currentPositionalIndex "mount" "${arg_opts}" "${flag_opts}")
-    if (( currIndex >= 0 && currIndex <= 0 )); then
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      positionals=$( compgen -f -- "${curr_word}" ) # files
-    elif (( currIndex >= 1 && currIndex <= 1 )); then
+    if (( currIndex >= 1 && currIndex <= 1 )); then
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
@@ -663,7 +662,7 @@ function _picocli_pfs_cluster() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="up down"
+  local commands="up status down"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -915,8 +914,8 @@ function _picocli_pfs_cluster_up() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--dir' '--mountpoint' '--size'"
+  local flag_opts="'--local' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--dir' '--mountpoint' '--size' '--chunk-size' '--base-port'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -936,6 +935,42 @@ function _picocli_pfs_cluster_up() {
     '--size')
       return
       ;;
+    '--chunk-size')
+      return
+      ;;
+    '--base-port')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_pfs_cluster_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--dir'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
   esac
 
   if [[ "${curr_word}" == -* ]]; then
@@ -954,7 +989,7 @@ function _picocli_pfs_cluster_down() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local flag_opts="'--lazy' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--dir' '--timeout'"
 
   type compopt &>/dev/null && compopt +o default

@@ -7,11 +7,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The FUSE commands on their own ({@code mount}, {@code umount}, {@code cluster}); the
+ * The FUSE commands on their own ({@code mount}, {@code umount}); the
  * {@code pfs} command registers the same classes. Used where only this module is built.
  */
 @Command(name = "pfs", mixinStandardHelpOptions = true,
-        subcommands = {MountCommand.class, UmountCommand.class, ClusterCommand.class},
+        subcommands = {MountCommand.class, UmountCommand.class},
         description = "pfs FUSE commands")
 public final class FuseMain implements Callable<Integer> {
     @Spec

@@ -2,6 +2,7 @@ package dev.pfs.fuse.cli;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,18 +11,19 @@ import java.util.Optional;
 
 /**
  * Starts this same program again as a detached background process (for {@code --daemon} and
- * {@code pfs cluster up}): the same java binary, JVM options, class path and main class, with
+ * {@code pfs cluster up} in the cli module): the same java binary, JVM options, class path and main class, with
  * new program arguments, in a new session (setsid) so that it outlives the shell.
  */
-final class Launcher {
+public final class Launcher {
     private Launcher() {
     }
 
     /** @return java + JVM options + class path + main class of the running program */
-    static List<String> selfPrefix() {
+    public static List<String> selfPrefix() {
         ProcessHandle.Info info = ProcessHandle.current().info();
         String java = info.command().orElseThrow(() -> new IllegalStateException("cannot find own java binary"));
-        String[] args = info.arguments().orElseThrow(() -> new IllegalStateException("cannot read own arguments"));
+        List<String> args = arguments(ProcessHandle.current().pid())
+                .orElseThrow(() -> new IllegalStateException("cannot read own arguments"));
         String mainClass = System.getProperty("sun.java.command", "").split(" ")[0];
         List<String> prefix = new ArrayList<>();
         prefix.add(java);
@@ -32,6 +34,31 @@ final class Launcher {
             }
         }
         throw new IllegalStateException("cannot find main class " + mainClass + " in own arguments");
+    }
+
+    /**
+     * The arguments of process {@code pid}, without the program, from {@code /proc/PID/cmdline}:
+     * {@link ProcessHandle.Info#arguments()} gives none for a long command line (a test JVM's
+     * class path), where the kernel's copy is whole.
+     *
+     * @return its arguments, or empty when the process is gone or not readable
+     */
+    public static Optional<List<String>> arguments(long pid) {
+        byte[] raw;
+        try {
+            raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
+        } catch (IOException e) {
+            return ProcessHandle.of(pid).flatMap(h -> h.info().arguments()).map(List::of);
+        }
+        List<String> all = new ArrayList<>();
+        int from = 0;
+        for (int i = 0; i < raw.length; i++) {
+            if (raw[i] == 0) {
+                all.add(new String(raw, from, i - from, StandardCharsets.UTF_8));
+                from = i + 1;
+            }
+        }
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.subList(1, all.size()));
     }
 
     /** Starts {@code selfPrefix() + programArgs} detached, output appended to {@code log}. */
@@ -59,7 +86,7 @@ final class Launcher {
     }
 
     /** @return the pid of a live process, if {@code pid} is one */
-    static Optional<ProcessHandle> alive(long pid) {
+    public static Optional<ProcessHandle> alive(long pid) {
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
     }
 }

@@ -35,8 +35,10 @@ public final class MountCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "<volume>", description = "volume file or block device")
-    Path volume;
+    @Parameters(index = "0", paramLabel = "<volume>", description = {"volume file or block device;",
+        "switch:SOCKET,NAME: volume NAME of the PolarSwitch on SOCKET;",
+        "replicated:PLACEMENT_FILE (or another switch backend): opened in this process, no switch"})
+    String volume;
 
     @Parameters(index = "1", paramLabel = "<mountpoint>", description = "an existing, empty directory")
     Path mountPoint;
@@ -65,8 +67,10 @@ public final class MountCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         FuseMountOptions opts;
+        MountTarget target;
         try {
-            opts = FuseMountOptions.defaults(volume.toAbsolutePath().normalize().toString())
+            target = MountTarget.parse(volume);
+            opts = FuseMountOptions.defaults(target.spec())
                     .withReadOnly(readOnly).withAllowOther(allowOther)
                     .withOptions(String.join(",", options));
         } catch (IllegalArgumentException e) {
@@ -79,12 +83,13 @@ public final class MountCommand implements Callable<Integer> {
             err.println("pfs mount: " + problem);
             return 1;
         }
-        if (!Files.exists(volume)) {
-            err.println("pfs mount: volume " + volume + " does not exist");
+        String missing = target.problem();
+        if (missing != null) {
+            err.println("pfs mount: " + missing);
             return 5;
         }
         if (daemon) {
-            return Daemon.mountInBackground(childArgs(), mp, log, out, err);
+            return Daemon.mountInBackground(childArgs(target), mp, log, out, err);
         }
         // The hook is in place before the kernel sees the mount: a SIGTERM that comes while the
         // mount starts waits for it, then unmounts, instead of leaving a dead mount point.
@@ -92,7 +97,7 @@ public final class MountCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stopWhenStarted(started, mp), "pfs-mount-shutdown"));
         MountProcess process;
         try {
-            process = MountProcess.start(volume, mp, hostId, opts);
+            process = MountProcess.start(target, mp, hostId, opts);
         } catch (IOException | RuntimeException e) {
             started.completeExceptionally(e);
             err.println("pfs mount: " + e.getMessage());
@@ -100,7 +105,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         MountRegistry.register(mp);
         started.complete(process);
-        out.printf("pfs: mounted %s at %s (%s, epoch %d, pid %d); stop with: pfs umount %s%n", volume, mp,
+        out.printf("pfs: mounted %s at %s (%s, epoch %d, pid %d); stop with: pfs umount %s%n", target, mp,
                 opts.readOnly() ? "ro" : "rw", process.pfs().epoch(), ProcessHandle.current().pid(), mp);
         out.flush();
         process.serveUntilUnmounted();
@@ -144,8 +149,8 @@ public final class MountCommand implements Callable<Integer> {
         return null;
     }
 
-    private List<String> childArgs() {
-        List<String> args = new ArrayList<>(List.of("mount", volume.toAbsolutePath().toString(),
+    private List<String> childArgs(MountTarget target) {
+        List<String> args = new ArrayList<>(List.of("mount", target.spec(),
                 mountPoint.toAbsolutePath().toString(), "--host-id", Integer.toString(hostId)));
         if (readOnly) {
             args.add("--ro");

@@ -1,6 +1,6 @@
 package dev.pfs.fuse.cli;
 
-import dev.pfs.common.volume.FileVolume;
+import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.core.MountOptions;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
@@ -21,24 +21,23 @@ import org.slf4j.LoggerFactory;
 final class MountProcess {
     private static final Logger LOG = LoggerFactory.getLogger(MountProcess.class);
 
-    private final FileVolume volume;
+    private final BlockVolume volume;
     private final Pfs pfs;
     private final PfsFuseMount mount;
     private boolean stopped;
 
-    private MountProcess(FileVolume volume, Pfs pfs, PfsFuseMount mount) {
+    private MountProcess(BlockVolume volume, Pfs pfs, PfsFuseMount mount) {
         this.volume = volume;
         this.pfs = pfs;
         this.mount = mount;
     }
 
     /** Opens and mounts; on any failure releases what it took and throws with one clear message. */
-    static MountProcess start(Path volumePath, Path mountPoint, int hostId, FuseMountOptions options)
+    static MountProcess start(MountTarget volumePath, Path mountPoint, int hostId, FuseMountOptions options)
             throws IOException {
-        FileVolume volume;
+        BlockVolume volume;
         try {
-            volume = options.readOnly() ? FileVolume.openReadOnly(volumePath, true, FileVolume.CALLER_THREAD)
-                    : FileVolume.open(volumePath, true, FileVolume.CALLER_THREAD);
+            volume = volumePath.open(options.readOnly());
         } catch (IOException e) {
             throw new IOException("cannot open volume " + volumePath + ": " + e.getMessage(), e);
         }
@@ -89,7 +88,7 @@ final class MountProcess {
         LOG.info("unmounted {}", mount.mountPoint());
     }
 
-    private static void closeQuietly(Pfs pfs, FileVolume volume) {
+    private static void closeQuietly(Pfs pfs, BlockVolume volume) {
         if (pfs != null) {
             try {
                 pfs.close();

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** pfs mount / umount / cluster as a user runs them: real processes, real libpfs volume. */
+/** pfs mount / umount as a user runs them: real processes, real libpfs volume. */
 @Tag("system")
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class MountCommandSystemTest {
@@ -89,25 +89,6 @@ class MountCommandSystemTest {
         Process fusermount = new ProcessBuilder("fusermount3", "-u", mnt.toString()).start();
         assertThat(fusermount.waitFor()).isZero();
         awaitMounted(false);
-    }
-
-    @Test
-    void clusterUpAndDown() throws Exception {
-        Path dir = tmp.resolve("cluster");
-        Result up = pfs("cluster", "up", "--dir", dir.toString(), "--size", "512M");
-        assertThat(up.code()).as(up.output()).isZero();
-        assertThat(up.output()).contains("pfs cluster down --dir " + dir);
-        Path mp = dir.resolve("mnt");
-        assertThat(MountTable.fsTypeAt(mp)).isEqualTo("fuse.pfs");
-        Files.writeString(mp.resolve("hello"), "hi");
-        assertThat(pfs("cluster", "up", "--dir", dir.toString()).code()).isEqualTo(1);
-        Result down = pfs("cluster", "down", "--dir", dir.toString());
-        assertThat(down.code()).as(down.output()).isZero();
-        assertThat(MountTable.isMountPoint(mp)).isFalse();
-        assertThat(Files.exists(dir.resolve("cluster.properties"))).isFalse();
-        assertThat(pfs("cluster", "up", "--dir", dir.toString()).code()).isZero();
-        assertThat(Files.readString(mp.resolve("hello"))).isEqualTo("hi");
-        assertThat(pfs("cluster", "down", "--dir", dir.toString()).code()).isZero();
     }
 
     private void awaitMounted(boolean mounted) throws IOException, InterruptedException {

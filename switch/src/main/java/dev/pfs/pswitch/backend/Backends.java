@@ -6,12 +6,13 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Every kind of backend the switch can route to, by scheme. A new kind (the replicated volume)
- * is one more entry in {@link #ALL}.
+ * Every kind of backend the switch can route to, by scheme. A new kind is one more entry in
+ * {@link #ALL}.
  */
 public final class Backends {
     /** The backends, in the order help lists them. */
-    public static final List<BackendFactory> ALL = List.of(new FileBackend(), new ChunkServerBackend());
+    public static final List<BackendFactory> ALL = List.of(new FileBackend(), new ChunkServerBackend(),
+            new ReplicatedBackend());
 
     private Backends() {
     }

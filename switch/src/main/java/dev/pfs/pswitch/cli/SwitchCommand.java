@@ -32,7 +32,8 @@ public final class SwitchCommand implements Callable<Integer> {
     Path socket;
 
     @Option(names = "--volume", required = true, paramLabel = "NAME=BACKEND[,owner=UID]",
-            description = "A volume to serve (repeatable). BACKEND is file:PATH or "
+            description = "A volume to serve (repeatable). BACKEND is file:PATH, replicated:PLACEMENT_FILE "
+                    + "(a volume of pfs volume create) or "
                     + "chunkserver:HOST:PORT,CHUNK_SIZE,CHUNKS[,FIRST_CHUNK_ID]; the owner uid (default: this "
                     + "process's) and root may attach.")
     List<String> volumes = new ArrayList<>();

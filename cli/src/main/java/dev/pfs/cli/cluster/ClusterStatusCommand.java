@@ -1,0 +1,99 @@
+package dev.pfs.cli.cluster;
+
+import dev.pfs.chunkserver.client.Placement;
+import dev.pfs.chunkserver.client.ReplicaCompare;
+import dev.pfs.cli.BaseCommand;
+import dev.pfs.cli.CliException;
+import dev.pfs.cli.ExitStatus;
+import dev.pfs.fuse.MountTable;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pfs cluster status}: each daemon up or down, the mount, and per chunk the leader its
+ * replicas name (and, with {@code --verify}, whether their contents are equal).
+ */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show each daemon of the cluster under --dir (up with its pid, or down), the mount, and for "
+                + "each chunk of the volume the leader its replicas name and how many agree.",
+                "--verify also compares every replica's contents (pfs chunk verify).",
+                "Exits 0 when everything runs and every chunk's replicas agree on a leader, 1 otherwise."})
+public final class ClusterStatusCommand extends BaseCommand {
+    @Option(names = "--dir", defaultValue = "pfs-cluster", description = "cluster directory (default ${DEFAULT-VALUE})")
+    Path dir;
+
+    @Option(names = "--verify", description = "also compare the replicas' contents of every chunk")
+    boolean verify;
+
+    @Override
+    protected ExitStatus run() throws Exception {
+        Path d = dir.toAbsolutePath().normalize();
+        if (!ClusterLayout.exists(d)) {
+            throw new CliException(ExitStatus.FILE_ERROR, "no cluster under " + d
+                    + " (start one with pfs cluster up --dir " + d + ")");
+        }
+        ClusterLayout l = ClusterLayout.read(d);
+        boolean healthy = true;
+        out().println("cluster " + d + (l.local() ? " (local: one volume file)" : " (three replicas)"));
+        if (!l.local()) {
+            for (int i = 1; i <= ClusterLayout.SERVERS; i++) {
+                healthy &= daemon(l.chunkserver(i), l.address(i));
+            }
+            healthy &= daemon(l.switchDaemon(), l.socket().toString());
+        }
+        String type = MountTable.fsTypeAt(l.mountPoint());
+        boolean mounted = "fuse.pfs".equals(type);
+        healthy &= daemon(l.mount(), l.mountPoint() + (mounted ? " mounted" : type == null ? " not mounted" : " (" + type + ")"));
+        healthy &= mounted;
+        if (!l.local() && Files.exists(l.placementFile())) {
+            healthy &= chunks(Placement.read(l.placementFile()));
+        }
+        out().println(healthy ? "healthy" : "degraded");
+        return healthy ? ExitStatus.OK : ExitStatus.FILE_ERROR;
+    }
+
+    private boolean daemon(DaemonProcess p, String where) {
+        Optional<ProcessHandle> h = p.running();
+        out().printf("  %-13s %-4s %-10s %s%n", p.name(), h.isPresent() ? "up" : "down",
+                h.map(x -> "pid " + x.pid()).orElse("-"), where);
+        return h.isPresent();
+    }
+
+    private boolean chunks(Placement p) throws InterruptedException {
+        boolean ok = true;
+        for (int c = 0; c < p.chunks(); c++) {
+            ChunkLeaders.View v = ChunkLeaders.of(p, c);
+            int leader = v.agreedLeader();
+            String replicas = v.replicas().stream().map(String::valueOf).collect(Collectors.joining(","));
+            List<String> notes = new ArrayList<>();
+            v.views().forEach((id, named) -> {
+                if (named < 0) {
+                    notes.add(id + ": " + v.problems().get(id));
+                } else if (named != leader) {
+                    notes.add(id + " names " + (named == 0 ? "no leader" : "leader " + named));
+                }
+            });
+            boolean agreed = leader != 0 && v.agreeing() == v.replicas().size();
+            ok &= agreed;
+            out().printf("  chunk %-3d replicas %s  leader %s  agreed by %d of %d%s%n", c, replicas,
+                    leader == 0 ? "none" : leader, v.agreeing(), v.replicas().size(),
+                    notes.isEmpty() ? "" : "  (" + String.join("; ", notes) + ")");
+        }
+        if (verify) {
+            List<String> diffs = ReplicaCompare.differences(p, Duration.ofSeconds(10));
+            diffs.forEach(x -> out().println("  differ: " + x));
+            out().println(diffs.isEmpty() ? "  replicas equal (" + p.chunks() + " chunks compared)"
+                    : "  " + diffs.size() + " of " + p.chunks() + " chunks differ");
+            ok &= diffs.isEmpty();
+        }
+        return ok;
+    }
+}
