@@ -683,7 +683,7 @@ function _picocli_pfs_chunkserver() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--data-dir' '--wal-dir' '--listen' '--metrics' '--chunk-size' '--capacity' '--wal-size' '--replication-log-size' '--max-chunks' '--cluster-id' '--server-id' '--io-threads'"
+  local arg_opts="'--data-dir' '--wal-dir' '--listen' '--metrics' '--chunk-size' '--capacity' '--wal-size' '--replication-log-size' '--max-chunks' '--cluster-id' '--server-id' '--io-threads' '--tls-cert' '--tls-key' '--tls-ca'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -729,6 +729,24 @@ function _picocli_pfs_chunkserver() {
       ;;
     '--io-threads')
       return
+      ;;
+    '--tls-cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-ca')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
   esac
 
