@@ -1,17 +1,12 @@
 package dev.pfs.chunkserver.bench;
 
 import dev.pfs.chunkserver.client.ChunkClient;
-import java.lang.foreign.Arena;
 import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The chunkserver side of {@code scripts/bench/chunkserver-vs-disk}: 1 MB sequential writes at
@@ -25,82 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * last line is {@code cs seq_mbps=.. qd1_mean_us=.. qd32_iops=..}.
  */
 public final class ChunkServerVsDisk {
-    private static final long REGION = 512L << 20;
-
     private ChunkServerVsDisk() {
     }
 
-    /** One measured run: operations, bytes, seconds, per-op latencies in ns. */
-    private record Result(long ops, long bytes, double seconds, long[] latencies) {
-        double iops() {
-            return ops / seconds;
-        }
 
-        double mbps() {
-            return bytes / seconds / (1 << 20);
-        }
-
-        double meanMicros() {
-            return Arrays.stream(latencies).average().orElse(0) / 1000;
-        }
-
-        double pctMicros(double p) {
-            long[] s = latencies.clone();
-            Arrays.sort(s);
-            return s.length == 0 ? 0 : s[(int) Math.min(s.length - 1, p * s.length)] / 1000.0;
-        }
-    }
-
-    private interface Writer {
-        void write(int thread, long offset, ByteBuffer data) throws Exception;
-    }
-
-    private static Result run(int depth, int size, boolean sequential, double seconds, Writer w) throws Exception {
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        AtomicLong ops = new AtomicLong();
-        AtomicLong seq = new AtomicLong();
-        long[][] lat = new long[depth][];
-        Thread[] threads = new Thread[depth];
-        Exception[] failure = new Exception[1];
-        long start = System.nanoTime();
-        for (int t = 0; t < depth; t++) {
-            int id = t;
-            threads[t] = Thread.ofPlatform().start(() -> {
-                ByteBuffer buf = Arena.ofAuto().allocate(size, 4096).asByteBuffer();
-                ThreadLocalRandom.current().nextBytes(new byte[0]);
-                long[] mine = new long[1 << 20];
-                int n = 0;
-                try {
-                    while (System.nanoTime() < end) {
-                        long off = sequential ? seq.getAndAdd(size) % REGION
-                                : ThreadLocalRandom.current().nextLong(REGION / size) * size;
-                        buf.clear();
-                        buf.putLong(0, off);
-                        long t0 = System.nanoTime();
-                        w.write(id, off, buf);
-                        if (n < mine.length) {
-                            mine[n++] = System.nanoTime() - t0;
-                        }
-                        ops.incrementAndGet();
-                    }
-                } catch (Exception e) {
-                    failure[0] = e;
-                }
-                lat[id] = Arrays.copyOf(mine, n);
-            });
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failure[0] != null) {
-            throw failure[0];
-        }
-        double secs = (System.nanoTime() - start) / 1e9;
-        long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).toArray();
-        return new Result(ops.get(), ops.get() * size, secs, all);
-    }
-
-    private static void print(String name, Result r) {
+    private static void print(String name, WriteLoad.Result r) {
         System.out.printf("%-28s %10.0f IOPS %9.1f MB/s  mean %8.1f us  p50 %8.1f us  p99 %8.1f us%n", name,
                 r.iops(), r.mbps(), r.meanMicros(), r.pctMicros(0.5), r.pctMicros(0.99));
     }
@@ -127,7 +51,7 @@ public final class ChunkServerVsDisk {
     }
 
     /** Prints where the test's writes waited, from the metrics before and after it. */
-    private static void breakdown(Result r, Map<String, Double> before, Map<String, Double> after) {
+    private static void breakdown(WriteLoad.Result r, Map<String, Double> before, Map<String, Double> after) {
         StringBuilder line = new StringBuilder("    per write (us):");
         double inServer = 0;
         for (String stage : new String[] {"queued", "batched", "sync", "reply"}) {
@@ -151,10 +75,10 @@ public final class ChunkServerVsDisk {
                 encodeSecs * per, writeSecs * per);
     }
 
-    private static Result measured(String name, String metrics, int depth, int size, boolean sequential,
-                                   double seconds, Writer w) throws Exception {
+    private static WriteLoad.Result measured(String name, String metrics, int depth, int size, boolean sequential,
+                                   double seconds, WriteLoad.Writer w) throws Exception {
         Map<String, Double> before = scrape(metrics);
-        Result r = run(depth, size, sequential, seconds, w);
+        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, seconds, w);
         print(name, r);
         breakdown(r, before, scrape(metrics));
         return r;
@@ -166,12 +90,12 @@ public final class ChunkServerVsDisk {
         String metrics = args[1];
         double secs = Double.parseDouble(args[2]);
         try (ChunkClient client = ChunkClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
-            client.create(1, REGION).get();
-            Writer cs = (t, off, data) -> client.write(1, 1, off, data, true).get();
+            client.create(1, WriteLoad.REGION).get();
+            WriteLoad.Writer cs = (t, off, data) -> client.write(1, 1, off, data, true).get();
             // Sequential first: it also allocates every block of the region, as fio's file is written.
-            Result seq = measured("chunkserver 1M seq qd4 FUA", metrics, 4, 1 << 20, true, secs, cs);
-            Result qd1 = measured("chunkserver 4K rand qd1 FUA", metrics, 1, 4096, false, secs, cs);
-            Result qd32 = measured("chunkserver 4K rand qd32 FUA", metrics, 32, 4096, false, secs, cs);
+            WriteLoad.Result seq = measured("chunkserver 1M seq qd4 FUA", metrics, 4, 1 << 20, true, secs, cs);
+            WriteLoad.Result qd1 = measured("chunkserver 4K rand qd1 FUA", metrics, 1, 4096, false, secs, cs);
+            WriteLoad.Result qd32 = measured("chunkserver 4K rand qd32 FUA", metrics, 32, 4096, false, secs, cs);
             System.out.printf("cs seq_mbps=%.1f qd1_mean_us=%.1f qd32_iops=%.0f%n", seq.mbps(), qd1.meanMicros(),
                     qd32.iops());
         }
