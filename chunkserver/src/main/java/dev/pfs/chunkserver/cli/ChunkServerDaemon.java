@@ -12,7 +12,6 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.common.volume.FileVolume;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.net.InetSocketAddress;
@@ -70,8 +69,7 @@ public final class ChunkServerDaemon implements AutoCloseable {
             }
             store = dir.openStore(ChunkStore.Options.defaults().withObserver(metrics).withMaxChunkSize(config.chunkSize()));
             Path logPath = config.dataDir().resolve(REPLICATION_LOG);
-            replicationLog = Files.exists(logPath) ? FileVolume.open(logPath)
-                    : FileVolume.create(logPath, config.replicationLogBytes());
+            replicationLog = DataDir.openReplicationLog(logPath, config.replicationLogBytes());
             replication = Replication.open((int) Math.max(1, dir.stamp().serverId()), replicationLog, store, tls);
             server = ChunkServer.start(config.listen(), store, replication, config.chunkSize(), metrics,
                     config.ioThreads(), tls);

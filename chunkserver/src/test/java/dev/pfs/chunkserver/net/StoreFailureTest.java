@@ -162,8 +162,14 @@ class StoreFailureTest {
             answered.add(Statuses.of(f));
         }
         // A write whose WAL frame was synced before the throw is acknowledged; nothing hangs.
-        assertThat(answered).as("writes in flight when it threw").contains(ChunkStatus.IO_ERROR)
+        // The WAL throws from its first frame on, so none of these can be; the data writes start
+        // after a frame's commit, so when all 32 made one frame (a loaded machine delivers them
+        // at once) every one is rightly acknowledged before the data write throws.
+        assertThat(answered).as("writes in flight when it threw")
                 .allMatch(s -> s == ChunkStatus.IO_ERROR || s == ChunkStatus.OK);
+        if (fault == Fault.WAL_THROWS) {
+            assertThat(answered).as("writes in flight when the WAL threw").containsOnly(ChunkStatus.IO_ERROR);
+        }
         assertThat(Statuses.of(client.write(2, 0, 0, filled(9), true))).isEqualTo(ChunkStatus.IO_ERROR);
         assertThat(Statuses.of(client.read(1, 0, ByteBuffer.allocate(4096)))).isEqualTo(ChunkStatus.IO_ERROR);
         assertThat(Statuses.of(client.create(3, 0))).isEqualTo(ChunkStatus.IO_ERROR);

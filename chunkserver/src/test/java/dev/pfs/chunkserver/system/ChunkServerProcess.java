@@ -18,6 +18,9 @@ public final class ChunkServerProcess implements AutoCloseable {
     private final Process process;
     private final InetSocketAddress address;
 
+    /** The replication log of test servers unless a test names its own size. */
+    static final String TEST_REPLICATION_LOG = "128M";
+
     private ChunkServerProcess(Process process, InetSocketAddress address) {
         this.process = process;
         this.address = address;
@@ -46,6 +49,11 @@ public final class ChunkServerProcess implements AutoCloseable {
                 "--data-dir", dataDir.toString(), "--listen", listen, "--metrics", "none",
                 "--io-threads", "1"));
         cmd.addAll(List.of(options));
+        if (!cmd.contains("--replication-log-size")) {
+            // The log is written with zeros when it is created: the 1 GB default would cost
+            // every test server a gigabyte of writes; tests keep far less than this in it.
+            cmd.addAll(List.of("--replication-log-size", TEST_REPLICATION_LOG));
+        }
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(new File(dataDir + ".log"))).start();
         CompletableFuture<InetSocketAddress> ready = CompletableFuture.supplyAsync(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
