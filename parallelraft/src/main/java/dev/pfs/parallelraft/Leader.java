@@ -518,6 +518,12 @@ final class Leader {
         }
     }
 
+    /** @return whether {@code member} answered lately and holds this log to within {@code within} entries of its end */
+    boolean caughtUp(int member, long within) {
+        Progress p = peers.get(member);
+        return p != null && p.recentActive && p.acked.prefix() >= n.log.lastIndex() - within;
+    }
+
     boolean quorumActive() {
         int active = selfVote(true);
         for (Progress p : peers.values()) {

@@ -355,6 +355,16 @@ public final class RaftNode {
         return true;
     }
 
+    /**
+     * Whether {@code member} is a good target for {@link #transferLeadership} now: this node leads
+     * and accepts proposals, and the member answered within the current check-quorum period and
+     * holds the log contiguously to within {@code within} entries of its end (the transfer then
+     * pauses proposals only while it catches up on those).
+     */
+    public boolean caughtUp(int member, long within) {
+        return leader != null && leader.acceptsProposals() && leader.caughtUp(member, within);
+    }
+
     /** Starts an election now, as if the election timer had fired (with pre-vote if configured). */
     public void campaign() {
         if (leader == null) {

@@ -52,6 +52,9 @@ final class ReplicaGroup {
     private long durable;
     private long checkpointed;
 
+    /** Not before this (nanoTime) does this server, leading, try to hand the group back to its preferred leader. */
+    private long nextHandBack;
+
     ReplicaGroup(GroupSpec spec, RaftNode node, int self) {
         this.spec = spec;
         this.node = node;
@@ -70,6 +73,26 @@ final class ReplicaGroup {
     boolean busy(long now) {
         return now - busyUntil < 0 || node.role() == Role.CANDIDATE || node.role() == Role.PRE_CANDIDATE
                 || (node.role() == Role.FOLLOWER && node.leaderId() == 0);
+    }
+
+    /**
+     * Hands leadership back to the group's preferred leader (its first member: placement rotates
+     * the first member over the servers, so that is what spreads leaders evenly) when this
+     * server leads in its place and the preferred one is up and nearly caught up: after a
+     * restart or a partition a server would otherwise keep every group it took over. At most one
+     * try per {@link ReplicationAgent#HAND_BACK_NANOS}, so a preferred server that keeps losing
+     * its elections costs one short pause of writes per period, not a stream of them.
+     *
+     * @return whether a transfer started
+     */
+    boolean handBack(long now) {
+        int preferred = spec.ids().getFirst();
+        if (preferred == self || node.role() != Role.LEADER || now - nextHandBack < 0
+                || !node.caughtUp(preferred, RaftSettings.MAX_BATCH * 16L)) {
+            return false;
+        }
+        nextHandBack = now + ReplicationAgent.HAND_BACK_NANOS;
+        return node.transferLeadership(preferred);
     }
 
     /** @return the refusal a client gets from a server that is not this group's serving leader */

@@ -161,12 +161,14 @@ public final class Replication implements AutoCloseable {
 
     /**
      * @return counters: messages for unknown groups, refused messages, log writes, Readies handled,
-     *         rewrites of the log that reclaimed space, writes refused because the log was full
+     *         rewrites of the log that reclaimed space, writes refused because the log was full,
+     *         groups whose leadership this server handed back to their preferred leader
      */
     public Map<String, Long> counters() {
         return Map.of("unknown_group", agent.unknownGroup.get(), "refused", agent.refused.get(),
                 "log_writes", agent.logWrites.get(), "readies", agent.readies.get(),
-                "log_reclaims", agent.reclaims.get(), "refused_log_full", agent.refusedFull.get());
+                "log_reclaims", agent.reclaims.get(), "refused_log_full", agent.refusedFull.get(),
+                "leaders_handed_back", agent.handedBack.get());
     }
 
     /** @return why replication stopped, or null */

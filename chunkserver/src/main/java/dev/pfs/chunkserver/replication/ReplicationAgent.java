@@ -49,6 +49,10 @@ final class ReplicationAgent implements Agent {
      * 500 ms and elections after 2.5-5 s while nothing happens, so idle groups cost little.
      */
     static final int QUIET_EVERY = 5;
+    /** How often a leader in place of a group's preferred leader tries to hand the group back. */
+    static final long HAND_BACK_NANOS = 30_000_000_000L;
+    /** Every this many ticks (one second) the leaders look for groups to hand back. */
+    static final int HAND_BACK_EVERY = 20;
     /** A group stays busy this long after its last proposal, entry or election message. */
     static final long BUSY_NANOS = 2_000_000_000L;
 
@@ -93,6 +97,7 @@ final class ReplicationAgent implements Agent {
     final AtomicLong readies = new AtomicLong();
     final AtomicLong reclaims = new AtomicLong();
     final AtomicLong refusedFull = new AtomicLong();
+    final AtomicLong handedBack = new AtomicLong();
     private boolean loggedUnknown;
     private boolean loggedRefused;
 
@@ -150,6 +155,10 @@ final class ReplicationAgent implements Agent {
             for (ReplicaGroup g : groups.values()) {
                 if (g.busy(now) || tickRound % QUIET_EVERY == 0) {
                     g.node.tick();
+                    dirty.add(g);
+                }
+                if (tickRound % HAND_BACK_EVERY == 0 && g.handBack(now)) {
+                    handedBack.incrementAndGet();
                     dirty.add(g);
                 }
             }
