@@ -33,11 +33,23 @@ class ReplicatedVolumeCommandsTest {
 
         CliRunner.Result ls = run("volume", "ls");
         assertThat(ls.code()).isZero();
-        assertThat(ls.out()).contains("db size=41943040 chunks=4 chunk_size=10485760 servers=[1, 2, 3]");
+        assertThat(ls.out()).contains("db size=41943040 chunks=4 chunk_size=10485760 mode=parallel servers=[1, 2, 3]");
         CliRunner.Result info = run("volume", "info", "db");
         assertThat(info.code()).isZero();
         assertThat(info.out()).contains("server 3 127.0.0.1:7103").contains("chunk 2 id=")
                 .contains("replicas=[3, 1, 2]");
+    }
+
+    @Test
+    void aVolumeIsParallelRaftUnlessCreatedStrict() throws Exception {
+        CliRunner.Result r = run("volume", "create", "--offline", "cmp", "--size", "10M", "--chunk-size", "10M",
+                "--mode", "strict", "--servers", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("strict mode");
+        assertThat(Placement.read(dir.resolve("cmp.placement")).mode()).isEqualTo(dev.pfs.parallelraft.Mode.STRICT);
+        assertThat(run("volume", "info", "cmp").out()).contains("mode=strict");
+        assertThat(run("volume", "create", "--offline", "odd", "--size", "10M", "--chunk-size", "10M", "--mode",
+                "fast", "--servers", "a:1,b:2,c:3").err()).contains("replication mode 'fast' must be parallel or strict");
     }
 
     @Test

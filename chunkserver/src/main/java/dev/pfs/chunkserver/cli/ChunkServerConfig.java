@@ -25,8 +25,6 @@ import java.nio.file.Path;
 public record ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
                                 long chunkSize, DataDir.Layout layout, String clusterId, Long serverId,
                                 int ioThreads, long replicationLogBytes, TlsFiles tls) {
-    /** Default size of the replication log. */
-    public static final long DEFAULT_REPLICATION_LOG = 1L << 30;
     /** Smallest replication log: each of its two halves holds two full 4 MB frames (ReplicationLog). */
     public static final long MIN_REPLICATION_LOG = 16L << 20;
 
@@ -57,13 +55,6 @@ public record ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress lis
         if (serverId != null && serverId < 0) {
             throw new IllegalArgumentException("--server-id: " + serverId + " must not be negative");
         }
-    }
-
-    /** Settings with the default replication log size, without TLS. */
-    public ChunkServerConfig(Path dataDir, Path walDir, InetSocketAddress listen, InetSocketAddress metrics,
-                             long chunkSize, DataDir.Layout layout, String clusterId, Long serverId, int ioThreads) {
-        this(dataDir, walDir, listen, metrics, chunkSize, layout, clusterId, serverId, ioThreads,
-                DEFAULT_REPLICATION_LOG, null);
     }
 
     /** Settings without TLS. */

@@ -1,6 +1,8 @@
 package dev.pfs.chunkserver.client;
 
 import dev.pfs.chunkserver.protocol.ChunkId;
+import dev.pfs.chunkserver.replication.GroupSpec;
+import dev.pfs.parallelraft.Mode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +12,15 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Where a replicated volume's chunks live, until a control plane exists: a text file written
  * by {@code pfs volume create}. Lines: {@code pfs-placement 1}, {@code name N}, {@code volume ID},
- * {@code size BYTES}, {@code chunk-size BYTES}, one {@code server ID HOST:PORT} per server and one
- * {@code chunk INDEX ID ID ID} per chunk (its replicas, the first the preferred leader).
+ * {@code size BYTES}, {@code chunk-size BYTES}, {@code mode parallel|strict} (absent: parallel),
+ * one {@code server ID HOST:PORT} per server and one {@code chunk INDEX ID ID ID} per chunk (its
+ * replicas, the first the preferred leader).
  *
  * @param name      the volume's name
  * @param volumeId  the volume id in its chunk ids ({@link ChunkId})
@@ -24,10 +28,17 @@ import java.util.Map;
  * @param chunkSize bytes per chunk
  * @param servers   server id → data-path address
  * @param replicas  per chunk, the ids of its replicas
+ * @param mode      the ordering rules of every chunk's group: ParallelRaft (the default) or strict Raft
  */
 public record Placement(String name, long volumeId, long size, long chunkSize, Map<Integer, InetSocketAddress> servers,
-                        List<List<Integer>> replicas) {
+                        List<List<Integer>> replicas, Mode mode) {
     private static final String MAGIC = "pfs-placement 1";
+
+    /** A ParallelRaft volume. */
+    public Placement(String name, long volumeId, long size, long chunkSize, Map<Integer, InetSocketAddress> servers,
+                     List<List<Integer>> replicas) {
+        this(name, volumeId, size, chunkSize, servers, replicas, Mode.PARALLEL);
+    }
 
     /** Checks the placement. */
     public Placement {
@@ -35,6 +46,9 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
         replicas = replicas.stream().map(List::copyOf).toList();
         if (name == null || name.isBlank() || !name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("volume name '" + name + "' must be letters, digits, '.', '_' or '-'");
+        }
+        if (mode == null) {
+            throw new IllegalArgumentException("volume '" + name + "' has no replication mode");
         }
         if (chunkSize <= 0 || chunkSize % (64 * 1024) != 0) {
             throw new IllegalArgumentException("chunk size " + chunkSize + " must be a positive multiple of 64K");
@@ -78,6 +92,11 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
         return new Placement(name, volumeId, size, chunkSize, servers, replicas);
     }
 
+    /** @return this placement with its chunks' groups run under {@code m} */
+    public Placement withMode(Mode m) {
+        return new Placement(name, volumeId, size, chunkSize, servers, replicas, m);
+    }
+
     /** @return the number of chunks */
     public int chunks() {
         return replicas.size();
@@ -88,14 +107,16 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
         return ChunkId.of(volumeId, index);
     }
 
-    /** @return the replicas of chunk {@code index} as {@code id=host:port} lines (the group's members) */
+    /** @return chunk {@code index}'s group as its servers create it: its replicas (the members) and the mode */
+    public GroupSpec group(int index) {
+        Map<Integer, InetSocketAddress> members = new LinkedHashMap<>();
+        replicas.get(index).forEach(id -> members.put(id, servers.get(id)));
+        return new GroupSpec(chunkId(index), chunkSize, members, mode);
+    }
+
+    /** @return chunk {@code index}'s group in the wire form of a group create ({@link GroupSpec#encode}) */
     public byte[] members(int index) {
-        StringBuilder b = new StringBuilder();
-        for (int id : replicas.get(index)) {
-            InetSocketAddress a = servers.get(id);
-            b.append(id).append('=').append(a.getHostString()).append(':').append(a.getPort()).append('\n');
-        }
-        return b.toString().getBytes(StandardCharsets.UTF_8);
+        return group(index).encode();
     }
 
     /** @return chunk {@code index} and its servers, for error messages */
@@ -112,7 +133,8 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
     public void write(Path file) throws IOException {
         StringBuilder b = new StringBuilder(MAGIC).append('\n');
         b.append("name ").append(name).append('\n').append("volume ").append(volumeId).append('\n')
-                .append("size ").append(size).append('\n').append("chunk-size ").append(chunkSize).append('\n');
+                .append("size ").append(size).append('\n').append("chunk-size ").append(chunkSize).append('\n')
+                .append("mode ").append(mode.name().toLowerCase(Locale.ROOT)).append('\n');
         servers.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> b.append("server ")
                 .append(e.getKey()).append(' ').append(e.getValue().getHostString()).append(':')
                 .append(e.getValue().getPort()).append('\n'));
@@ -136,6 +158,7 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
         long volume = 0;
         long size = 0;
         long chunkSize = 0;
+        Mode mode = Mode.PARALLEL;
         Map<Integer, InetSocketAddress> servers = new LinkedHashMap<>();
         List<List<Integer>> replicas = new ArrayList<>();
         for (int n = 1; n < lines.size(); n++) {
@@ -147,6 +170,7 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
                     case "volume" -> volume = Long.parseLong(f[1]);
                     case "size" -> size = Long.parseLong(f[1]);
                     case "chunk-size" -> chunkSize = Long.parseLong(f[1]);
+                    case "mode" -> mode = parseMode(f[1]);
                     case "server" -> servers.put(Integer.parseInt(f[1]), address(f[2]));
                     case "chunk" -> {
                         if (Integer.parseInt(f[1]) != replicas.size()) {
@@ -165,10 +189,19 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
             }
         }
         try {
-            return new Placement(name, volume, size, chunkSize, servers, replicas);
+            return new Placement(name, volume, size, chunkSize, servers, replicas, mode);
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** @return the mode named {@code parallel} or {@code strict} (any case) */
+    public static Mode parseMode(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "parallel" -> Mode.PARALLEL;
+            case "strict" -> Mode.STRICT;
+            default -> throw new IllegalArgumentException("replication mode '" + name + "' must be parallel or strict");
+        };
     }
 
     /** @return {@code host:port} as an unresolved address */

@@ -178,7 +178,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
             case GROUP_CREATE -> {
                 GroupSpec spec;
                 try {
-                    spec = new GroupSpec(m.chunkId(), m.length(), GroupSpec.decodeMembers(bytes(m.payload())));
+                    spec = GroupSpec.decode(m.chunkId(), m.length(), bytes(m.payload()));
                 } catch (IllegalArgumentException e) {
                     m.release();
                     reply(ctx, m, ChunkStatus.MALFORMED, text(e.getMessage()), start, cost);

@@ -1,5 +1,6 @@
 package dev.pfs.chunkserver.replication;
 
+import dev.pfs.parallelraft.Mode;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -9,14 +10,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A replication group as created: its chunk, the chunk's size and its members (server id →
- * data-path address). Membership is fixed at creation for now.
+ * A replication group as created: its chunk, the chunk's size, its members (server id →
+ * data-path address) and its ordering rules (ParallelRaft or strict Raft, chosen per volume).
+ * Membership is fixed at creation for now.
  *
  * @param chunkId the chunk the group replicates (also the group's id)
  * @param size    the chunk's size in bytes
  * @param members server id → address, in creation order
+ * @param mode    ParallelRaft or strict Raft
  */
-public record GroupSpec(long chunkId, long size, Map<Integer, InetSocketAddress> members) {
+public record GroupSpec(long chunkId, long size, Map<Integer, InetSocketAddress> members, Mode mode) {
+    /** The line that marks a strict group in {@link #encode}'s form. */
+    private static final String STRICT_LINE = "mode=strict";
+
+    /** A ParallelRaft group. */
+    public GroupSpec(long chunkId, long size, Map<Integer, InetSocketAddress> members) {
+        this(chunkId, size, members, Mode.PARALLEL);
+    }
 
     /** Copies the members and checks them. */
     public GroupSpec {
@@ -24,6 +34,9 @@ public record GroupSpec(long chunkId, long size, Map<Integer, InetSocketAddress>
         if (members.isEmpty() || members.keySet().stream().anyMatch(id -> id <= 0)) {
             throw new IllegalArgumentException("chunk " + chunkId + ": members must be positive server ids, got "
                     + members.keySet());
+        }
+        if (mode == null) {
+            throw new IllegalArgumentException("chunk " + chunkId + ": no replication mode");
         }
         if (size <= 0 || size % 512 != 0) {
             throw new IllegalArgumentException("chunk " + chunkId + ": size " + size
@@ -36,19 +49,33 @@ public record GroupSpec(long chunkId, long size, Map<Integer, InetSocketAddress>
         return new ArrayList<>(members.keySet());
     }
 
-    /** @return the members as {@code id=host:port} lines, the wire and log form */
-    public byte[] encodeMembers() {
+    /**
+     * @return the wire and log form: the members as {@code id=host:port} lines, then a
+     *         {@code mode=strict} line for a strict group (none for ParallelRaft, so a
+     *         ParallelRaft group's form is what it was before modes existed; a server that
+     *         predates them refuses the strict line as a bad member rather than run the group
+     *         under the wrong rules)
+     */
+    public byte[] encode() {
         StringBuilder b = new StringBuilder();
         members.forEach((id, a) -> b.append(id).append('=').append(a.getHostString()).append(':').append(a.getPort())
                 .append('\n'));
+        if (mode == Mode.STRICT) {
+            b.append(STRICT_LINE).append('\n');
+        }
         return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Parses {@link #encodeMembers}'s form. */
-    public static Map<Integer, InetSocketAddress> decodeMembers(byte[] text) {
+    /** Parses {@link #encode}'s form of group {@code chunkId} of {@code size} bytes. */
+    public static GroupSpec decode(long chunkId, long size, byte[] text) {
         Map<Integer, InetSocketAddress> out = new LinkedHashMap<>();
+        Mode mode = Mode.PARALLEL;
         for (String line : new String(text, StandardCharsets.UTF_8).split("\n")) {
             if (line.isBlank()) {
+                continue;
+            }
+            if (line.equals(STRICT_LINE)) {
+                mode = Mode.STRICT;
                 continue;
             }
             int eq = line.indexOf('=');
@@ -63,6 +90,6 @@ public record GroupSpec(long chunkId, long size, Map<Integer, InetSocketAddress>
                 throw new IllegalArgumentException("bad member '" + line + "': " + e.getMessage(), e);
             }
         }
-        return out;
+        return new GroupSpec(chunkId, size, out, mode);
     }
 }

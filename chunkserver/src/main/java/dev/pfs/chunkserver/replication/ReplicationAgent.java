@@ -238,12 +238,12 @@ final class ReplicationAgent implements Agent {
     private void create(Create c) {
         ReplicaGroup existing = groups.get(c.spec.chunkId());
         if (existing != null) {
-            if (java.util.Arrays.equals(existing.spec.encodeMembers(), c.spec.encodeMembers())
+            if (java.util.Arrays.equals(existing.spec.encode(), c.spec.encode())
                     && existing.spec.size() == c.spec.size()) {
                 c.future.complete(null);
             } else {
                 c.future.completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec.chunkId()
-                        + " already has a group of other members or size on server " + self));
+                        + " already has a group of other members, size or mode on server " + self));
             }
             return;
         }

@@ -70,8 +70,8 @@ final class ReplicationLog {
         @Override
         public void accept(WalRecord r) {
             switch (r.type()) {
-                case GROUP -> specs.putIfAbsent(r.group(), new GroupSpec(r.chunkId(), r.length(),
-                        GroupSpec.decodeMembers(bytes(r.payload()))));
+                case GROUP -> specs.putIfAbsent(r.group(), GroupSpec.decode(r.chunkId(), r.length(),
+                        bytes(r.payload())));
                 case RAFT_ENTRY -> entries.computeIfAbsent(r.group(), g -> new TreeMap<>())
                         .put(r.index(), RaftCodec.decodeEntry(r.payload().duplicate()));
                 case RAFT_TRUNCATE -> entries.computeIfAbsent(r.group(), g -> new TreeMap<>())
@@ -206,7 +206,7 @@ final class ReplicationLog {
     /** @return the record creating a group */
     static WalRecord group(GroupSpec spec) {
         return new WalRecord(WalRecordType.GROUP, spec.chunkId(), 0, 0, spec.chunkId(), 0, 0, spec.size(),
-                ByteBuffer.wrap(spec.encodeMembers()));
+                ByteBuffer.wrap(spec.encode()));
     }
 
     /** @return the record logging {@code e} for {@code group} */

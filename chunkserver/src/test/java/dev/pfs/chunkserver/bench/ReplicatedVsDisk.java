@@ -18,7 +18,8 @@ import java.util.Map;
  * script's.
  *
  * <p>Usage: {@code ReplicatedVsDisk single HOST:PORT SECONDS LABEL} or {@code ReplicatedVsDisk
- * replicated 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT SECONDS LABEL}. The last line is {@code LABEL
+ * parallel|strict 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT SECONDS LABEL} (the replicated volume's mode).
+ * The last line is {@code LABEL
  * seq_mbps=.. qd1_p50_us=.. qd1_p99_us=.. qd1_mean_us=.. qd32_iops=..}.
  */
 public final class ReplicatedVsDisk {
@@ -65,7 +66,8 @@ public final class ReplicatedVsDisk {
                 servers.put(Integer.parseInt(kv[0]), InetSocketAddress.createUnresolved(address(kv[1]).getHostString(),
                         address(kv[1]).getPort()));
             }
-            Placement p = Placement.spread("bench", 1, WriteLoad.REGION, CHUNK, servers, servers.size());
+            Placement p = Placement.spread("bench", 1, WriteLoad.REGION, CHUNK, servers, servers.size())
+                    .withMode(Placement.parseMode(args[0]));
             try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(60), Duration.ofSeconds(10))) {
                 WriteLoad.Writer w = (t, off, data) -> VolumeException.await(v.write(off, data, 1, true));
                 seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, secs, w);

@@ -41,7 +41,7 @@ class ReplicationLoopbackTest {
     private ChunkServerDaemon start(int id) throws Exception {
         ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
                 new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()), null, CHUNK,
-                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1);
+                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, 32L << 20);
         servers[id - 1] = ChunkServerDaemon.start(cfg);
         return servers[id - 1];
     }

@@ -83,7 +83,7 @@ class ChunkServerTlsTest {
         ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
                 new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()),
                 new InetSocketAddress("127.0.0.1", 0), CHUNK, new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs",
-                (long) id, 1, ChunkServerConfig.DEFAULT_REPLICATION_LOG, identity("cluster", "server" + id));
+                (long) id, 1, 32L << 20, identity("cluster", "server" + id));
         servers[id - 1] = ChunkServerDaemon.start(cfg);
         return servers[id - 1];
     }

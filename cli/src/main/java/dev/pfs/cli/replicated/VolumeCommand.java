@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -59,6 +60,11 @@ public final class VolumeCommand extends BaseCommand {
         @Option(names = "--copies", defaultValue = "3", paramLabel = "N", description = "Replicas per chunk (default 3).")
         int copies;
 
+        @Option(names = "--mode", defaultValue = "parallel", paramLabel = "parallel|strict",
+                description = "Ordering rules of the chunks' groups: parallel (ParallelRaft: writes to "
+                        + "different blocks commit out of order; the default) or strict (Raft: in log order).")
+        String mode;
+
         @Option(names = "--volume-id", paramLabel = "N",
                 description = "Volume id in the chunk ids (default: derived from the name).")
         Long volumeId;
@@ -86,7 +92,7 @@ public final class VolumeCommand extends BaseCommand {
                     }
                 }
                 long id = volumeId != null ? volumeId : (name.hashCode() & 0x7fff_ffffL) | 1;
-                Placement p = Placement.spread(name, id, size, chunkSize, byId, copies);
+                Placement p = Placement.spread(name, id, size, chunkSize, byId, copies).withMode(Placement.parseMode(mode));
                 placements.create();
                 Path file = placements.file(name);
                 if (Files.exists(file)) {
@@ -101,7 +107,8 @@ public final class VolumeCommand extends BaseCommand {
                 }
                 p.write(file);
                 out().println("created volume " + name + ": " + p.chunks() + " chunks of " + chunkSize + " bytes, "
-                        + copies + " replicas each over servers " + byId.keySet() + " (" + file + ")");
+                        + copies + " replicas each over servers " + byId.keySet() + ", " + mode.toLowerCase(Locale.ROOT)
+                        + " mode (" + file + ")");
                 return ExitStatus.OK;
             } catch (IllegalArgumentException e) {
                 throw new CliException(ExitStatus.USAGE, "pfs volume create: " + e.getMessage(), e);
@@ -133,8 +140,8 @@ public final class VolumeCommand extends BaseCommand {
             names.sort(null);
             for (String n : names) {
                 Placement p = placements.read(n);
-                out().printf("%s size=%d chunks=%d chunk_size=%d servers=%s%n", n, p.size(), p.chunks(), p.chunkSize(),
-                        p.servers().keySet().stream().sorted().toList());
+                out().printf("%s size=%d chunks=%d chunk_size=%d mode=%s servers=%s%n", n, p.size(), p.chunks(),
+                        p.chunkSize(), modeName(p), p.servers().keySet().stream().sorted().toList());
             }
             return ExitStatus.OK;
         }
@@ -152,8 +159,8 @@ public final class VolumeCommand extends BaseCommand {
         @Override
         protected ExitStatus run() throws CliException {
             Placement p = placements.read(name);
-            out().printf("volume %s id=%d size=%d chunk_size=%d chunks=%d%n", p.name(), p.volumeId(), p.size(),
-                    p.chunkSize(), p.chunks());
+            out().printf("volume %s id=%d size=%d chunk_size=%d chunks=%d mode=%s%n", p.name(), p.volumeId(), p.size(),
+                    p.chunkSize(), p.chunks(), modeName(p));
             p.servers().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> out().printf(
                     "server %d %s:%d%n", e.getKey(), e.getValue().getHostString(), e.getValue().getPort()));
             for (int i = 0; i < p.chunks(); i++) {
@@ -161,5 +168,9 @@ public final class VolumeCommand extends BaseCommand {
             }
             return ExitStatus.OK;
         }
+    }
+
+    private static String modeName(Placement p) {
+        return p.mode().name().toLowerCase(Locale.ROOT);
     }
 }

@@ -27,7 +27,7 @@ class ChunkServerBackendTest {
     @Test
     void writesAndReadsAcrossChunksThroughTheSwitchAndAChunkserver() throws Exception {
         ChunkServerConfig cs = new ChunkServerConfig(dir.resolve("cs"), null, new InetSocketAddress("127.0.0.1", 0),
-                null, 1L << 20, new DataDir.Layout(64L << 20, 16L << 20, 64), null, null, 1);
+                null, 1L << 20, new DataDir.Layout(64L << 20, 16L << 20, 64), null, null, 1, 32L << 20);
         try (ChunkServerDaemon server = ChunkServerDaemon.start(cs)) {
             String backend = "chunkserver:127.0.0.1:" + server.address().getPort() + ",1M,4";
             SwitchConfig config = new SwitchConfig(dir.resolve("s.sock"),
