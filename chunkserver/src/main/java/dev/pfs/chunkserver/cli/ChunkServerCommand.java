@@ -50,8 +50,9 @@ public final class ChunkServerCommand implements Callable<Integer> {
     String walSize;
 
     @Option(names = "--replication-log-size", paramLabel = "SIZE", defaultValue = "1G",
-            description = "When first created (written with zeros: it takes its space at once): size of the replication log (every replicated chunk's raft log, "
-                    + "reclaimed behind the chunks' checkpoints), at least 16M (default: ${DEFAULT-VALUE}).")
+            description = "When first created (written with zeros: it takes its space at once): size of the "
+                    + "replication log (every replicated chunk's raft log, reclaimed behind the chunks' checkpoints), "
+                    + "at least 16M (default: ${DEFAULT-VALUE}).")
     String replicationLogSize;
 
     @Option(names = "--max-chunks", paramLabel = "N", defaultValue = "4096",
