@@ -2,6 +2,8 @@ package dev.pfs.chunkserver.client;
 
 import dev.pfs.chunkserver.protocol.ChunkId;
 import dev.pfs.chunkserver.replication.GroupSpec;
+import dev.pfs.chunkserver.tls.ClusterTls;
+import dev.pfs.chunkserver.tls.TlsFiles;
 import dev.pfs.parallelraft.Mode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,8 +21,10 @@ import java.util.Map;
  * Where a replicated volume's chunks live, until a control plane exists: a text file written
  * by {@code pfs volume create}. Lines: {@code pfs-placement 1}, {@code name N}, {@code volume ID},
  * {@code size BYTES}, {@code chunk-size BYTES}, {@code mode parallel|strict} (absent: parallel),
- * one {@code server ID HOST:PORT} per server and one {@code chunk INDEX ID ID ID} per chunk (its
- * replicas, the first the preferred leader).
+ * one {@code server ID HOST:PORT} per server, one {@code chunk INDEX ID ID ID} per chunk (its
+ * replicas, the first the preferred leader) and, for a cluster whose servers require mutual TLS,
+ * {@code tls-cert PATH}, {@code tls-key PATH} and {@code tls-ca PATH}: the identity every client
+ * of the volume on this host presents (the file is per host, like the certificates it names).
  *
  * @param name      the volume's name
  * @param volumeId  the volume id in its chunk ids ({@link ChunkId})
@@ -29,15 +33,16 @@ import java.util.Map;
  * @param servers   server id → data-path address
  * @param replicas  per chunk, the ids of its replicas
  * @param mode      the ordering rules of every chunk's group: ParallelRaft (the default) or strict Raft
+ * @param tls       the TLS identity clients present to the servers, or null for plain TCP
  */
 public record Placement(String name, long volumeId, long size, long chunkSize, Map<Integer, InetSocketAddress> servers,
-                        List<List<Integer>> replicas, Mode mode) {
+                        List<List<Integer>> replicas, Mode mode, TlsFiles tls) {
     private static final String MAGIC = "pfs-placement 1";
 
     /** A ParallelRaft volume. */
     public Placement(String name, long volumeId, long size, long chunkSize, Map<Integer, InetSocketAddress> servers,
                      List<List<Integer>> replicas) {
-        this(name, volumeId, size, chunkSize, servers, replicas, Mode.PARALLEL);
+        this(name, volumeId, size, chunkSize, servers, replicas, Mode.PARALLEL, null);
     }
 
     /** Checks the placement. */
@@ -94,7 +99,28 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
 
     /** @return this placement with its chunks' groups run under {@code m} */
     public Placement withMode(Mode m) {
-        return new Placement(name, volumeId, size, chunkSize, servers, replicas, m);
+        return new Placement(name, volumeId, size, chunkSize, servers, replicas, m, tls);
+    }
+
+    /** @return this placement with clients presenting {@code files} (null: plain TCP) */
+    public Placement withTls(TlsFiles files) {
+        return new Placement(name, volumeId, size, chunkSize, servers, replicas, mode, files);
+    }
+
+    /**
+     * @return the TLS identity clients of this volume present, loaded, or null for plain TCP
+     * @throws IOException naming the files when they cannot be loaded
+     */
+    public ClusterTls loadTls() throws IOException {
+        if (tls == null) {
+            return null;
+        }
+        try {
+            return tls.load();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("volume " + name + ": cannot load its TLS identity (" + tls.cert() + ", "
+                    + tls.key() + ", " + tls.ca() + "): " + e.getMessage(), e);
+        }
     }
 
     /** @return the number of chunks */
@@ -138,6 +164,10 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
         servers.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> b.append("server ")
                 .append(e.getKey()).append(' ').append(e.getValue().getHostString()).append(':')
                 .append(e.getValue().getPort()).append('\n'));
+        if (tls != null) {
+            b.append("tls-cert ").append(tls.cert()).append('\n').append("tls-key ").append(tls.key()).append('\n')
+                    .append("tls-ca ").append(tls.ca()).append('\n');
+        }
         for (int i = 0; i < replicas.size(); i++) {
             b.append("chunk ").append(i);
             replicas.get(i).forEach(id -> b.append(' ').append(id));
@@ -159,6 +189,7 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
         long size = 0;
         long chunkSize = 0;
         Mode mode = Mode.PARALLEL;
+        Path[] tls = new Path[3];
         Map<Integer, InetSocketAddress> servers = new LinkedHashMap<>();
         List<List<Integer>> replicas = new ArrayList<>();
         for (int n = 1; n < lines.size(); n++) {
@@ -171,6 +202,9 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
                     case "size" -> size = Long.parseLong(f[1]);
                     case "chunk-size" -> chunkSize = Long.parseLong(f[1]);
                     case "mode" -> mode = parseMode(f[1]);
+                    case "tls-cert" -> tls[0] = restOfLine(lines.get(n), f[0]);
+                    case "tls-key" -> tls[1] = restOfLine(lines.get(n), f[0]);
+                    case "tls-ca" -> tls[2] = restOfLine(lines.get(n), f[0]);
                     case "server" -> servers.put(Integer.parseInt(f[1]), address(f[2]));
                     case "chunk" -> {
                         if (Integer.parseInt(f[1]) != replicas.size()) {
@@ -189,10 +223,20 @@ public record Placement(String name, long volumeId, long size, long chunkSize, M
             }
         }
         try {
-            return new Placement(name, volume, size, chunkSize, servers, replicas, mode);
+            return new Placement(name, volume, size, chunkSize, servers, replicas, mode,
+                    TlsFiles.ofOptions(tls[0], tls[1], tls[2]));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** @return what follows {@code key} on {@code line}: a path, which may hold spaces */
+    private static Path restOfLine(String line, String key) {
+        String rest = line.trim().substring(key.length()).trim();
+        if (rest.isEmpty()) {
+            throw new IllegalArgumentException(key + " needs a path");
+        }
+        return Path.of(rest);
     }
 
     /** @return the mode named {@code parallel} or {@code strict} (any case) */

@@ -1,5 +1,7 @@
 package dev.pfs.chunkserver.client;
 
+import dev.pfs.chunkserver.tls.ClusterTls;
+import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -29,11 +31,17 @@ public final class ReplicaCompare {
      * @return one line per chunk whose replicas still differ or could not be read; empty when all agree
      */
     public static List<String> differences(Placement placement, Duration settle) throws InterruptedException {
+        ClusterTls tls;
+        try {
+            tls = ReplicatedVolume.tlsOf(placement);
+        } catch (VolumeException e) {
+            return List.of(e.getMessage());
+        }
         long end = System.nanoTime() + settle.toNanos();
         List<String> out = new ArrayList<>();
         for (int chunk = 0; chunk < placement.chunks(); chunk++) {
             String diff;
-            while ((diff = compare(placement, chunk)) != null && System.nanoTime() < end) {
+            while ((diff = compare(placement, chunk, tls)) != null && System.nanoTime() < end) {
                 Thread.sleep(200);
             }
             if (diff != null) {
@@ -44,10 +52,10 @@ public final class ReplicaCompare {
     }
 
     /** @return null when chunk {@code chunk}'s replicas are equal, else what differs */
-    private static String compare(Placement placement, int chunk) {
+    private static String compare(Placement placement, int chunk, ClusterTls tls) {
         Map<Integer, String> digests = new LinkedHashMap<>();
         for (int id : placement.replicas().get(chunk)) {
-            try (ChunkClient c = ChunkClient.connect(placement.servers().get(id), Duration.ofSeconds(10))) {
+            try (ChunkClient c = ChunkClient.connect(placement.servers().get(id), Duration.ofSeconds(10), tls)) {
                 digests.put(id, digest(c, placement.chunkId(chunk), placement.chunkSize()));
             } catch (IOException | ExecutionException e) {
                 digests.put(id, "unreadable (" + e.getMessage() + ")");

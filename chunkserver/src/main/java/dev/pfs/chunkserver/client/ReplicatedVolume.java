@@ -60,15 +60,26 @@ public final class ReplicatedVolume implements BlockVolume {
     }
 
     /**
-     * Opens the volume, making sure every replica it can reach holds its chunk's group (idempotent).
+     * Opens the volume, making sure every replica it can reach holds its chunk's group (idempotent),
+     * presenting the placement's TLS identity to the servers when it names one.
      *
      * @param deadline how long a request may take, retries included, before it fails
      * @param attempt  how long one try at one server may take
-     * @throws VolumeException if a chunk's group exists on fewer than a majority of its servers
+     * @throws VolumeException if a chunk's group exists on fewer than a majority of its servers,
+     *                         or the placement's TLS files cannot be loaded
      */
     public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt)
             throws VolumeException {
-        return open(placement, deadline, attempt, null);
+        return open(placement, deadline, attempt, tlsOf(placement));
+    }
+
+    /** @return the placement's TLS identity loaded, or null when it names none */
+    static ClusterTls tlsOf(Placement placement) throws VolumeException {
+        try {
+            return placement.loadTls();
+        } catch (IOException e) {
+            throw new VolumeException(VolumeException.Kind.IO, e.getMessage(), e);
+        }
     }
 
     /**

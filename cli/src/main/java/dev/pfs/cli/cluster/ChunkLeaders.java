@@ -4,6 +4,7 @@ import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.tls.ClusterTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -53,8 +54,18 @@ final class ChunkLeaders {
         List<Integer> replicas = placement.replicas().get(chunk);
         Map<Integer, Integer> views = new LinkedHashMap<>();
         Map<Integer, String> problems = new LinkedHashMap<>();
+        ClusterTls tls;
+        try {
+            tls = placement.loadTls();
+        } catch (IOException e) {
+            replicas.forEach(id -> {
+                views.put(id, -1);
+                problems.put(id, e.getMessage());
+            });
+            return new View(chunk, replicas, views, problems);
+        }
         for (int id : replicas) {
-            try (ChunkClient c = ChunkClient.connect(placement.servers().get(id), TRY)) {
+            try (ChunkClient c = ChunkClient.connect(placement.servers().get(id), TRY, tls)) {
                 c.replicatedRead(placement.chunkId(chunk), 0, ByteBuffer.allocate(512))
                         .get(TRY.toMillis(), TimeUnit.MILLISECONDS);
                 views.put(id, id);

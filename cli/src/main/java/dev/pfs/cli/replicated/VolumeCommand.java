@@ -2,6 +2,7 @@ package dev.pfs.cli.replicated;
 
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
+import dev.pfs.chunkserver.tls.TlsFiles;
 import dev.pfs.cli.BaseCommand;
 import dev.pfs.cli.CliException;
 import dev.pfs.cli.ExitStatus;
@@ -65,6 +66,17 @@ public final class VolumeCommand extends BaseCommand {
                         + "different blocks commit out of order; the default) or strict (Raft: in log order).")
         String mode;
 
+        @Option(names = "--tls-cert", paramLabel = "FILE",
+                description = "For servers that require mutual TLS: the certificate (PEM) this host's clients of "
+                        + "the volume present; with --tls-key and --tls-ca, written into the placement.")
+        Path tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE", description = "Its PKCS#8 private key (PEM).")
+        Path tlsKey;
+
+        @Option(names = "--tls-ca", paramLabel = "FILE", description = "The cluster CA's certificate (PEM).")
+        Path tlsCa;
+
         @Option(names = "--volume-id", paramLabel = "N",
                 description = "Volume id in the chunk ids (default: derived from the name).")
         Long volumeId;
@@ -92,7 +104,8 @@ public final class VolumeCommand extends BaseCommand {
                     }
                 }
                 long id = volumeId != null ? volumeId : (name.hashCode() & 0x7fff_ffffL) | 1;
-                Placement p = Placement.spread(name, id, size, chunkSize, byId, copies).withMode(Placement.parseMode(mode));
+                Placement p = Placement.spread(name, id, size, chunkSize, byId, copies).withMode(Placement.parseMode(mode))
+                        .withTls(TlsFiles.ofOptions(absolute(tlsCert), absolute(tlsKey), absolute(tlsCa)));
                 placements.create();
                 Path file = placements.file(name);
                 if (Files.exists(file)) {
@@ -168,6 +181,11 @@ public final class VolumeCommand extends BaseCommand {
             }
             return ExitStatus.OK;
         }
+    }
+
+    /** @return {@code p} made absolute (the placement is read from other working directories), or null */
+    private static Path absolute(Path p) {
+        return p == null ? null : p.toAbsolutePath();
     }
 
     private static String modeName(Placement p) {
