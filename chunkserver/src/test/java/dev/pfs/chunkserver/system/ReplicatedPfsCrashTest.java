@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is formatted and mounted; one writer runs a seeded sequence of creates with fsync, pwrites with
  * fdatasync, and truncates with an fsync of the file, mkdirs, unlinks and renames with an fsync of the
  * directories, recording what each
- * acknowledged call promised. With {@code -Dpfs.repl.crash.leaderKill=true} the leader of a seeded
+ * acknowledged call promised. Unless {@code -Dpfs.repl.crash.leaderKill=false} the leader of a seeded
  * chunk is first killed with kill -9 and restarted while the writer goes on. At a seeded moment
  * mid-run all three servers are killed
  * with kill -9 at once (a power cut of the whole cluster, what the volume sees) and restarted.
@@ -59,15 +59,20 @@ class ReplicatedPfsCrashTest {
     private static final MountOptions RW = new MountOptions(true, 0, LEASE, Duration.ofMillis(500));
     private static final int OPS = 200;
     /**
-     * Kill -9 a chunk leader mid-run first (off unless {@code -Dpfs.repl.crash.leaderKill=true}):
-     * this found a deposed leader's unreplicated tail committed above newer writes by a later
-     * merge (an fsynced file read back as zeros, seed 17663901130783; docs/replication.md "A
-     * deposed leader's tail"). With that fixed it still fails (seed 6555741776505, an fsynced file
-     * read back as zeros after a leader kill, its restart and a whole-cluster kill), so it stays
-     * out of CI until that is explained.
+     * Kill -9 a chunk leader mid-run first (on unless {@code -Dpfs.repl.crash.leaderKill=false}).
+     * It found a deposed leader's unreplicated tail committed above newer writes by a later merge
+     * (seed 17663901130783; docs/replication.md "A deposed leader's tail"), and, since its runs go
+     * on longer than the others and so reach the volume's second 4 MB chunk, libpfs's checkpoints
+     * skipping the block tags of odd chunks (seed 6555741776505, {@code CheckpointSectorsTest}):
+     * both read an fsynced file back as zeros.
      */
     private static final boolean LEADER_KILL = Boolean.parseBoolean(System.getProperty("pfs.repl.crash.leaderKill",
-            "false"));
+            "true"));
+    /**
+     * Runs first unless {@code -Dpfs.seed} is given: it found the odd-chunk tag defect (before the
+     * fix it failed in some replays only, since the interleaving with the servers is not seeded).
+     */
+    private static final long REGRESSION_SEED = 6555741776505L;
 
     @TempDir
     Path dir;
@@ -75,10 +80,11 @@ class ReplicatedPfsCrashTest {
     @Test
     void acknowledgedOperationsSurviveLeaderKillsAndWholeClusterKills() throws Exception {
         int seeds = Integer.getInteger("pfs.repl.crash.seeds", 3);
-        long base = Long.getLong("pfs.seed", System.nanoTime());
+        Long given = Long.getLong("pfs.seed");
+        long base = given != null ? given : System.nanoTime();
         try (ReplicatedCluster cluster = new ReplicatedCluster(dir, CHUNK, "1G", 64)) {
             for (int i = 0; i < seeds; i++) {
-                long seed = base + i;
+                long seed = given == null && i == 0 ? REGRESSION_SEED : base + i;
                 List<String> schedule = new ArrayList<>();
                 try {
                     runSeed(cluster, i + 1, seed, schedule);
@@ -113,7 +119,9 @@ class ReplicatedPfsCrashTest {
         ReplicatedVolume.open(placement, Duration.ofSeconds(30), Duration.ofSeconds(2)).close();
         ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(4), Duration.ofSeconds(1));
         Pfs.mkfs(v, new MkfsOptions(4L << 20, 4));
-        Pfs fs = Pfs.mount(v, RW);
+        // A mount whose 2 s lease ran out during its first checkpoint on a loaded machine (EROFS)
+        // is retried: what runs before the writer starts is not what this test is about.
+        Pfs fs = mountRetrying(v);
         fs.mkdir("/w", 0755);
         long root = fs.open("/", O_RDONLY, 0);
         fs.fsync(root);
@@ -154,7 +162,7 @@ class ReplicatedPfsCrashTest {
         }
         schedule.add("all three restarted; writer had " + m.done + " operations acknowledged");
         try (ReplicatedVolume after = ReplicatedVolume.open(placement, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
-            try (Pfs again = remount(after)) {
+            try (Pfs again = mountRetrying(after)) {
                 verify(again, m, seed);
             }
             assertThat(Pfs.fsck(after, false).problems()).as("seed %d: fsck after remount", seed).isEmpty();
@@ -173,8 +181,11 @@ class ReplicatedPfsCrashTest {
         }
     }
 
-    /** Mounts after the cut: the dead mount's lease must run out first (EBUSY until then). */
-    private static Pfs remount(ReplicatedVolume v) throws PfsException, InterruptedException {
+    /**
+     * Mounts, retrying EBUSY (after the cut the dead mount's lease must run out first) and EROFS
+     * (a lease that ran out during the mount).
+     */
+    private static Pfs mountRetrying(ReplicatedVolume v) throws PfsException, InterruptedException {
         long end = System.nanoTime() + 60_000_000_000L;
         while (true) {
             try {

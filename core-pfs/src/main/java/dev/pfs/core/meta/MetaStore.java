@@ -452,9 +452,16 @@ public final class MetaStore {
         }
     }
 
-    /** Notes that slot {@code id}'s sector must be written in place at the next checkpoint. */
+    /**
+     * Notes that slot {@code id}'s sector must be written in place at the next checkpoint. Sectors
+     * are counted from the start of the slot's chunk: a chunk's slots of a kind need not fill
+     * whole sectors (64 block tags of a 4 MB chunk in a sector of 128), so {@code id / perSector}
+     * would name a sector of another chunk.
+     */
     void markDirty(MetaType type, long id) {
-        dirtySectors.add(new Txn.Key(type, id / type.slotsPerSector() * type.slotsPerSector()));
+        long chunkFirst = id / geometry.perChunk(type) * geometry.perChunk(type);
+        long inChunk = id - chunkFirst;
+        dirtySectors.add(new Txn.Key(type, chunkFirst + inChunk / type.slotsPerSector() * type.slotsPerSector()));
     }
 
     /** @return the sectors changed since the last call (each as type and first slot id), clearing the set */
