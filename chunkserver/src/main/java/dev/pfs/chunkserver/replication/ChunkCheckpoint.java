@@ -49,6 +49,8 @@ final class ChunkCheckpoint implements CheckpointReader {
     private final Runnable wake;
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCheckpoint.class);
     private long index = -1;
+    /** The origin at {@link #index}, taken when its stream started; -1 if it could not be named. */
+    private long origin = -1;
     /** Chunk bytes of the stream's pieces by stream offset, fetched or being fetched, oldest first. */
     private final Map<Long, CompletableFuture<byte[]>> pieces = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -84,6 +86,9 @@ final class ChunkCheckpoint implements CheckpointReader {
         if (index != this.index) {
             LOG.debug("chunk {}: streaming checkpoint {}", chunk, index);
             this.index = index;
+            // Taken now, as the node starts the stream (it names only an index its log still
+            // reaches): later the log may be pruned past it, and the origin could not be named.
+            this.origin = originAt.applyAsLong(index);
             pieces.clear();
         }
         for (int k = 0; k <= AHEAD; k++) {
@@ -107,12 +112,9 @@ final class ChunkCheckpoint implements CheckpointReader {
         if (offset >= HEADER) {
             return bytes;
         }
-        // The origin is taken now, on the agent thread, from the log as it is: once the leader
-        // pruned past the checkpoint it cannot name it exactly, and the stream starts again.
-        long origin = originAt.applyAsLong(index);
         if (origin < 0) {
-            LOG.debug("chunk {}: checkpoint {} no longer nameable (log pruned past it); the stream starts again",
-                    chunk, index);
+            LOG.debug("chunk {}: the origin of checkpoint {} cannot be named; the stream starts again", chunk, index);
+            this.index = -1;
             pieces.clear();
             return null;
         }
