@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,6 +118,7 @@ class ReplicatedRejoinTest {
                         ledger.acknowledged(id, first, count);
                     } catch (VolumeException e) {
                         ledger.failed(id, first, count);
+                        LockSupport.parkNanos(10_000_000L);
                     } finally {
                         ledger.gate.unlock();
                     }
