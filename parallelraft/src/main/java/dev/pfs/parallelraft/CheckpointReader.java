@@ -36,4 +36,16 @@ public interface CheckpointReader {
      *         is gone
      */
     byte[] read(long index, long offset, int length);
+
+    /**
+     * Whether {@link #read} can answer for these bytes now. A caller that reads its checkpoints
+     * asynchronously says no, starts fetching them, and has the node's {@link RaftNode#ready} called
+     * again once they are at hand: the leader sends nothing further of that stream until then (no
+     * restart, no offset lost).
+     *
+     * @return true by default: {@link #read} answers at once
+     */
+    default boolean available(long index, long offset, int length) {
+        return true;
+    }
 }

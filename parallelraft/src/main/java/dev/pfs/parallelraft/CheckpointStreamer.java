@@ -35,8 +35,11 @@ final class CheckpointStreamer {
         }
         int piece = n.cfg.checkpointPiece();
         while (!p.streamLastSent && p.streamSent - p.streamAcked < (long) WINDOW * piece) {
-            byte[] data = n.checkpoints().read(p.streamIndex, p.streamSent,
-                    (int) Math.min(piece, p.streamSize - p.streamSent));
+            int length = (int) Math.min(piece, p.streamSize - p.streamSent);
+            if (!n.checkpoints().available(p.streamIndex, p.streamSent, length)) {
+                return;
+            }
+            byte[] data = n.checkpoints().read(p.streamIndex, p.streamSent, length);
             if (data == null) {
                 p.streamIndex = 0;
                 return;

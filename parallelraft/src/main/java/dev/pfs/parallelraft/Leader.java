@@ -240,6 +240,8 @@ final class Leader {
             return RejectReason.UNKNOWN_NODE;
         }
         p.recentActive = true;
+        p.silentTicks = 0;
+        p.released = false;
         if (m.reject() && m.type() == MessageType.HEARTBEAT_RESP) {
             return RejectReason.NONE;
         }
@@ -479,6 +481,7 @@ final class Leader {
             broadcastHeartbeat();
         }
         for (Progress p : peers.values()) {
+            p.silentTicks++;
             streamer.tick(p);
             // Nothing acknowledged for a while with APPENDs outstanding: they or their answers
             // were lost; send again from the acknowledged prefix (or the probe again).
@@ -501,7 +504,9 @@ final class Leader {
     private long safePrefix() {
         long s = n.committed.prefix();
         for (Progress p : peers.values()) {
-            s = Math.min(s, p.reportedCommit);
+            if (!p.released) {
+                s = Math.min(s, p.reportedCommit);
+            }
         }
         n.safePrefix = Math.max(n.safePrefix, s);
         return n.safePrefix;
@@ -522,6 +527,27 @@ final class Leader {
     boolean caughtUp(int member, long within) {
         Progress p = peers.get(member);
         return p != null && p.recentActive && p.acked.prefix() >= n.log.lastIndex() - within;
+    }
+
+    /** Drops what this leader knows of {@code member}'s log: it is tracked afresh, as after an election. */
+    boolean forget(int member) {
+        if (peers.remove(member) == null) {
+            return false;
+        }
+        syncPeers();
+        return true;
+    }
+
+    /** @return how many followers silent for at least {@code ticks} were released from holding the safe prefix */
+    int releaseSilent(int ticks) {
+        int released = 0;
+        for (Progress p : peers.values()) {
+            if (!p.released && p.silentTicks >= ticks) {
+                p.released = true;
+                released++;
+            }
+        }
+        return released;
     }
 
     boolean quorumActive() {

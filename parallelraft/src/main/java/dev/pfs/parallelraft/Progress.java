@@ -31,6 +31,13 @@ final class Progress {
     boolean probe = true;
     /** Heard from since the last check-quorum round. */
     boolean recentActive;
+    /** Leader ticks since the follower was last heard from. */
+    int silentTicks;
+    /**
+     * The follower was silent long enough that the caller released it ({@link RaftNode#releaseSilentMembers}):
+     * its reported commit prefix no longer holds the safe prefix back, until it is heard from again.
+     */
+    boolean released;
     /** Ticks since the follower's acknowledged prefix last grew while entries beyond it were outstanding. */
     int stalledTicks;
     /** Highest commit prefix the follower reported (persisted there before it was sent). */

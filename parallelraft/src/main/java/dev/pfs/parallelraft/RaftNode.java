@@ -231,6 +231,32 @@ public final class RaftNode {
     }
 
     /**
+     * On a leader, forgets what {@code member} acknowledged and reported: the caller learned that
+     * the member lost its durable state (a replaced or wiped disk kept its id), so its earlier
+     * acknowledgements no longer count towards any commit, and it is caught up afresh (from a
+     * checkpoint if it needs pruned entries), as a newly elected leader would. Its votes are
+     * outside this: a member that forgot its term and vote can still vote twice in a term.
+     *
+     * @return whether this node leads and tracked the member
+     */
+    public boolean forgetProgress(int member) {
+        return leader != null && leader.forget(member);
+    }
+
+    /**
+     * On a leader, lets the group prune past members it has not heard from for at least
+     * {@code ticks}: their reported commit prefixes stop holding back the safe prefix (and so every
+     * member's pruning) until they are heard from again. A released member that returns needing
+     * pruned entries is streamed a checkpoint. For a caller short of log space; the safe prefix
+     * never shrinks, so a member that answers again holds it only from then on.
+     *
+     * @return how many members were released now (0 on a follower)
+     */
+    public int releaseSilentMembers(int ticks) {
+        return leader == null ? 0 : leader.releaseSilent(ticks);
+    }
+
+    /**
      * Whether this node knows the proposal {@code (index, originTerm)} committed: a quorum durably
      * holds it, so it survives any later leader. A leader acknowledges a write to its client at this
      * point (the paper's out-of-order commit); reads of an overlapping range must still wait until

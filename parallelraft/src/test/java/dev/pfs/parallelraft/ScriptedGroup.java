@@ -219,6 +219,15 @@ final class ScriptedGroup {
         pump(id);
     }
 
+    /** Node {@code id}, down, loses its disk: it comes back empty under the same id. */
+    void wipe(int id) {
+        trace.add("wipe " + id);
+        hard.put(id, HardState.EMPTY);
+        disks.put(id, new TreeMap<>());
+        checkpointAt.remove(id);
+        installed.remove(id);
+    }
+
     static Predicate<Message> to(int id) {
         return m -> m.to() == id;
     }

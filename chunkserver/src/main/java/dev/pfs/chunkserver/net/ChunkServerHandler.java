@@ -77,7 +77,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
             // Peer traffic: no reply, no request budget (ParallelRaft bounds what is in flight).
             try {
                 if (m.op() == ChunkOp.RAFT) {
-                    replication.receive(m.chunkId(), m.payload().nioBuffer());
+                    replication.receive(m.chunkId(), m.epoch(), m.payload().nioBuffer());
                 } else if (m.epoch() > 0 && m.epoch() <= Integer.MAX_VALUE) {
                     replication.hello((int) m.epoch(), ctx.channel());
                 }

@@ -49,7 +49,7 @@ final class PeerLinks implements AutoCloseable {
 
     /** Receives the messages of one RAFT frame, on an event loop. */
     interface Inbound {
-        void receive(long group, ByteBuffer messages);
+        void receive(long group, long incarnation, ByteBuffer messages);
     }
 
     private final int self;
@@ -141,7 +141,7 @@ final class PeerLinks implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, ChunkMessage m) {
             try {
                 if (m.malformed() == null && m.op() == ChunkOp.RAFT) {
-                    inbound.receive(m.chunkId(), m.payload().nioBuffer());
+                    inbound.receive(m.chunkId(), m.epoch(), m.payload().nioBuffer());
                 }
             } finally {
                 m.release();
@@ -155,7 +155,7 @@ final class PeerLinks implements AutoCloseable {
     }
 
     /** Writes {@code messages} of {@code group} to {@code peer} (sent at the next {@link #flush}). */
-    void send(int peer, long group, List<Message> messages) {
+    void send(int peer, long group, long incarnation, List<Message> messages) {
         Channel ch = links.get(peer);
         if (ch == null || !ch.isActive()) {
             return;
@@ -174,7 +174,7 @@ final class PeerLinks implements AutoCloseable {
                 continue;
             }
             if (!batch.isEmpty() && bytes + len > FRAME_BUDGET) {
-                write(ch, group, batch, bytes);
+                write(ch, group, incarnation, batch, bytes);
                 batch = new ArrayList<>();
                 bytes = 4;
             }
@@ -182,15 +182,15 @@ final class PeerLinks implements AutoCloseable {
             bytes += len;
         }
         if (!batch.isEmpty()) {
-            write(ch, group, batch, bytes);
+            write(ch, group, incarnation, batch, bytes);
         }
     }
 
-    private void write(Channel ch, long group, List<Message> batch, int bytes) {
+    private void write(Channel ch, long group, long incarnation, List<Message> batch, int bytes) {
         ByteBuffer b = ByteBuffer.allocate(bytes);
         RaftCodec.encodeMessages(batch, b);
         ByteBuf payload = Unpooled.wrappedBuffer(b.flip());
-        ch.write(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.RAFT, false, 0, group, 0, 0, bytes, 0, ChunkStatus.OK,
+        ch.write(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.RAFT, false, 0, group, incarnation, 0, bytes, 0, ChunkStatus.OK,
                 payload), ch.voidPromise());
         written.add(ch);
     }

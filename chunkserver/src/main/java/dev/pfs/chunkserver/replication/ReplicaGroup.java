@@ -4,14 +4,18 @@ import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.parallelraft.Entry;
+import dev.pfs.parallelraft.EntryKind;
 import dev.pfs.parallelraft.HardState;
 import dev.pfs.parallelraft.LbaRange;
+import dev.pfs.parallelraft.Message;
 import dev.pfs.parallelraft.ProposeResult;
 import dev.pfs.parallelraft.RaftNode;
+import dev.pfs.parallelraft.Ready;
 import dev.pfs.parallelraft.RejectReason;
 import dev.pfs.parallelraft.Role;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -37,7 +41,8 @@ final class ReplicaGroup {
     }
 
     final GroupSpec spec;
-    final RaftNode node;
+    /** The node; replaced by one rebuilt from the log once a streamed checkpoint is installed. */
+    RaftNode node;
     private final int self;
     private final Map<Long, Waiting> waiting = new HashMap<>();
     /** Until when (nanoTime) this group ticks at the busy rate. */
@@ -51,6 +56,17 @@ final class ReplicaGroup {
     /** The highest applied prefix the store holds durably, and the highest the node took as its checkpoint. */
     private long durable;
     private long checkpointed;
+    /** A Ready carrying checkpoint pieces whose store writes are under way; no other is taken meanwhile. */
+    Ready parked;
+    /** Messages that arrived while {@link #parked}: stepped once it is advanced (the node may be rebuilt). */
+    final List<Message> held = new ArrayList<>();
+    /** The checkpoint being received and its header (from its first piece), or -1. */
+    private long streamIndex = -1;
+    private ChunkCheckpoint.Header streamHeader;
+    /** This replica's incarnation while it holds nothing committed (see {@link #incarnation}). */
+    private final long incarnation = java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    /** Per member, the last incarnation this server's leader acted on. */
+    private final Map<Integer, Long> rejoins = new HashMap<>();
 
     /** Not before this (nanoTime) does this server, leading, try to hand the group back to its preferred leader. */
     private long nextHandBack;
@@ -241,6 +257,85 @@ final class ReplicaGroup {
                 out.add(ReplicationLog.entry(id, e));
             }
         }
+    }
+
+    /**
+     * A replica whose commit prefix is still 0 and whose log was never pruned (a group just
+     * created, perhaps on a wiped data directory, or one never written) names a random
+     * incarnation, fixed for this process, in its messages: a leader that sees a new one forgets
+     * what that member acknowledged before ({@link RaftNode#forgetProgress}), since a wiped member
+     * keeps its id but not what it promised. For a member that really is new this only repeats
+     * what the leader knew.
+     *
+     * @return the incarnation, or 0 once this replica holds a committed prefix
+     */
+    long incarnation() {
+        return node.commitPrefix() == 0 && hard.compactIndex() == 0 ? incarnation : 0;
+    }
+
+    /**
+     * A member's messages named {@code incarnation}: if this server leads and has not acted on it
+     * yet, it forgets the member's progress.
+     *
+     * @return whether it did
+     */
+    boolean rejoined(int member, long incarnation) {
+        if (node.role() != Role.LEADER || !spec.members().containsKey(member)
+                || Long.valueOf(incarnation).equals(rejoins.get(member))) {
+            return false;
+        }
+        rejoins.put(member, incarnation);
+        return node.forgetProgress(member);
+    }
+
+    /** @return the highest writer epoch this server knows of in the group */
+    long epoch() {
+        return epoch;
+    }
+
+    /**
+     * The highest origin term of a proposal (not a no-op) at or below {@code index}, which a
+     * checkpoint streamed there hands on as its receiver's compaction origin (the merge's
+     * deposed-tail evidence, docs/parallelraft.md M4b).
+     *
+     * @return that term, or -1 once the log is pruned past {@code index} (it cannot be named exactly)
+     */
+    long originAt(long index) {
+        if (index < node.firstIndex() - 1 || hard.compactIndex() != node.firstIndex() - 1) {
+            return -1;
+        }
+        long origin = hard.compactOrigin();
+        for (long i = node.firstIndex(); i <= index; i++) {
+            Entry e = node.entry(i);
+            if (e != null && e.kind() != EntryKind.NOOP) {
+                origin = Math.max(origin, e.originTerm());
+            }
+        }
+        return origin;
+    }
+
+    /** Notes the header of checkpoint {@code index} from its first piece: a new stream starts. */
+    void streaming(long index, ChunkCheckpoint.Header header) {
+        streamIndex = index;
+        streamHeader = header;
+        epoch = Math.max(epoch, header.epoch());
+    }
+
+    /** @return the header of checkpoint {@code index} if its first piece was received, else null */
+    ChunkCheckpoint.Header streamed(long index) {
+        return streamIndex == index ? streamHeader : null;
+    }
+
+    /**
+     * Replaces the node by {@code fresh}, rebuilt from what the log holds after checkpoint
+     * {@code index} was installed: the store holds the chunk there.
+     */
+    void installed(RaftNode fresh, long index) {
+        node = fresh;
+        durable = Math.max(durable, index);
+        checkpointed = Math.max(checkpointed, index);
+        streamIndex = -1;
+        streamHeader = null;
     }
 
     /** Fails every waiting request with {@code e}. */

@@ -38,7 +38,7 @@ public final class Replication implements AutoCloseable {
         Map<Long, ReplicationLog.Recovered> recovered = new LinkedHashMap<>();
         ReplicationLog log = ReplicationLog.recover(logVolume, recovered);
         this.links = new PeerLinks(self, this::receive, tls);
-        this.agent = new ReplicationAgent(self, log, store, links, recovered);
+        this.agent = new ReplicationAgent(self, log, store, links, recovered, this::wakeAgent);
         this.runner = new AgentRunner(new Idle(), Replication::agentFailed, null, agent);
         AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-replication").daemon().unstarted(r));
     }
@@ -99,6 +99,14 @@ public final class Replication implements AutoCloseable {
         }
     }
 
+    /** Unparks the agent's thread, if it is parked, after work was queued. */
+    private void wakeAgent() {
+        Thread t = parked;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
     private <T> CompletableFuture<T> submit(ReplicationAgent.Op op, CompletableFuture<T> f) {
         if (closed) {
             f.completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "replication closed"));
@@ -145,10 +153,15 @@ public final class Replication implements AutoCloseable {
                 new byte[0], f), f);
     }
 
-    /** Takes the messages of a RAFT frame from a peer (any thread); malformed ones are counted and dropped. */
-    public void receive(long group, ByteBuffer messages) {
+    /**
+     * Takes the messages of a RAFT frame from a peer (any thread); malformed ones are counted and
+     * dropped. {@code incarnation} is the frame's epoch field: non-zero while the sender's replica
+     * of the group holds nothing committed (see {@code ReplicaGroup.incarnation}).
+     */
+    public void receive(long group, long incarnation, ByteBuffer messages) {
         try {
-            submit(new ReplicationAgent.Inbound(group, RaftCodec.decodeMessages(messages)), new CompletableFuture<>());
+            submit(new ReplicationAgent.Inbound(group, incarnation, RaftCodec.decodeMessages(messages)),
+                    new CompletableFuture<>());
         } catch (IllegalArgumentException e) {
             agent.refused.incrementAndGet();
         }
@@ -165,10 +178,15 @@ public final class Replication implements AutoCloseable {
      *         groups whose leadership this server handed back to their preferred leader
      */
     public Map<String, Long> counters() {
-        return Map.of("unknown_group", agent.unknownGroup.get(), "refused", agent.refused.get(),
-                "log_writes", agent.logWrites.get(), "readies", agent.readies.get(),
-                "log_reclaims", agent.reclaims.get(), "refused_log_full", agent.refusedFull.get(),
-                "leaders_handed_back", agent.handedBack.get());
+        return Map.ofEntries(Map.entry("unknown_group", agent.unknownGroup.get()),
+                Map.entry("refused", agent.refused.get()), Map.entry("log_writes", agent.logWrites.get()),
+                Map.entry("readies", agent.readies.get()), Map.entry("log_reclaims", agent.reclaims.get()),
+                Map.entry("refused_log_full", agent.refusedFull.get()),
+                Map.entry("leaders_handed_back", agent.handedBack.get()),
+                Map.entry("checkpoints_installed", agent.checkpointsInstalled.get()),
+                Map.entry("checkpoint_pieces", agent.checkpointPieces.get()),
+                Map.entry("members_released", agent.released.get()),
+                Map.entry("members_forgotten", agent.forgotten.get()));
     }
 
     /** @return why replication stopped, or null */

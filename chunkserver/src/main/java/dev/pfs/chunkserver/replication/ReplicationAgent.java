@@ -5,8 +5,10 @@ import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.common.volume.VolumeException;
+import dev.pfs.parallelraft.CheckpointPiece;
 import dev.pfs.parallelraft.Entry;
 import dev.pfs.parallelraft.EntryKind;
+import dev.pfs.parallelraft.HardState;
 import dev.pfs.parallelraft.Message;
 import dev.pfs.parallelraft.MessageType;
 import dev.pfs.parallelraft.RaftNode;
@@ -55,6 +57,11 @@ final class ReplicationAgent implements Agent {
     static final int HAND_BACK_EVERY = 20;
     /** A group stays busy this long after its last proposal, entry or election message. */
     static final long BUSY_NANOS = 2_000_000_000L;
+    /**
+     * Leader ticks without a word from a member after which, once the log runs short, its groups
+     * prune past it (it gets a checkpoint when it returns): 1-2 busy election timeouts, 1 s.
+     */
+    static final int SILENT_TICKS = 20;
 
     /** Work handed to the agent from other threads. */
     sealed interface Op {
@@ -69,7 +76,15 @@ final class ReplicationAgent implements Agent {
     }
 
     /** Messages of one group from a peer. */
-    record Inbound(long group, List<Message> messages) implements Op {
+    record Inbound(long group, long incarnation, List<Message> messages) implements Op {
+    }
+
+    /** The store writes of a group's parked checkpoint Ready completed ({@code failure} null) or failed. */
+    record Resume(ReplicaGroup group, Throwable failure) implements Op {
+    }
+
+    /** Checkpoint bytes a leader streams from are at hand: the group's node sends them at its next Ready. */
+    record Wake(ReplicaGroup group) implements Op {
     }
 
     final Queue<Op> queue = new ConcurrentLinkedQueue<>();
@@ -81,6 +96,10 @@ final class ReplicationAgent implements Agent {
     private final Set<ReplicaGroup> dirty = new LinkedHashSet<>();
     /** Groups whose applied entries still wait for store writes before they are a checkpoint. */
     private final Set<ReplicaGroup> applying = new LinkedHashSet<>();
+    /** Groups whose parked checkpoint Ready is durable in the store: logged, sent and advanced next round. */
+    private final List<ReplicaGroup> resumed = new ArrayList<>();
+    /** Unparks the agent's thread after work was queued from another thread. */
+    private final Runnable wake;
     private final List<CompletableFuture<Void>> roundWrites = new ArrayList<>();
     /** The log's used bytes at which the next rewrite is tried. */
     private long nextReclaim;
@@ -98,12 +117,17 @@ final class ReplicationAgent implements Agent {
     final AtomicLong reclaims = new AtomicLong();
     final AtomicLong refusedFull = new AtomicLong();
     final AtomicLong handedBack = new AtomicLong();
+    final AtomicLong checkpointsInstalled = new AtomicLong();
+    final AtomicLong released = new AtomicLong();
+    final AtomicLong forgotten = new AtomicLong();
+    final AtomicLong checkpointPieces = new AtomicLong();
     private boolean loggedUnknown;
     private boolean loggedRefused;
 
     ReplicationAgent(int self, ReplicationLog log, ChunkStore store, PeerLinks links,
-                     Map<Long, ReplicationLog.Recovered> recovered) {
+                     Map<Long, ReplicationLog.Recovered> recovered, Runnable wake) {
         this.self = self;
+        this.wake = wake;
         this.log = log;
         this.store = store;
         this.links = links;
@@ -120,9 +144,23 @@ final class ReplicationAgent implements Agent {
     }
 
     private void add(ReplicaGroup g) {
+        streamFrom(g);
         groups.put(g.spec.chunkId(), g);
         g.spec.members().forEach(links::learn);
         dirty.add(g);
+    }
+
+    /** Lets the group's node, when it leads, stream its checkpoint from the store. */
+    private void streamFrom(ReplicaGroup g) {
+        g.node.setCheckpointReader(new ChunkCheckpoint(store, g.spec.chunkId(), g.spec.size(),
+                RaftSettings.config(self, g.spec).checkpointPiece(), g::originAt, g::epoch,
+                () -> post(new Wake(g))));
+    }
+
+    /** Queues {@code op} from any thread and wakes the agent. */
+    private void post(Op op) {
+        queue.add(op);
+        wake.run();
     }
 
     /** @return why replication stopped, or null */
@@ -135,7 +173,7 @@ final class ReplicationAgent implements Agent {
         if (failure != null) {
             return -1;
         }
-        if (!dirty.isEmpty()) {
+        if (!dirty.isEmpty() || !resumed.isEmpty()) {
             return 0;
         }
         return groups.isEmpty() ? -1 : Math.max(0, nextTick - System.nanoTime());
@@ -153,7 +191,9 @@ final class ReplicationAgent implements Agent {
             nextTick = now + TICK_NANOS;
             tickRound++;
             for (ReplicaGroup g : groups.values()) {
-                if (g.busy(now) || tickRound % QUIET_EVERY == 0) {
+                // A group whose checkpoint Ready waits for the store does not tick: it hears
+                // nothing from its leader meanwhile (messages are held), so it must not campaign.
+                if (g.parked == null && (g.busy(now) || tickRound % QUIET_EVERY == 0)) {
                     g.node.tick();
                     dirty.add(g);
                 }
@@ -163,13 +203,16 @@ final class ReplicationAgent implements Agent {
                 }
             }
             links.maintain();
+            if (log.room() < 2 * reserve()) {
+                releaseSilent();
+            }
             checkpoints();
             if (log.room() < reserve()) {
                 reclaim(true);
             }
             work++;
         }
-        if (failure == null && (!dirty.isEmpty() || !created.isEmpty())) {
+        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty())) {
             work += round();
         }
         return work;
@@ -186,6 +229,19 @@ final class ReplicationAgent implements Agent {
         }
         switch (op) {
             case Create c -> create(c);
+            case Wake w -> {
+                if (groups.get(w.group.spec.chunkId()) == w.group) {
+                    dirty.add(w.group);
+                }
+            }
+            case Resume r -> {
+                if (r.failure != null) {
+                    stop("chunk " + r.group.spec.chunkId() + ": writing a streamed checkpoint failed: "
+                            + VolumeException.unwrap(r.failure).getMessage(), r.failure);
+                } else {
+                    resumed.add(r.group);
+                }
+            }
             case Propose p -> {
                 ReplicaGroup g = groups.get(p.chunkId);
                 if (g == null) {
@@ -196,7 +252,7 @@ final class ReplicationAgent implements Agent {
                     p.future.completeExceptionally(new ChunkException(ChunkStatus.NO_SPACE, "chunk " + p.chunkId
                             + ": the replication log of server " + self + " is full (" + log.room() + " of "
                             + log.halfSize() + " bytes left): its space returns as every member of its groups "
-                            + "applies and checkpoints; a member that is down holds it"));
+                            + "applies and checkpoints; a member that lags holds it"));
                 } else {
                     g.propose(p.command, p.data, p.future);
                     g.touch(System.nanoTime());
@@ -214,25 +270,41 @@ final class ReplicationAgent implements Agent {
                     }
                     return;
                 }
-                for (Message m : in.messages) {
-                    if (m.type() != MessageType.HEARTBEAT && m.type() != MessageType.HEARTBEAT_RESP) {
-                        g.touch(System.nanoTime());
-                    }
-                    // The library hears a leader's messages from anyone (a member joining may not
-                    // know its leader yet); membership is fixed here, so a stranger is refused.
-                    RejectReason r = g.node.members().contains(m.from()) ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
-                    if (r != RejectReason.NONE && r != RejectReason.DUPLICATE && r != RejectReason.BUSY) {
-                        refused.incrementAndGet();
-                        if (!loggedRefused) {
-                            loggedRefused = true;
-                            LOG.info("group {}: refused {} ({}); further refusals are counted, not logged",
-                                    in.group, m, r);
-                        }
-                    }
+                if (in.incarnation != 0 && !in.messages.isEmpty() && g.rejoined(in.messages.getFirst().from(),
+                        in.incarnation)) {
+                    forgotten.incrementAndGet();
+                    LOG.debug("group {}: server {} holds nothing committed of it, unlike what it acknowledged: "
+                            + "its acknowledgements are forgotten and it is caught up afresh", g.spec.chunkId(),
+                            in.messages.getFirst().from());
                 }
-                dirty.add(g);
+                if (g.parked != null) {
+                    g.held.addAll(in.messages);
+                    return;
+                }
+                step(g, in.messages);
             }
         }
+    }
+
+    /** Feeds a peer's messages to the group's node, refusing (and counting) what it refuses. */
+    private void step(ReplicaGroup g, List<Message> messages) {
+        for (Message m : messages) {
+            if (m.type() != MessageType.HEARTBEAT && m.type() != MessageType.HEARTBEAT_RESP) {
+                g.touch(System.nanoTime());
+            }
+            // The library hears a leader's messages from anyone (a member joining may not
+            // know its leader yet); membership is fixed here, so a stranger is refused.
+            RejectReason r = g.node.members().contains(m.from()) ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
+            if (r != RejectReason.NONE && r != RejectReason.DUPLICATE && r != RejectReason.BUSY) {
+                refused.incrementAndGet();
+                if (!loggedRefused) {
+                    loggedRefused = true;
+                    LOG.info("group {}: refused {} ({}); further refusals are counted, not logged",
+                            g.spec.chunkId(), m, r);
+                }
+            }
+        }
+        dirty.add(g);
     }
 
     private void create(Create c) {
@@ -269,40 +341,41 @@ final class ReplicationAgent implements Agent {
         created.add(c.future);
     }
 
-    /** One round: a Ready from each group with work, logged together, then sent, applied and advanced. */
+    /**
+     * One round: a Ready from each group with work, logged together, then sent, applied and
+     * advanced. A Ready carrying checkpoint pieces is parked instead until the store holds them
+     * ({@link #park}), and joins a later round's frame ({@link #resumed}).
+     */
     private int round() {
         List<ReplicaGroup> ready = new ArrayList<>();
         List<Ready> rds = new ArrayList<>();
         Set<ReplicaGroup> early = new HashSet<>();
+        for (ReplicaGroup g : resumed) {
+            Ready rd = g.parked;
+            if (take(g, rd)) {
+                ready.add(g);
+                rds.add(rd);
+            }
+        }
+        resumed.clear();
         for (ReplicaGroup g : dirty) {
+            if (g.parked != null) {
+                continue;
+            }
             Ready rd = g.node.ready();
             if (rd.isEmpty()) {
                 g.settle();
                 continue;
             }
             if (!rd.checkpointPieces().isEmpty() || rd.installCheckpoint() >= 0) {
-                throw new IllegalStateException("group " + g.spec.chunkId()
-                        + ": checkpoint streaming is not supported yet, and no leader streams one");
+                park(g, rd);
+                continue;
             }
-            long group = g.spec.chunkId();
             if (sendsBeforeLogging(g, rd)) {
                 send(g, rd.messages());
                 early.add(g);
             }
-            if (rd.truncateAfter() >= 0) {
-                records.add(ReplicationLog.truncate(group, rd.truncateAfter()));
-            }
-            if (!rd.entries().isEmpty()) {
-                g.touch(System.nanoTime());
-            }
-            for (Entry e : rd.entries()) {
-                records.add(ReplicationLog.entry(group, e));
-                g.logged(e);
-            }
-            if (rd.hardState() != null) {
-                records.add(ReplicationLog.hardState(group, rd.hardState()));
-                g.hard = rd.hardState();
-            }
+            take(g, rd);
             ready.add(g);
             rds.add(rd);
         }
@@ -310,6 +383,9 @@ final class ReplicationAgent implements Agent {
         if (!early.isEmpty()) {
             // The followers write these entries while this server writes them too.
             links.flush();
+        }
+        if (failure != null) {
+            return 1;
         }
         if (!records.isEmpty()) {
             boolean tight = bytes(records) + reserve() > log.room();
@@ -342,6 +418,9 @@ final class ReplicationAgent implements Agent {
                 applying.add(g);
             }
             g.node.advance(rd);
+            if (rd == g.parked) {
+                unpark(g, rd);
+            }
             g.settle();
             dirty.add(g);
         }
@@ -376,6 +455,118 @@ final class ReplicationAgent implements Agent {
         return true;
     }
 
+    /** Adds what Ready {@code rd} of {@code g} logs to this round's frame. @return false if replication stopped */
+    private boolean take(ReplicaGroup g, Ready rd) {
+        long group = g.spec.chunkId();
+        if (rd.truncateAfter() >= 0) {
+            records.add(ReplicationLog.truncate(group, rd.truncateAfter()));
+        }
+        if (!rd.entries().isEmpty()) {
+            g.touch(System.nanoTime());
+        }
+        for (Entry e : rd.entries()) {
+            records.add(ReplicationLog.entry(group, e));
+            g.logged(e);
+        }
+        HardState hard = rd.hardState();
+        if (rd.installCheckpoint() >= 0) {
+            ChunkCheckpoint.Header h = g.streamed(rd.installCheckpoint());
+            if (hard == null || h == null) {
+                stop("group " + group + ": checkpoint " + rd.installCheckpoint() + " installed without "
+                        + (hard == null ? "a hard state naming it" : "its header"), null);
+                return false;
+            }
+            // The library knows nothing of the proposals a streamed checkpoint covers; the leader's
+            // header names the highest origin among them, which the merge's deposed-tail rule needs.
+            hard = new HardState(hard.term(), hard.votedFor(), hard.commit(), hard.compactIndex(), hard.compactTerm(),
+                    hard.members(), Math.max(hard.compactOrigin(), h.origin()));
+        }
+        if (hard != null) {
+            records.add(ReplicationLog.hardState(group, hard));
+            g.hard = hard;
+        }
+        return true;
+    }
+
+    /**
+     * Writes a Ready's checkpoint pieces into the group's chunk in the store and holds the Ready
+     * until they are durable: its answers (CHECKPOINT_RESP), and the hard state naming an
+     * installed checkpoint, may leave or be logged only then. The agent goes on with the other
+     * groups meanwhile; this one takes no further Ready and holds its messages.
+     */
+    private void park(ReplicaGroup g, Ready rd) {
+        g.parked = rd;
+        LOG.debug("group {}: {} checkpoint pieces, install {}", g.spec.chunkId(), rd.checkpointPieces().size(),
+                rd.installCheckpoint());
+        long chunk = g.spec.chunkId();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (CheckpointPiece p : rd.checkpointPieces()) {
+            byte[] d = p.data();
+            int skip = 0;
+            if (p.offset() == 0) {
+                ChunkCheckpoint.Header h = ChunkCheckpoint.header(d);
+                if (h == null) {
+                    stop("group " + chunk + ": checkpoint " + p.index() + " from the leader has no header", null);
+                    return;
+                }
+                g.streaming(p.index(), h);
+                skip = ChunkCheckpoint.HEADER;
+            } else if (p.offset() < ChunkCheckpoint.HEADER || g.streamed(p.index()) == null) {
+                stop("group " + chunk + ": checkpoint " + p.index() + " piece at " + p.offset()
+                        + " does not follow its header", null);
+                return;
+            }
+            long at = ChunkCheckpoint.chunkOffset(p.offset() + skip);
+            int length = d.length - skip;
+            if (length == 0) {
+                continue;
+            }
+            checkpointPieces.incrementAndGet();
+            writes.add(zeros(d, skip) ? store.writeZeroes(chunk, 0, at, length)
+                    : store.write(chunk, 0, at, ByteBuffer.wrap(d, skip, length)));
+        }
+        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]))
+                .whenComplete((v, t) -> post(new Resume(g, t)));
+    }
+
+    /**
+     * After a parked Ready was logged, sent and advanced: once it installed a checkpoint, the node
+     * is rebuilt from the log as a restart would (the checkpoint's compaction origin, which the
+     * library's install does not take, is then the node's own); then the held messages are stepped.
+     */
+    private void unpark(ReplicaGroup g, Ready rd) {
+        g.parked = null;
+        long index = rd.installCheckpoint();
+        if (index >= 0) {
+            List<Entry> entries = new ArrayList<>();
+            for (long i = g.node.firstIndex(); i <= g.node.lastIndex(); i++) {
+                Entry e = g.node.entry(i);
+                if (e != null) {
+                    entries.add(e);
+                }
+            }
+            g.installed(new RaftNode(RaftSettings.config(self, g.spec), g.hard, entries), index);
+            streamFrom(g);
+            checkpointsInstalled.incrementAndGet();
+            LOG.info("group {}: installed checkpoint {} streamed by server {}", g.spec.chunkId(), index,
+                    rd.messages().isEmpty() ? 0 : rd.messages().getFirst().to());
+        }
+        List<Message> held = List.copyOf(g.held);
+        g.held.clear();
+        if (!held.isEmpty()) {
+            step(g, held);
+        }
+    }
+
+    private static boolean zeros(byte[] d, int from) {
+        for (int i = from; i < d.length; i++) {
+            if (d[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void send(ReplicaGroup g, List<Message> messages) {
         if (messages.isEmpty()) {
             return;
@@ -384,7 +575,8 @@ final class ReplicationAgent implements Agent {
         for (Message m : messages) {
             byPeer.computeIfAbsent(m.to(), k -> new ArrayList<>()).add(m);
         }
-        byPeer.forEach((peer, ms) -> links.send(peer, g.spec.chunkId(), ms));
+        long incarnation = g.incarnation();
+        byPeer.forEach((peer, ms) -> links.send(peer, g.spec.chunkId(), incarnation, ms));
     }
 
     /** Applies a committed entry to the store; the store runs its writes in the order they are given. */
@@ -440,6 +632,28 @@ final class ReplicationAgent implements Agent {
             if (!g.applying()) {
                 it.remove();
             }
+        }
+    }
+
+    /**
+     * The log is short of room: every group this server leads stops keeping entries for members
+     * silent for {@link #SILENT_TICKS}, so it prunes past them and streams them a checkpoint when
+     * they return, instead of refusing writes until they do.
+     */
+    private void releaseSilent() {
+        int all = 0;
+        for (ReplicaGroup g : groups.values()) {
+            int n = g.node.releaseSilentMembers(SILENT_TICKS);
+            if (n > 0) {
+                all += n;
+                dirty.add(g);
+            }
+        }
+        if (all > 0) {
+            released.addAndGet(all);
+            LOG.info("the replication log of server {} is short of room ({} of {} bytes left): its groups prune "
+                    + "past {} silent member(s), which catch up from a checkpoint when they return", self,
+                    log.room(), log.halfSize(), all);
         }
     }
 

@@ -65,7 +65,7 @@ class ReplicationRefusalTest {
     private void send(long group, Message m) {
         ByteBuffer b = ByteBuffer.allocate(RaftCodec.messagesLength(List.of(m)));
         RaftCodec.encodeMessages(List.of(m), b);
-        replication.receive(group, b.flip());
+        replication.receive(group, 0, b.flip());
     }
 
     private void eventually(Supplier<Boolean> condition) throws InterruptedException {
@@ -87,7 +87,7 @@ class ReplicationRefusalTest {
         send(GROUP, Message.of(MessageType.HEARTBEAT, 9, 1, 6));
         eventually(() -> replication.counters().get("refused") == 2);
 
-        replication.receive(GROUP, ByteBuffer.wrap(new byte[] {0, 0, 0, 1, 99}));
+        replication.receive(GROUP, 0, ByteBuffer.wrap(new byte[] {0, 0, 0, 1, 99}));
         eventually(() -> replication.counters().get("refused") == 3);
 
         // Handled in order: once the stranger after it is counted, the valid heartbeat was handled too.

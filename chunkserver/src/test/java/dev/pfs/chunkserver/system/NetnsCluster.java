@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * {@code n} chunkserver processes, server {@code i} (ids 1..n) in member {@code i}'s namespace of
@@ -55,6 +57,15 @@ final class NetnsCluster implements AutoCloseable {
         procs.put(id, ChunkServerProcess.startIn(lab.launcher(id), root.resolve("cs" + id),
                 lab.address(id) + ":" + PORT, "--server-id", String.valueOf(id), "--capacity", "256M",
                 "--wal-size", "16M", "--chunk-size", String.valueOf(CHUNK), "--max-chunks", "128"));
+    }
+
+    /** Deletes the data directory of server {@code id}, which must be down: it restarts on an empty one. */
+    void wipe(int id) throws IOException {
+        try (Stream<Path> all = Files.walk(root.resolve("cs" + id))) {
+            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     /** kill -9 of server {@code id}. */

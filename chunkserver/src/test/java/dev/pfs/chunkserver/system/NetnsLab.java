@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class NetnsLab implements AutoCloseable {
     private static final String TABLE = "pfsfault";
+    /** Namespace names start with this ({@code -Dpfs.netns.prefix}, default "pfs"): runs side by side stay apart. */
+    private static final String PREFIX = System.getProperty("pfs.netns.prefix", "pfs");
 
     private final String suffix;
     private final String subnet;
@@ -54,7 +56,7 @@ final class NetnsLab implements AutoCloseable {
             if (!run(List.of("id", "-u")).strip().equals("0")) {
                 return "not root: network namespaces need root";
             }
-            String probe = "pfsprobe" + Long.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
+            String probe = PREFIX + "probe" + Long.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
             run(List.of("ip", "netns", "add", probe));
             run(List.of("ip", "netns", "del", probe));
             return null;
@@ -184,7 +186,7 @@ final class NetnsLab implements AutoCloseable {
     }
 
     private String ns(int i) {
-        return "pfs-" + suffix + "-" + i;
+        return PREFIX + "-" + suffix + "-" + i;
     }
 
     private String bridge() {

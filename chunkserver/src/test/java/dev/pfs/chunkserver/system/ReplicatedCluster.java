@@ -6,8 +6,12 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Three chunkserver processes on fixed loopback ports (a restarted server keeps its address, as
@@ -23,10 +27,16 @@ final class ReplicatedCluster implements AutoCloseable {
     private final long chunkSize;
     private final String capacity;
     private final int maxChunks;
+    private final String[] extra;
 
     /** Servers of 128 MB with at most 16 chunks of 1 MB each. */
     ReplicatedCluster(Path root) throws IOException, InterruptedException {
         this(root, CHUNK, "128M", 16);
+    }
+
+    /** Servers of 128 MB with at most 16 chunks of 1 MB each, started with {@code extra} options too. */
+    ReplicatedCluster(Path root, String... extra) throws IOException, InterruptedException {
+        this(root, CHUNK, "128M", 16, extra);
     }
 
     /**
@@ -34,8 +44,10 @@ final class ReplicatedCluster implements AutoCloseable {
      * @param capacity  each server's {@code --capacity}
      * @param maxChunks each server's {@code --max-chunks}
      */
-    ReplicatedCluster(Path root, long chunkSize, String capacity, int maxChunks) throws IOException, InterruptedException {
+    ReplicatedCluster(Path root, long chunkSize, String capacity, int maxChunks, String... extra)
+            throws IOException, InterruptedException {
         this.root = Files.createDirectories(root);
+        this.extra = extra;
         this.chunkSize = chunkSize;
         this.capacity = capacity;
         this.maxChunks = maxChunks;
@@ -66,10 +78,21 @@ final class ReplicatedCluster implements AutoCloseable {
 
     /** Starts (or restarts) server {@code id} on its data directory and address. */
     void start(int id) throws IOException {
+        List<String> options = new ArrayList<>(List.of("--server-id", String.valueOf(id), "--capacity", capacity,
+                "--wal-size", "16M", "--chunk-size", String.valueOf(chunkSize), "--max-chunks",
+                String.valueOf(maxChunks)));
+        options.addAll(List.of(extra));
         procs.put(id, ChunkServerProcess.startAt(root.resolve("cs" + id), "127.0.0.1:" + addresses.get(id).getPort(),
-                "--server-id", String.valueOf(id), "--capacity", capacity, "--wal-size", "16M", "--chunk-size",
-                String.valueOf(chunkSize),
-                "--max-chunks", String.valueOf(maxChunks)));
+                options.toArray(String[]::new)));
+    }
+
+    /** Deletes the data directory of server {@code id}, which must be down: it starts on an empty one, formatted afresh. */
+    void wipe(int id) throws IOException {
+        try (Stream<Path> all = Files.walk(root.resolve("cs" + id))) {
+            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
     }
 
     /** kill -9 of server {@code id}. */
