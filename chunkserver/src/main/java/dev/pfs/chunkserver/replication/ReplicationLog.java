@@ -44,6 +44,13 @@ final class ReplicationLog {
     static final int MAX_FRAME_RECORDS = 4 << 20;
     /** Smallest log volume: each half holds two full frames. */
     static final long MIN_SIZE = 4L * MAX_FRAME_RECORDS;
+    /**
+     * Most the log grows between tries of a rewrite, whatever its size: a restart replays every
+     * record written since the last rewrite, so this (with the live records) bounds what recovery
+     * reads. Tries at fractions of a half alone let a 4 GB log reach 1 GB before its first
+     * rewrite, which a chunkserver killed there read back for 37-170 s before it served.
+     */
+    static final long RECLAIM_STEP = 64L << 20;
 
     /** What recovery found for one group. */
     record Recovered(GroupSpec spec, HardState hard, List<Entry> entries) {
@@ -145,6 +152,14 @@ final class ReplicationLog {
     /** @return bytes written to the current half */
     long used() {
         return writer.used();
+    }
+
+    /**
+     * @param shareOfHalf how much the log may grow before the next try of a rewrite, as a share of a half
+     * @return that, at most {@link #RECLAIM_STEP}
+     */
+    long reclaimStep(long shareOfHalf) {
+        return Math.min(shareOfHalf, RECLAIM_STEP);
     }
 
     /** @return the size of one half: how much one generation of the log may hold */
