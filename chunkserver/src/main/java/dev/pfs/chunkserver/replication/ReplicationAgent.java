@@ -131,7 +131,7 @@ final class ReplicationAgent implements Agent {
         this.log = log;
         this.store = store;
         this.links = links;
-        this.nextReclaim = log.halfSize() / 2;
+        this.nextReclaim = log.reclaimStep(log.halfSize() / 2);
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
             // the node re-applies only the entries above it.
@@ -697,17 +697,18 @@ final class ReplicationAgent implements Agent {
         long liveBytes = bytes(live);
         long used = log.used();
         if (liveBytes >= used || liveBytes * 2 > used && !force) {
-            nextReclaim = used + log.halfSize() / 8;
+            nextReclaim = used + log.reclaimStep(log.halfSize() / 8);
             return;
         }
         try {
             log.rewrite(live);
             reclaims.incrementAndGet();
-            nextReclaim = Math.max(log.halfSize() / 2, log.used() + log.halfSize() / 4);
+            nextReclaim = Math.max(log.reclaimStep(log.halfSize() / 2),
+                    log.used() + log.reclaimStep(log.halfSize() / 4));
             LOG.debug("replication log rewritten: {} bytes in use of {} became {}", used, log.halfSize(), log.used());
         } catch (VolumeException e) {
             if (e.kind() == VolumeException.Kind.NO_SPACE) {
-                nextReclaim = used + log.halfSize() / 8;
+                nextReclaim = used + log.reclaimStep(log.halfSize() / 8);
             } else {
                 stop("replication log rewrite failed: " + e.getMessage(), e);
             }

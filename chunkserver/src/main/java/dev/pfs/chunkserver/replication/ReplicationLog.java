@@ -44,6 +44,13 @@ final class ReplicationLog {
     static final int MAX_FRAME_RECORDS = 4 << 20;
     /** Smallest log volume: each half holds two full frames. */
     static final long MIN_SIZE = 4L * MAX_FRAME_RECORDS;
+    /**
+     * Most the log grows between tries of a rewrite, whatever its size: a restart replays every
+     * record written since the last rewrite, so this (with the live records) bounds what recovery
+     * reads. Tries at fractions of a half alone let a 4 GB log reach 1 GB before its first
+     * rewrite, which a chunkserver killed there read back for 37-170 s before it served.
+     */
+    static final long RECLAIM_STEP = 64L << 20;
 
     /** What recovery found for one group. */
     record Recovered(GroupSpec spec, HardState hard, List<Entry> entries) {
@@ -102,21 +109,25 @@ final class ReplicationLog {
         int newer = first[1] > first[0] ? 1 : 0;
         int current = newer;
         Replay replay = new Replay();
-        WalScanner.Result scan = first[newer] > 0 ? WalScanner.scan(halves[newer], first[newer], replay) : null;
+        long started = System.nanoTime();
+        // Read in large windows: the log is one small frame per round, too many to read one by one.
+        WalScanner.Result scan = first[newer] > 0
+                ? WalScanner.scan(new ReadAheadVolume(halves[newer]), first[newer], replay) : null;
         if ((scan == null || scan.frames() == 0) && first[1 - newer] > 0) {
             // The newer half's first frame is torn: its rewrite never finished, the older half holds the log.
             current = 1 - newer;
             replay = new Replay();
-            scan = WalScanner.scan(halves[current], first[current], replay);
+            scan = WalScanner.scan(new ReadAheadVolume(halves[current]), first[current], replay);
         }
         if (scan == null) {
-            scan = WalScanner.scan(halves[current], 1, replay);
+            scan = WalScanner.scan(new ReadAheadVolume(halves[current]), 1, replay);
         }
         Replay r = replay;
         r.specs.forEach((g, spec) -> groups.put(g, new Recovered(spec, r.hards.getOrDefault(g, HardState.EMPTY),
                 new ArrayList<>(r.entries.getOrDefault(g, new TreeMap<>()).values()))));
-        LOG.info("replication log: half {} of {} bytes, {} groups, {} records in {} frames; ends at {} ({})", current,
-                half, r.specs.size(), scan.records(), scan.frames(), scan.endPosition(), scan.stopReason());
+        LOG.info("replication log: half {} of {} bytes, {} groups, {} records in {} frames read in {} ms; "
+                + "ends at {} ({})", current, half, r.specs.size(), scan.records(), scan.frames(),
+                (System.nanoTime() - started) / 1_000_000, scan.endPosition(), scan.stopReason());
         FrameBufferPool buffers = new FrameBufferPool(4L * MAX_FRAME_RECORDS + (1 << 20));
         // Sequences run on within a half (recovery stops at the first gap); a rewrite's frames
         // carry the next ones, above every frame of the half it replaces.
@@ -141,6 +152,14 @@ final class ReplicationLog {
     /** @return bytes written to the current half */
     long used() {
         return writer.used();
+    }
+
+    /**
+     * @param shareOfHalf how much the log may grow before the next try of a rewrite, as a share of a half
+     * @return that, at most {@link #RECLAIM_STEP}
+     */
+    long reclaimStep(long shareOfHalf) {
+        return Math.min(shareOfHalf, RECLAIM_STEP);
     }
 
     /** @return the size of one half: how much one generation of the log may hold */

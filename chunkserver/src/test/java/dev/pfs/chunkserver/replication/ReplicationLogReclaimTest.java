@@ -37,11 +37,13 @@ class ReplicationLogReclaimTest {
     Path dir;
     private final ChunkServerDaemon[] servers = new ChunkServerDaemon[3];
     private final Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
+    /** The servers' replication log size. */
+    private long logBytes = LOG;
 
     private void start(int id) throws Exception {
         ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
                 new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()), null, CHUNK,
-                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, LOG);
+                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, logBytes);
         servers[id - 1] = ChunkServerDaemon.start(cfg);
     }
 
@@ -125,5 +127,31 @@ class ReplicationLogReclaimTest {
             assertThat(differences(readAll(v, model.length), model)).as("written after the restart").isEmpty();
         }
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(10))).isEmpty();
+    }
+
+    /**
+     * A large log is rewritten every {@link ReplicationLog#RECLAIM_STEP} bytes, not only once a
+     * fraction of its size is used, so that a restart replays little whatever the log's size: a
+     * 4 GB log was first rewritten at 1 GB, which a killed chunkserver then read back before serving.
+     */
+    @Test
+    void aLargeLogIsRewrittenEveryReclaimStepNotAtAShareOfItsSize() throws Exception {
+        logBytes = 6 * ReplicationLog.RECLAIM_STEP;
+        Placement p = startAll();
+        byte[] model = new byte[(int) (2 * CHUNK)];
+        // Past one step, short of a quarter of the log (where the first rewrite came before).
+        int pieces = (int) (ReplicationLog.RECLAIM_STEP * 5 / 4 / PIECE);
+        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+            write(v, 0, pieces, model);
+        }
+        for (int id = 1; id <= 3; id++) {
+            assertThat(reclaims(id)).as("server %d rewrote its %d-byte log after %d bytes of writes", id, logBytes,
+                    (long) pieces * PIECE).isPositive();
+        }
+        stop(1);
+        start(1);
+        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+            assertThat(differences(readAll(v, model.length), model)).as("after a restart of server 1").isEmpty();
+        }
     }
 }

@@ -84,6 +84,11 @@ record ClusterLayout(Path dir, boolean local, int basePort, Path mountPoint, lon
         return placementDir().resolve(VOLUME + ".placement");
     }
 
+    /** Written once the replicated volume is known to hold pfs: later ups skip the check. */
+    Path formattedMarker() {
+        return placementDir().resolve(VOLUME + ".formatted");
+    }
+
     Path volumeFile() {
         return dir.resolve("volume.img");
     }

@@ -69,8 +69,8 @@ public final class ClusterStatusCommand extends BaseCommand {
 
     private boolean chunks(Placement p) throws InterruptedException {
         boolean ok = true;
-        for (int c = 0; c < p.chunks(); c++) {
-            ChunkLeaders.View v = ChunkLeaders.of(p, c);
+        for (ChunkLeaders.View v : ChunkLeaders.all(p)) {
+            int c = v.chunk();
             int leader = v.agreedLeader();
             String replicas = v.replicas().stream().map(String::valueOf).collect(Collectors.joining(","));
             List<String> notes = new ArrayList<>();
