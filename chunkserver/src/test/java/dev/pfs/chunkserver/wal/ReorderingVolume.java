@@ -22,10 +22,15 @@ import java.util.concurrent.CompletableFuture;
  * at once, after the writes in flight before them landed or were dropped in a random order.
  */
 public final class ReorderingVolume extends ForwardingVolume {
-    private record Held(long offset, ByteBuffer data, long epoch, boolean fua, CompletableFuture<Void> future) {
+    private record Held(long number, long offset, ByteBuffer data, long epoch, boolean fua,
+                        CompletableFuture<Void> future) {
     }
 
     private final List<Held> held = new ArrayList<>();
+    private long issued;
+    private long highestLanded = -1;
+    private int overtaken;
+    private int holes;
     private final Random random;
     private volatile boolean auto;
     private boolean dropped;
@@ -82,7 +87,7 @@ public final class ReorderingVolume extends ForwardingVolume {
             if (dropped) {
                 return VolumeException.failed(VolumeException.Kind.IO, "power lost with writes in flight");
             }
-            held.add(new Held(offset, copy, epoch, fua, f));
+            held.add(new Held(issued++, offset, copy, epoch, fua, f));
             if (auto && held.size() > 1 + random.nextInt(4)) {
                 landNow = random.nextInt(held.size());
             }
@@ -119,6 +124,10 @@ public final class ReorderingVolume extends ForwardingVolume {
                 return;
             }
             h = held.remove(i);
+            if (i > 0) {
+                overtaken++;
+            }
+            highestLanded = Math.max(highestLanded, h.number);
         }
         inner.write(h.offset, h.data, h.epoch, h.fua).whenComplete((v, t) -> {
             if (t == null) {
@@ -137,10 +146,42 @@ public final class ReorderingVolume extends ForwardingVolume {
             auto = false;
             lost = new ArrayList<>(held);
             held.clear();
+            for (Held h : lost) {
+                if (h.number < highestLanded) {
+                    holes++;
+                }
+            }
         }
         for (Held h : lost) {
             h.future.completeExceptionally(new VolumeException(VolumeException.Kind.IO, "power lost in flight"));
         }
+    }
+
+    /**
+     * Cuts the power with a hole if it can: stops landing writes by itself, waits up to
+     * {@code waitMillis} for two writes in flight, lands the newest and loses the rest.
+     */
+    public void dropWithHole(long waitMillis) throws InterruptedException {
+        stopAutoLand();
+        long end = System.nanoTime() + waitMillis * 1_000_000;
+        while (held() < 2 && System.nanoTime() < end) {
+            Thread.sleep(1);
+        }
+        int newest = held() - 1;
+        if (newest > 0) {
+            land(newest);
+        }
+        drop();
+    }
+
+    /** @return writes that landed before one issued earlier */
+    public synchronized int overtaken() {
+        return overtaken;
+    }
+
+    /** @return writes {@link #drop} lost while one issued after them had landed: holes in the log */
+    public synchronized int holes() {
+        return holes;
     }
 
     /** Stops landing writes by itself (see {@link #autoLand}). */
