@@ -55,6 +55,7 @@ final class CommitPipeline<C> {
             }
             finishing = true;
         }
+        Throwable escaped = null;
         while (true) {
             Entry<C> head;
             synchronized (this) {
@@ -62,17 +63,26 @@ final class CommitPipeline<C> {
                 if (head == null || !head.done) {
                     finishing = false;
                     notifyAll();
-                    return;
+                    break;
                 }
             }
             try {
                 finisher.accept(head.commit, head.error);
-            } finally {
-                synchronized (this) {
-                    entries.poll();
-                    notifyAll();
-                }
+            } catch (RuntimeException | Error x) {
+                // The finisher answers for its own failures; whatever escapes it must not leave
+                // the later commits unfinished: they are finished first, then it is rethrown.
+                escaped = escaped == null ? x : escaped;
             }
+            synchronized (this) {
+                entries.poll();
+                notifyAll();
+            }
+        }
+        if (escaped instanceof Error err) {
+            throw err;
+        }
+        if (escaped != null) {
+            throw (RuntimeException) escaped;
         }
     }
 

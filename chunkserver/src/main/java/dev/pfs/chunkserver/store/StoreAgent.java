@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * The store's metadata and its one owner: {@link #doWork} runs on the store's agent thread and
  * takes the requests that queued up, checks them, and logs every change in one WAL frame (group
  * commit: all changes that arrived while earlier frames were being written share the next one).
- * Several frames are in flight at once ({@code walInFlight}), and a lone frame with nothing
- * else to do is written on the agent's own thread (no hand-off at queue depth 1). A commit is
+ * Several frames are in flight at once ({@code walInFlight}), and a lone small change with
+ * nothing else to do is written on the agent's own thread (no hand-off at queue depth 1). A commit is
  * finished in log order by whichever thread completes it ({@link CommitPipeline}): its data
  * writes start (reads of those blocks wait for them), then its changes are acknowledged. When
  * the WAL fills past its threshold it checkpoints the metadata and starts the WAL over.
@@ -45,6 +45,9 @@ final class StoreAgent {
     private record Commit(List<Change> changes, int bytes, WalWriter.Started started, int[] payloadAt, long start,
                           long issued, long inlineWriteNanos, CompletableFuture<Void> finished) {
     }
+
+    /** Largest lone change whose frame the agent writes itself rather than on an I/O thread. */
+    private static final int INLINE_MAX_BYTES = 64 * 1024;
 
     private final StoreState state;
     private final WalWriter wal;
@@ -276,7 +279,11 @@ final class StoreAgent {
             }
             long start = System.nanoTime();
             try {
-                boolean inline = mayInline && pipeline.size() == 0 && !moreQueued.getAsBoolean();
+                // Inline only a lone small change with nothing else around (queue depth 1): the
+                // agent is blocked for the write, so anything bigger or busier goes to the I/O
+                // threads and the agent goes on batching the next frame meanwhile.
+                boolean inline = mayInline && batch.size() == 1 && batchBytes <= INLINE_MAX_BYTES
+                        && pipeline.size() == 0 && !moreQueued.getAsBoolean();
                 if (!inline) {
                     pipeline.awaitBelow(walInFlight);
                 }
@@ -322,6 +329,20 @@ final class StoreAgent {
      * store and replay repairs it) and then acknowledges its changes.
      */
     private void finish(Commit c, Throwable error) {
+        try {
+            finishOrThrow(c, error);
+        } catch (Throwable t) {
+            // A bug or an Error under a data write, on whichever thread finishes: the store fails
+            // as it would on its own thread, and the commit's changes are answered.
+            fail("unexpected " + t, t);
+            for (Change ch : c.changes) {
+                ch.future.completeExceptionally(refusal());
+            }
+            c.finished.completeExceptionally(refusal());
+        }
+    }
+
+    private void finishOrThrow(Commit c, Throwable error) {
         ByteBuffer frame = c.started.frame();
         if (error != null) {
             Throwable cause = VolumeException.unwrap(error);
