@@ -38,9 +38,10 @@ final class StoreAgent {
     }
 
     /**
-     * One group commit on its way: its changes, its frame, when the agent started building it,
-     * when the write was issued (after the frame was built), the frames in flight then, and a
-     * future completed once it is finished (exceptionally if refused).
+     * One group commit on its way: its changes and their bytes, its frame, where their payloads
+     * lie in it, when the agent started building it, when the write was issued (after the frame
+     * was built), the inline write's own time (-1 if not inline), and a future completed once
+     * it is finished (exceptionally if refused).
      */
     private record Commit(List<Change> changes, int bytes, WalWriter.Started started, int[] payloadAt, long start,
                           long issued, long inlineWriteNanos, CompletableFuture<Void> finished) {

@@ -179,7 +179,12 @@ public final class WalWriter {
                 durable.completeExceptionally(e);
             }
         } else {
-            durable = log.write(at, frame.duplicate(), BlockVolume.NO_EPOCH, true);
+            try {
+                durable = log.write(at, frame.duplicate(), BlockVolume.NO_EPOCH, true);
+            } catch (RuntimeException e) {
+                // A volume that throws instead of failing its future: the same failed write.
+                durable = CompletableFuture.failedFuture(e);
+            }
         }
         return new Started(frame, sequence, length, durable);
     }
