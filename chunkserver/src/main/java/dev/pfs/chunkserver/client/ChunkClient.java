@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -166,6 +167,26 @@ public final class ChunkClient implements AutoCloseable {
         long id = nextId.getAndIncrement();
         CompletableFuture<ChunkMessage> f = new CompletableFuture<>();
         pending.put(id, f);
+        ByteBuf frame = ChunkFrameEncoder.encode(channel.alloc(), op, false, id, chunkId, epoch, offset, length,
+                flags, ChunkStatus.OK, payload);
+        // One task on the event loop for the deadline and the write: from another thread, each
+        // would be a task of its own, and scheduling the deadline could wake the loop once more.
+        if (channel.eventLoop().inEventLoop()) {
+            sendOnLoop(op, id, f, frame);
+        } else {
+            try {
+                channel.eventLoop().execute(() -> sendOnLoop(op, id, f, frame));
+            } catch (RejectedExecutionException e) {
+                frame.release();
+                pending.remove(id);
+                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR,
+                        "cannot send to chunkserver " + server + ": client closed"));
+            }
+        }
+        return f;
+    }
+
+    private void sendOnLoop(ChunkOp op, long id, CompletableFuture<ChunkMessage> f, ByteBuf frame) {
         ScheduledFuture<?> timeout = channel.eventLoop().schedule(() -> {
             if (pending.remove(id, f)) {
                 f.completeExceptionally(new ChunkException(ChunkStatus.TIMED_OUT, "chunkserver " + server
@@ -174,8 +195,6 @@ public final class ChunkClient implements AutoCloseable {
             }
         }, deadlineNanos, TimeUnit.NANOSECONDS);
         f.whenComplete((m, t) -> timeout.cancel(false));
-        ByteBuf frame = ChunkFrameEncoder.encode(channel.alloc(), op, false, id, chunkId, epoch, offset, length,
-                flags, ChunkStatus.OK, payload);
         channel.writeAndFlush(frame).addListener(w -> {
             if (!w.isSuccess()) {
                 pending.remove(id);
@@ -183,7 +202,6 @@ public final class ChunkClient implements AutoCloseable {
                         "cannot send to chunkserver " + server + ": " + w.cause()));
             }
         });
-        return f;
     }
 
     private static CompletableFuture<Void> done(CompletableFuture<ChunkMessage> f) {

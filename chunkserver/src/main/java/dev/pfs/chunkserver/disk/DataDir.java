@@ -27,8 +27,11 @@ public final class DataDir implements AutoCloseable {
     static final String DATA = "chunks.data";
     static final String META = "chunks.meta";
     static final String WAL = "chunks.wal";
-    /** The WAL is written on the store's own thread; its I/O threads only read it at recovery. */
-    private static final int WAL_IO_THREADS = 1;
+    /**
+     * One I/O thread per WAL frame the store keeps in flight: each blocks in its O_DSYNC write.
+     * A lone frame is written on the store's own thread.
+     */
+    private static final int WAL_IO_THREADS = ChunkStore.Options.DEFAULT_WAL_IN_FLIGHT;
 
     /**
      * Sizes chosen at format.

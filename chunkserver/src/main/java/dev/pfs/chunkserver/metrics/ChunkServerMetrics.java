@@ -19,6 +19,7 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final Counter walSyncs;
     private final Histogram groupCommitRecords;
     private final Histogram walSyncSeconds;
+    private final Histogram walFramesInFlight;
     private final Counter checkpoints;
     private final Counter frameErrors;
     private final Counter writeStageSeconds;
@@ -44,6 +45,9 @@ public final class ChunkServerMetrics implements StoreObserver {
         walSyncSeconds = Histogram.builder().name("pfs_chunkserver_wal_sync_seconds")
                 .help("Time to write and sync one WAL frame")
                 .classicExponentialUpperBounds(0.00002, 2, 18).register(registry);
+        walFramesInFlight = Histogram.builder().name("pfs_chunkserver_wal_frames_in_flight")
+                .help("WAL frames in flight when a group commit's write was issued, itself included")
+                .classicExponentialUpperBounds(1, 2, 7).register(registry);
         checkpoints = Counter.builder().name("pfs_chunkserver_checkpoints_total")
                 .help("Checkpoints written (each reclaims the WAL)").register(registry);
         writeStageSeconds = Counter.builder().name("pfs_chunkserver_write_stage_seconds")
@@ -100,6 +104,11 @@ public final class ChunkServerMetrics implements StoreObserver {
         walSyncs.inc();
         groupCommitRecords.observe(records);
         walSyncSeconds.observe(nanos / 1e9);
+    }
+
+    @Override
+    public void walInFlight(int frames) {
+        walFramesInFlight.observe(frames);
     }
 
     @Override

@@ -15,15 +15,19 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The store's metadata and its one owner: {@link #doWork} runs on the store's agent thread and
- * takes the requests that queued up, checks them, logs every change in one WAL frame (group commit: all changes that
- * arrived while the previous sync ran share the next one), acknowledges them, and starts their
- * data writes (reads of those blocks wait for them). When the WAL fills past its
- * threshold it checkpoints the metadata and starts the WAL over.
+ * takes the requests that queued up, checks them, and logs every change in one WAL frame (group
+ * commit: all changes that arrived while earlier frames were being written share the next one).
+ * Several frames are in flight at once ({@code walInFlight}), and a lone small change with
+ * nothing else to do is written on the agent's own thread (no hand-off at queue depth 1). A commit is
+ * finished in log order by whichever thread completes it ({@link CommitPipeline}): its data
+ * writes start (reads of those blocks wait for them), then its changes are acknowledged. When
+ * the WAL fills past its threshold it checkpoints the metadata and starts the WAL over.
  */
 final class StoreAgent {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAgent.class);
@@ -32,6 +36,19 @@ final class StoreAgent {
     private record Change(WalRecord record, List<DataOp> ops, CompletableFuture<Void> future, long submitted,
                           long picked) {
     }
+
+    /**
+     * One group commit on its way: its changes and their bytes, its frame, where their payloads
+     * lie in it, when the agent started building it, when the write was issued (after the frame
+     * was built), the inline write's own time (-1 if not inline), and a future completed once
+     * it is finished (exceptionally if refused).
+     */
+    private record Commit(List<Change> changes, int bytes, WalWriter.Started started, int[] payloadAt, long start,
+                          long issued, long inlineWriteNanos, CompletableFuture<Void> finished) {
+    }
+
+    /** Largest lone change whose frame the agent writes itself rather than on an I/O thread. */
+    private static final int INLINE_MAX_BYTES = 64 * 1024;
 
     private final StoreState state;
     private final WalWriter wal;
@@ -46,13 +63,22 @@ final class StoreAgent {
     private final long slotLength;
     private final List<Change> batch = new ArrayList<>();
     private final List<CompletableFuture<Void>> flushes = new ArrayList<>();
+    private final CommitPipeline<Commit> pipeline = new CommitPipeline<>(this::finish);
+    private final int walInFlight;
+    private final BooleanSupplier moreQueued;
+    /** Finished once the last commit started is; flushes wait for it. */
+    private CompletableFuture<Void> lastCommit = CompletableFuture.completedFuture(null);
     private int batchBytes;
     private long nextIndex;
     private long checkpointSequence;
     private volatile String failure;
 
+    /** @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline) */
     StoreAgent(StoreState state, WalWriter wal, BlockVolume data, BlockVolume meta, DataApplier applier,
-               ChunkStore.Options options, long nextIndex, long checkpointSequence, long slotLength) {
+               ChunkStore.Options options, long nextIndex, long checkpointSequence, long slotLength,
+               BooleanSupplier moreQueued) {
+        this.walInFlight = options.walInFlight();
+        this.moreQueued = moreQueued;
         this.state = state;
         this.wal = wal;
         this.data = data;
@@ -94,13 +120,13 @@ final class StoreAgent {
                     r.future().completeExceptionally(e);
                 }
             }
-            commit();
+            commit(true);
             if (failure == null && wal.used() > checkpointThreshold) {
                 checkpoint();
             }
         } catch (Throwable t) {
             fail("unexpected " + t, t);
-            commit();
+            commit(false);
             for (StoreRequest r : requests) {
                 if (!(r instanceof StoreRequest.Stop)) {
                     r.future().completeExceptionally(refusal());
@@ -160,10 +186,8 @@ final class StoreAgent {
             }
             case StoreRequest.Flush f -> flushes.add(f.future());
             case StoreRequest.Stop s -> {
-                commit();
-                if (failure == null) {
-                    checkpoint();
-                }
+                checkpoint();
+                pipeline.awaitEmpty();
                 flushes.add(s.future());
             }
         }
@@ -215,16 +239,16 @@ final class StoreAgent {
      * in written-ahead space.
      */
     private void makeRoom(int blocksNeeded, int recordBytes) throws ChunkException {
-        if (WalWriter.frameLength(recordBytes) > wal.capacity() / 2) {
+        if (wal.paddedLength(recordBytes) > wal.capacity() / 2) {
             throw new ChunkException(ChunkStatus.OUT_OF_RANGE, "a change of " + recordBytes
                     + " bytes is larger than half the WAL (" + wal.capacity() + " bytes) allows");
         }
         if (batchBytes + recordBytes > maxBatchBytes
-                || WalWriter.frameLength(batchBytes + recordBytes) > wal.room()) {
-            commit();
+                || wal.paddedLength(batchBytes + recordBytes) > wal.room()) {
+            commit(false);
         }
         boolean lowOnBlocks = blocksNeeded > state.bitmap.free() && !state.quarantine.isEmpty();
-        if (failure == null && (WalWriter.frameLength(recordBytes) > wal.room() || lowOnBlocks)) {
+        if (failure == null && (wal.paddedLength(recordBytes) > wal.room() || lowOnBlocks)) {
             checkpoint();
         }
         if (failure != null) {
@@ -242,8 +266,13 @@ final class StoreAgent {
         batchBytes += stamped.encodedLength();
     }
 
-    /** Makes the batch durable in one WAL frame, then applies and acknowledges it. */
-    void commit() {
+    /**
+     * Starts the batch's WAL frame, after at most {@code walInFlight - 1} others still in
+     * flight; it is finished (applied and acknowledged) in log order once durable. With
+     * {@code mayInline}, nothing in flight and nothing queued, the frame is written on this
+     * thread. Flushes taken so far complete once this commit (or the last one) is finished.
+     */
+    void commit(boolean mayInline) {
         if (!batch.isEmpty() && failure == null) {
             List<WalRecord> records = new ArrayList<>(batch.size());
             for (Change c : batch) {
@@ -251,52 +280,109 @@ final class StoreAgent {
             }
             long start = System.nanoTime();
             try {
+                // Inline only a lone small change with nothing else around (queue depth 1): the
+                // agent is blocked for the write, so anything bigger or busier goes to the I/O
+                // threads and the agent goes on batching the next frame meanwhile.
+                boolean inline = mayInline && batch.size() == 1 && batchBytes <= INLINE_MAX_BYTES
+                        && pipeline.size() == 0 && !moreQueued.getAsBoolean();
+                if (!inline) {
+                    pipeline.awaitBelow(walInFlight);
+                }
+                observer.walInFlight(pipeline.size() + 1);
                 int[] payloadAt = new int[records.size()];
-                ByteBuffer frame = wal.append(records, payloadAt);
-                long synced = System.nanoTime();
-                observer.walSynced(records.size(), batchBytes, synced - start);
-                observer.walAppended(synced - start - wal.lastWriteNanos(), wal.lastWriteNanos());
-                for (Change c : batch) {
-                    if (c.submitted != 0) {
-                        observer.writeWaited(c.picked - c.submitted, start - c.picked, synced - start);
-                    }
-                }
-                // Durable now: acknowledge every change first, which hands the request buffers
-                // back, so data writes never delay an acknowledgement. The data writes follow
-                // from the frame's copy of the payloads (the frame returns to the pool when the
-                // last is done); reads of their blocks wait for them, because they queue behind
-                // this commit, and a failed one stops the store (replay repairs it).
-                for (Change c : batch) {
-                    c.future.complete(null);
-                }
-                CompletableFuture<?>[] applied = new CompletableFuture<?>[batch.size()];
-                for (int i = 0; i < batch.size(); i++) {
-                    applied[i] = applier.apply(fromFrame(batch.get(i), frame, payloadAt[i])).whenComplete((v, t) -> {
-                        if (t != null) {
-                            fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
-                        }
-                    });
-                }
-                CompletableFuture.allOf(applied).whenComplete((v, t) -> wal.releaseFrame(frame));
+                WalWriter.Started started = wal.start(records, payloadAt, inline);
+                Commit c = new Commit(List.copyOf(batch), batchBytes, started, payloadAt, start, System.nanoTime(),
+                        inline ? wal.lastWriteNanos() : -1, new CompletableFuture<>());
+                lastCommit = c.finished;
+                batch.clear();
+                pipeline.add(c, started.durable());
             } catch (VolumeException e) {
                 fail("WAL write failed: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                fail("interrupted waiting for WAL frames in flight", e);
             }
         }
         for (Change c : batch) {
-            if (!c.future.isDone() && failure != null) {
-                c.future.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
-            }
+            c.future.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
         }
         batch.clear();
         batchBytes = 0;
         for (CompletableFuture<Void> f : flushes) {
-            if (failure == null) {
-                f.complete(null);
-            } else {
-                f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, failure));
-            }
+            lastCommit.whenComplete((v, t) -> {
+                String why = failure;
+                if (t == null && why == null) {
+                    f.complete(null);
+                } else {
+                    f.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why != null ? why
+                            : "WAL write failed"));
+                }
+            });
         }
         flushes.clear();
+    }
+
+    /**
+     * Finishes one commit, in log order, on the thread that completed it: refuses its changes if
+     * its frame or any earlier one failed (nothing is acknowledged past a gap in the log), else
+     * starts its data writes from the frame's copy of the payloads (the frame returns to the
+     * pool when the last is done; reads of their blocks wait for them; a failed one stops the
+     * store and replay repairs it) and then acknowledges its changes.
+     */
+    private void finish(Commit c, Throwable error) {
+        try {
+            finishOrThrow(c, error);
+        } catch (Throwable t) {
+            // A bug or an Error under a data write, on whichever thread finishes: the store fails
+            // as it would on its own thread, and the commit's changes are answered.
+            fail("unexpected " + t, t);
+            for (Change ch : c.changes) {
+                ch.future.completeExceptionally(refusal());
+            }
+            c.finished.completeExceptionally(refusal());
+        }
+    }
+
+    private void finishOrThrow(Commit c, Throwable error) {
+        ByteBuffer frame = c.started.frame();
+        if (error != null) {
+            Throwable cause = VolumeException.unwrap(error);
+            fail("WAL write failed: " + cause.getMessage(), cause);
+        }
+        String why = failure;
+        if (why != null) {
+            for (Change ch : c.changes) {
+                ch.future.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why));
+            }
+            wal.releaseFrame(frame);
+            c.finished.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why));
+            return;
+        }
+        long synced = System.nanoTime();
+        observer.walSynced(c.changes.size(), c.bytes, synced - c.start);
+        if (c.inlineWriteNanos >= 0) {
+            observer.walAppended(c.issued - c.start - c.inlineWriteNanos, c.inlineWriteNanos);
+        } else {
+            observer.walAppended(c.issued - c.start, synced - c.issued);
+        }
+        CompletableFuture<?>[] applied = new CompletableFuture<?>[c.changes.size()];
+        for (int i = 0; i < applied.length; i++) {
+            Change ch = c.changes.get(i);
+            if (ch.submitted != 0) {
+                observer.writeWaited(ch.picked - ch.submitted, c.start - ch.picked, synced - c.start);
+            }
+            applied[i] = applier.apply(fromFrame(ch, frame, c.payloadAt[i])).whenComplete((v, t) -> {
+                if (t != null) {
+                    fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
+                }
+            });
+        }
+        // The data writes are registered first, so a read sent after an acknowledgement waits for them.
+        for (Change ch : c.changes) {
+            ch.future.complete(null);
+        }
+        CompletableFuture.allOf(applied).whenComplete((v, t) -> wal.releaseFrame(frame));
+        c.finished.complete(null);
     }
 
     /** @return the change's data writes, reading their data from the logged frame */
@@ -313,7 +399,7 @@ final class StoreAgent {
         return ops;
     }
 
-    private void fail(String why, Throwable t) {
+    private synchronized void fail(String why, Throwable t) {
         if (failure == null) {
             failure = why;
             LOG.error("chunk store failed, refusing requests until restart: {}", why, t);
@@ -326,7 +412,8 @@ final class StoreAgent {
      * then starts the WAL over.
      */
     void checkpoint() {
-        commit();
+        commit(true);
+        pipeline.awaitEmpty();
         if (failure != null) {
             return;
         }

@@ -1,6 +1,9 @@
 package dev.pfs.chunkserver.store;
 
-/** Receives the store's internal events, for metrics. Called on the store's agent thread. */
+/**
+ * Receives the store's internal events, for metrics. Called on the store's agent thread and on
+ * the WAL's I/O threads (a commit is finished by the thread that completed it): thread-safe.
+ */
 public interface StoreObserver {
     /** An observer that ignores everything. */
     StoreObserver NONE = new StoreObserver() {
@@ -25,6 +28,10 @@ public interface StoreObserver {
      * @param syncNanos    the WAL write and sync
      */
     default void writeWaited(long queuedNanos, long batchedNanos, long syncNanos) {
+    }
+
+    /** A group commit's WAL write is issued with {@code frames} frames in flight, itself included. */
+    default void walInFlight(int frames) {
     }
 
     /** A checkpoint was written and the WAL reclaimed. */

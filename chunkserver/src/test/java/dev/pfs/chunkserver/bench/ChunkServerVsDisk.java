@@ -70,8 +70,11 @@ public final class ChunkServerVsDisk {
         double encodeSecs = delta(before, after, "pfs_chunkserver_wal_append_seconds_total{part=\"encode\"}");
         double writeSecs = delta(before, after, "pfs_chunkserver_wal_append_seconds_total{part=\"write\"}");
         double per = syncs == 0 ? 0 : 1e6 / syncs;
-        System.out.printf("    group commits %.0f, %.1f records per commit, WAL append %.1f us each (frame encode"
-                + " + CRCs %.1f, O_DSYNC write %.1f)%n", syncs, syncs == 0 ? 0 : records / syncs, syncSecs * per,
+        double issued = delta(before, after, "pfs_chunkserver_wal_frames_in_flight_count");
+        double inFlight = delta(before, after, "pfs_chunkserver_wal_frames_in_flight_sum");
+        System.out.printf("    group commits %.0f, %.1f records per commit, %.1f WAL frames in flight, WAL append"
+                + " %.1f us each (frame encode + CRCs %.1f, O_DSYNC write %.1f)%n", syncs,
+                syncs == 0 ? 0 : records / syncs, issued == 0 ? 0 : inFlight / issued, syncSecs * per,
                 encodeSecs * per, writeSecs * per);
     }
 

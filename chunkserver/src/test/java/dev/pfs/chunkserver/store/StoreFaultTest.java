@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.wal.ReorderingVolume;
 import dev.pfs.common.volume.FaultRule;
 import dev.pfs.common.volume.FaultyVolume;
 import dev.pfs.common.volume.VolumeException;
@@ -26,8 +27,11 @@ import org.junit.jupiter.api.Timeout;
  * several writer epochs (stale ones are refused and change nothing) with several requests in
  * flight; at a seeded moment the power goes, or a WAL write, a data flush or a checkpoint fails
  * first; some recoveries are cut by a second power loss inside replay or the recovery
- * checkpoint. After each recovery every acknowledged change reads back and no sector holds
- * data nobody wrote there. Run one seed with {@code -Dpfs.seed=N}.
+ * checkpoint. The WAL sits behind a {@link ReorderingVolume}: with several frames in flight
+ * (1 to 6, seeded) they reach the disk in any order, so a power cut can leave a durable frame
+ * after one that never arrived, and some rounds end in a power cut with requests still in
+ * flight. After each recovery every acknowledged change reads back and no sector holds data
+ * nobody wrote there. Run one seed with {@code -Dpfs.seed=N}.
  */
 class StoreFaultTest {
     private static final long CHUNK_SIZE = 256 * 1024;
@@ -48,29 +52,63 @@ class StoreFaultTest {
                 throw new AssertionError("seed " + seed + " failed (replay with -Dpfs.seed=" + seed + "): " + t, t);
             }
         }
+        if (one == null) {
+            System.out.printf("StoreFaultTest: %d WAL frames overtook an earlier one, %d power cuts left a hole%n",
+                    overtaken, holes);
+            assertThat(overtaken).as("WAL frames reached the disk out of order").isPositive();
+            assertThat(holes).as("power cuts left a durable frame after a lost one").isPositive();
+        }
     }
+
+    /** Over all seeds: WAL frames that landed before an earlier one, and holes power cuts left in the log. */
+    private static int overtaken;
+    private static int holes;
 
     /** The three volumes of one store, restarted together after a power cut. */
     private static final class Disks {
         FaultyVolume data;
         FaultyVolume wal;
         FaultyVolume meta;
+        /** The WAL as the store sees it: frames in flight land in any order. */
+        ReorderingVolume walInFlight;
+        long seed;
 
         boolean anyDead() {
             return data.isDead() || wal.isDead() || meta.isDead();
         }
 
-        void powerCut() {
+        /**
+         * The power goes: frames in flight are lost (with {@code hole}, after the newest of them
+         * landed if two or more were in flight), unflushed writes kept, dropped or torn.
+         */
+        void cut(boolean hole) throws InterruptedException {
+            if (hole) {
+                walInFlight.dropWithHole(20);
+            }
+            walInFlight.drop();
             data.powerLoss();
             wal.powerLoss();
             meta.powerLoss();
+        }
+
+        void powerCut() throws InterruptedException {
+            cut(false);
             data = data.restart();
             wal = wal.restart();
             meta = meta.restart();
+            reorder();
+        }
+
+        void reorder() {
+            if (walInFlight != null) {
+                overtaken += walInFlight.overtaken();
+                holes += walInFlight.holes();
+            }
+            walInFlight = new ReorderingVolume(wal, seed++).autoLand();
         }
     }
 
-    private static final ChunkStore.Options OPTIONS = new ChunkStore.Options(32 * 1024, 0.5, StoreObserver.NONE)
+    private static final ChunkStore.Options BASE = new ChunkStore.Options(32 * 1024, 0.5, StoreObserver.NONE)
             .withWriteAhead(8L * ChunkStore.BLOCK_SIZE);
 
     private void runSeed(long seed) throws Exception {
@@ -80,10 +118,13 @@ class StoreFaultTest {
         d.data = FaultyVolume.create(40L * ChunkStore.BLOCK_SIZE, seed * 3 + 1);
         d.wal = FaultyVolume.create(300 * 1024 + 512L * rnd.nextInt(256), seed * 3 + 2);
         d.meta = FaultyVolume.create(ChunkStore.metaVolumeSize(d.data.size(), 8), seed * 3 + 3);
+        d.seed = seed * 1000;
+        d.reorder();
+        ChunkStore.Options options = BASE.withWalInFlight(1 + rnd.nextInt(6));
         ChunkStore.format(d.data, d.meta, 8);
         SectorModel model = new SectorModel();
         Load load = new Load(rnd, model);
-        ChunkStore store = ChunkStore.open(d.data, d.wal, d.meta, OPTIONS);
+        ChunkStore store = ChunkStore.open(d.data, d.walInFlight, d.meta, options);
         for (long c = 1; c <= CHUNKS; c++) {
             store.create(c, CHUNK_SIZE).get();
         }
@@ -96,17 +137,18 @@ class StoreFaultTest {
                 case 5 -> d.wal.fail(FaultRule.nth(FaultRule.Op.FUA_WRITE, 1 + rnd.nextInt(30), VolumeException.Kind.IO));
                 default -> { }
             }
-            load.run(store, 20 + rnd.nextInt(120), d);
+            load.run(store, 20 + rnd.nextInt(120), d, rnd.nextInt(3) == 0);
             store.close();
             d.powerCut();
-            store = recover(d, rnd);
+            store = recover(d, rnd, options);
             load.verify(store);
         }
         store.close();
+        d.walInFlight.stopAutoLand();
     }
 
     /** Opens the store, first letting a seeded power cut hit the recovery itself now and then. */
-    private static ChunkStore recover(Disks d, Random rnd) throws Exception {
+    private static ChunkStore recover(Disks d, Random rnd, ChunkStore.Options options) throws Exception {
         if (rnd.nextInt(3) == 0) {
             switch (rnd.nextInt(3)) {
                 case 0 -> d.data.powerLossAtWrite(1 + rnd.nextInt(20));
@@ -114,15 +156,18 @@ class StoreFaultTest {
                 default -> d.wal.powerLossAtWrite(1);
             }
             try {
-                ChunkStore cut = ChunkStore.open(d.data, d.wal, d.meta, OPTIONS);
+                ChunkStore cut = ChunkStore.open(d.data, d.walInFlight, d.meta, options);
                 cut.close();
             } catch (IOException expected) {
                 // The power went during replay or the recovery checkpoint.
             }
             d.powerCut();
         }
-        return ChunkStore.open(d.data, d.wal, d.meta, OPTIONS);
+        return ChunkStore.open(d.data, d.walInFlight, d.meta, options);
     }
+
+    /** Changes issued without waiting right before a power cut in flight. */
+    private static final int BURST = 12;
 
     private record InFlight(long chunk, int firstSector, int sectors, int id, CompletableFuture<Void> future) {
     }
@@ -145,7 +190,10 @@ class StoreFaultTest {
             this.nextId = 1 + rnd.nextInt(1 << 20) * 64;
         }
 
-        void run(ChunkStore store, int ops, Disks d) throws Exception {
+        /** @param cutMidway whether the power goes at a seeded op, with requests in flight */
+        void run(ChunkStore store, int ops, Disks d, boolean cutMidway) throws Exception {
+            int cutAt = cutMidway ? rnd.nextInt(ops) : -1;
+            ops = cutMidway ? Math.max(ops, cutAt + BURST + 1) : ops;
             if (rnd.nextBoolean()) {
                 epoch++;
                 if (ok(store.fence(1, epoch))) {
@@ -153,6 +201,12 @@ class StoreFaultTest {
                 }
             }
             for (int op = 0; op < ops && !d.anyDead(); op++) {
+                // Before a cut, a burst of changes stays in flight so that several frames are.
+                boolean burst = cutAt >= 0 && op >= cutAt;
+                if (burst && op == cutAt + BURST) {
+                    d.cut(true);
+                    break;
+                }
                 long chunk = 1 + rnd.nextInt(CHUNKS);
                 int kind = rnd.nextInt(40);
                 if (kind == 0) {
@@ -183,7 +237,7 @@ class StoreFaultTest {
                     future = store.writeZeroes(chunk, epoch, firstSector * 512L, sectors * 512L);
                 }
                 inflight.add(new InFlight(chunk, firstSector, sectors, id, future));
-                if (inflight.size() >= 1 + rnd.nextInt(8)) {
+                if (!burst && inflight.size() >= 1 + rnd.nextInt(8)) {
                     drain();
                 }
             }
