@@ -191,6 +191,23 @@ final class DataPath {
      * allocates; the caller checked space with {@link #blocksNeeded}. Metadata lock.
      */
     WritePlan planWrite(Inode ino, long off, int len) {
+        return plan(ino, off, len, false);
+    }
+
+    /**
+     * @return the plan of a write of {@code len} bytes at {@code off} if it is a plain overwrite
+     *     ({@link #isPlainOverwrite}), else {@code null}: the check and the plan in one walk of the
+     *     block map, the 4 KB overwrite's path. Metadata lock.
+     */
+    WritePlan planOverwrite(Inode ino, long off, int len) {
+        if (off % SECTOR != 0 || len % SECTOR != 0 || off + len > ino.size) {
+            return null;
+        }
+        return plan(ino, off, len, true);
+    }
+
+    /** {@link #planWrite}, or with {@code overwriteOnly} {@code null} at the first block that is not written yet. */
+    private WritePlan plan(Inode ino, long off, int len, boolean overwriteOnly) {
         WritePlan plan = new WritePlan(ino);
         long pos = off;
         long lastTag = -1;
@@ -200,6 +217,9 @@ final class DataPath {
             int n = (int) Math.min(blockSize - in, off + len - pos);
             long tag = store.tagOf(ino.ino, bi);
             boolean whole = false;
+            if (overwriteOnly && (tag < 0 || store.unwritten(tag))) {
+                return null;
+            }
             if (tag < 0) {
                 tag = store.reserveTagNear(lastTag >= 0 ? lastTag + 1 : hint(ino, bi));
                 plan.tags.add(new long[] {tag, bi});

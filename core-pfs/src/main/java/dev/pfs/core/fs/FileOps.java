@@ -329,15 +329,20 @@ final class FileOps {
                         throw new PfsException(Errno.EFBIG, "write of " + total + " bytes at " + at
                                 + " passes the largest file size");
                     }
-                    if (!exclusive && !data.isPlainOverwrite(i, at, total)) {
-                        exclusive = true;
-                        continue;
+                    if (!exclusive) {
+                        if (total <= WRITE_PIECE) {
+                            first = data.planOverwrite(i, at, total);
+                        }
+                        if (first == null && (total <= WRITE_PIECE || !data.isPlainOverwrite(i, at, total))) {
+                            exclusive = true;
+                            continue;
+                        }
                     }
                     if (exclusive) {
                         fs.ensureSpace(data.blocksNeeded(i, at, total), () -> "descriptor " + fd);
                     }
                     size = i.size;
-                    if (at <= size) {
+                    if (first == null && at <= size) {
                         first = data.planWrite(i, at, Math.min(WRITE_PIECE, total));
                     }
                 }
