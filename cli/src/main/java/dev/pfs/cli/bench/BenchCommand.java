@@ -8,6 +8,8 @@ import dev.pfs.cli.volume.SizeConverter;
 import dev.pfs.common.config.ByteSize;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +30,9 @@ import picocli.CommandLine.Option;
  *       {@code rw=write bs=1m end_fsync=1}.</li>
  * </ul>
  * The two targets take turns in rounds, each round starting with the other one, so that drift
- * of a shared machine hits both alike; a first round, not counted, lets the JIT compile both
- * paths. The last line of output is
+ * of a shared machine hits both alike. Before them both take turns, not counted, until a whole
+ * turn of both compiled no method ({@link #warmUp}), so that the rounds time compiled code on
+ * both sides. The last line of output is
  * {@code latency_ratio=.. p99_ratio=.. throughput_ratio=..} (pfs/plain).
  */
 @Command(name = "bench", hidden = true, mixinStandardHelpOptions = true,
@@ -37,6 +40,10 @@ import picocli.CommandLine.Option;
 public final class BenchCommand extends BaseCommand {
     private static final int SMALL = 4096;
     private static final int LARGE = 1 << 20;
+    /** 4 KB writes per target in one warm-up turn. */
+    private static final int WARMUP_OPS = 1000;
+    /** Bytes each target writes sequentially, into a new file, in one warm-up turn. */
+    private static final long WARMUP_SEQ = 16L << 20;
 
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Scratch directory on the disk to measure.")
     private Path dir;
@@ -57,6 +64,10 @@ public final class BenchCommand extends BaseCommand {
             description = "Turns the targets take (default: ${DEFAULT-VALUE}).")
     private int rounds;
 
+    @Option(names = "--warmup-turns", paramLabel = "N", defaultValue = "30",
+            description = "Most uncounted warm-up turns, each ended early once one compiled nothing (default: ${DEFAULT-VALUE}).")
+    private int maxWarmupTurns;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the random offsets.")
     private long seed;
 
@@ -66,11 +77,12 @@ public final class BenchCommand extends BaseCommand {
             throw Failures.usage("--dir " + dir + " is not a directory");
         }
         long seqPerRound = rounds < 1 ? 0 : seqSize / rounds / LARGE * LARGE;
-        if (ops < rounds || rounds < 1 || fileSize % LARGE != 0 || seqPerRound == 0) {
-            throw Failures.usage("need --ops >= --rounds >= 1, --file-size a multiple of 1M, --seq-size at least rounds x 1M");
+        if (ops < rounds || rounds < 1 || fileSize % LARGE != 0 || seqPerRound == 0 || maxWarmupTurns < 1) {
+            throw Failures.usage("need --ops >= --rounds >= 1, --file-size a multiple of 1M, --seq-size at least rounds x 1M,"
+                    + " --warmup-turns >= 1");
         }
         PrintWriter out = out();
-        long volumeSize = fileSize + seqSize + seqPerRound + Math.max(fileSize / 4, 256L << 20);
+        long volumeSize = fileSize + seqSize + maxWarmupTurns * WARMUP_SEQ + Math.max(fileSize / 4, 256L << 20);
         try (WriteTarget plain = new PlainFileTarget(dir);
              WriteTarget pfs = new LibpfsTarget(dir.resolve("bench.img"), volumeSize)) {
             List<WriteTarget> targets = List.of(plain, pfs);
@@ -86,11 +98,7 @@ public final class BenchCommand extends BaseCommand {
                 layOut(t, large);
             }
             SplittableRandom random = new SplittableRandom(seed);
-            // One round not counted, so that the JIT has compiled both paths before measuring.
-            for (WriteTarget t : targets) {
-                randomWrites(t, small, ops / rounds, random.split(), new Latencies());
-                sequentialWrite(t, large, "warmup", seqPerRound);
-            }
+            warmUp(out, targets, small, large, random);
             Latencies[] lat = {new Latencies(), new Latencies()};
             long[] seqNanos = new long[2];
             for (int round = 0; round < rounds; round++) {
@@ -106,6 +114,34 @@ public final class BenchCommand extends BaseCommand {
             report(out, targets, lat, seqNanos, seqPerRound * rounds);
         }
         return ExitStatus.OK;
+    }
+
+    /**
+     * Runs both targets, not counted, until a whole turn of both compiled no method (at most
+     * {@code --warmup-turns}). libpfs's path is Java from the call to the volume file, which
+     * the JIT compiles only after thousands of calls, later still on a busy machine; the plain
+     * file's is a few native calls. A fixed short warm-up left the rounds timing libpfs partly
+     * interpreted and the compiler threads competing with it for the CPUs: not libpfs's steady
+     * cost. Each turn also writes a new file sequentially, so the allocating path warms up too.
+     */
+    private void warmUp(PrintWriter out, List<WriteTarget> targets, ByteBuffer small, ByteBuffer large,
+                        SplittableRandom random) throws IOException {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long start = System.nanoTime();
+        int turns = 0;
+        boolean quiet;
+        do {
+            long compiling = jit.getTotalCompilationTime();
+            for (WriteTarget t : targets) {
+                randomWrites(t, small, WARMUP_OPS, random.split(), new Latencies());
+                sequentialWrite(t, large, "warmup-" + turns, WARMUP_SEQ);
+            }
+            turns++;
+            quiet = jit.getTotalCompilationTime() == compiling;
+        } while (!quiet && turns < maxWarmupTurns);
+        out.printf(Locale.ROOT, "  warm-up:   %d turns of %d x 4 KB + %s per target, %.1f s, %s%n", turns,
+                WARMUP_OPS, ByteSize.human(WARMUP_SEQ), (System.nanoTime() - start) / 1e9,
+                quiet ? "the last one compiled nothing" : "the JIT was still compiling");
     }
 
     private static ByteBuffer aligned(int size) {

@@ -1,6 +1,8 @@
 package dev.pfs.cli.bench;
 
+import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.FileVolume;
+import dev.pfs.common.volume.VolumeException;
 import dev.pfs.core.MkfsOptions;
 import dev.pfs.core.MountOptions;
 import dev.pfs.core.OpenFlags;
@@ -9,8 +11,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
-/** Files inside libpfs, on a freshly formatted FileVolume (O_DIRECT where allowed) in a host directory. */
+/**
+ * Files inside libpfs, on a freshly formatted FileVolume (O_DIRECT where allowed) in a host
+ * directory, the volume file written in full first so that it behaves as the device it stands for.
+ */
 final class LibpfsTarget implements WriteTarget {
+    private static final int PROVISION_STEP = 8 << 20;
+
     private final FileVolume volume;
     private final Pfs pfs;
     private long fd = -1;
@@ -20,12 +27,31 @@ final class LibpfsTarget implements WriteTarget {
         // As every libpfs user opens its volume: libpfs waits for each request anyway.
         volume = FileVolume.open(image, true, FileVolume.CALLER_THREAD);
         try {
+            provision(volume);
             Pfs.mkfs(volume, MkfsOptions.defaults());
             pfs = Pfs.mount(volume, MountOptions.readWrite(0));
         } catch (IOException | RuntimeException e) {
             volume.close();
             throw e;
         }
+    }
+
+    /**
+     * Writes the whole (sparse) volume file once, as a device's blocks all exist from the start.
+     * Otherwise the host file system allocates on pfs's first write to each block, and ext4 does
+     * that for a write inside the file's size through unwritten extents converted after the write
+     * (strace here: a 1 MB O_DIRECT write into a hole of the volume file took 1.25 ms on average
+     * against 0.80 ms for the plain side's appends, which ext4 allocates as written blocks at
+     * once): host work that a block device under pfs never does, and that the plain side does
+     * not do either. mkfs punches its metadata areas and journal again; those stay sparse.
+     */
+    private static void provision(FileVolume volume) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(PROVISION_STEP + 4096).alignedSlice(4096);
+        for (long off = 0; off < volume.size(); off += PROVISION_STEP) {
+            int n = (int) Math.min(PROVISION_STEP, volume.size() - off);
+            volume.writeAndWait(off, zeros.clear().limit(n), BlockVolume.NO_EPOCH, false);
+        }
+        VolumeException.await(volume.flush());
     }
 
     @Override
@@ -35,7 +61,7 @@ final class LibpfsTarget implements WriteTarget {
 
     @Override
     public String mode() {
-        return "libpfs pwrite + fdatasync on " + volume;
+        return "libpfs pwrite + fdatasync on " + volume + ", written in full before mkfs";
     }
 
     @Override

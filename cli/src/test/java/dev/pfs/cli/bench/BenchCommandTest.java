@@ -23,12 +23,12 @@ class BenchCommandTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = PfsCommand.execute(new CliContext(out, err, false), "bench", "--dir", dir.toString(),
-                "--file-size", "4M", "--ops", "30", "--seq-size", "6M", "--rounds", "3");
+                "--file-size", "4M", "--ops", "30", "--seq-size", "6M", "--rounds", "3", "--warmup-turns", "1");
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(code).as(text + err).isZero();
         List<String> lines = text.lines().toList();
         assertThat(lines.getLast()).matches("latency_ratio=\\d+\\.\\d\\d p99_ratio=\\d+\\.\\d\\d throughput_ratio=\\d+\\.\\d\\d");
-        assertThat(text).contains("4K randwrite+fdatasync p50", "1M seq write", "O_DIRECT");
+        assertThat(text).contains("4K randwrite+fdatasync p50", "1M seq write", "O_DIRECT", "warm-up:   1 turns");
     }
 
     @Test

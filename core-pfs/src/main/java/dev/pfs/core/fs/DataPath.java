@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * File data to and from the volume through block tags. Reads of holes and unwritten blocks
@@ -190,6 +191,23 @@ final class DataPath {
      * allocates; the caller checked space with {@link #blocksNeeded}. Metadata lock.
      */
     WritePlan planWrite(Inode ino, long off, int len) {
+        return plan(ino, off, len, false);
+    }
+
+    /**
+     * @return the plan of a write of {@code len} bytes at {@code off} if it is a plain overwrite
+     *     ({@link #isPlainOverwrite}), else {@code null}: the check and the plan in one walk of the
+     *     block map, the 4 KB overwrite's path. Metadata lock.
+     */
+    WritePlan planOverwrite(Inode ino, long off, int len) {
+        if (off % SECTOR != 0 || len % SECTOR != 0 || off + len > ino.size) {
+            return null;
+        }
+        return plan(ino, off, len, true);
+    }
+
+    /** {@link #planWrite}, or with {@code overwriteOnly} {@code null} at the first block that is not written yet. */
+    private WritePlan plan(Inode ino, long off, int len, boolean overwriteOnly) {
         WritePlan plan = new WritePlan(ino);
         long pos = off;
         long lastTag = -1;
@@ -199,6 +217,9 @@ final class DataPath {
             int n = (int) Math.min(blockSize - in, off + len - pos);
             long tag = store.tagOf(ino.ino, bi);
             boolean whole = false;
+            if (overwriteOnly && (tag < 0 || store.unwritten(tag))) {
+                return null;
+            }
             if (tag < 0) {
                 tag = store.reserveTagNear(lastTag >= 0 ? lastTag + 1 : hint(ino, bi));
                 plan.tags.add(new long[] {tag, bi});
@@ -264,14 +285,15 @@ final class DataPath {
                 bytes += pieces.get(j).regionEnd - pieces.get(j).regionStart;
                 j++;
             }
-            writeRun(pieces.subList(i, j), src);
+            writeRun(pieces, i, j, src);
             i = j;
         }
     }
 
     /** Makes the plan's tags written blocks of its file, in {@code txn}: its data is on the volume. */
     void install(WritePlan plan, Txn txn) {
-        for (long[] t : plan.tags) {
+        for (int k = 0; k < plan.tags.size(); k++) {
+            long[] t = plan.tags.get(k);
             store.setTag(txn, t[0], plan.inode.ino, t[1], 0);
         }
     }
@@ -299,14 +321,15 @@ final class DataPath {
         src.position(src.limit());
     }
 
-    private void writeRun(List<Piece> run, ByteBuffer src) throws PfsException {
-        Piece first = run.get(0);
-        Piece last = run.get(run.size() - 1);
+    /** Writes pieces {@code [from, to)}, consecutive on the volume, as one I/O. */
+    private void writeRun(List<Piece> pieces, int from, int to, ByteBuffer src) throws PfsException {
+        Piece first = pieces.get(from);
+        Piece last = pieces.get(to - 1);
         long start = first.regionStart;
         int length = (int) (last.regionEnd - start);
         boolean covered = true;
-        for (Piece p : run) {
-            covered &= p.covers();
+        for (int k = from; k < to; k++) {
+            covered &= pieces.get(k).covers();
         }
         ByteBuffer buf;
         try {
@@ -314,7 +337,8 @@ final class DataPath {
                 buf = src.slice(src.position() + first.srcOff, length);
             } else {
                 buf = scratch(length);
-                for (Piece p : run) {
+                for (int k = from; k < to; k++) {
+                    Piece p = pieces.get(k);
                     if (p.whole) {
                         zeroFill(buf, (int) (p.regionStart - start), (int) (p.phys - p.regionStart));
                         zeroFill(buf, (int) (p.phys + p.len - start), (int) (p.regionEnd - p.phys - p.len));
@@ -326,11 +350,13 @@ final class DataPath {
                 if (!last.whole && last.phys + last.len != last.regionEnd) {
                     readInto(buf, length - SECTOR, last.regionEnd - SECTOR);
                 }
-                for (Piece p : run) {
+                for (int k = from; k < to; k++) {
+                    Piece p = pieces.get(k);
                     buf.put((int) (p.phys - start), src, src.position() + p.srcOff, p.len);
                 }
             }
-            VolumeException.await(volume.write(start, buf, epoch.getAsLong(), false));
+            // Waits in the calling thread where the volume can (a FileVolume then needs no I/O thread).
+            volume.writeAndWait(start, buf, epoch.getAsLong(), false);
         } catch (VolumeException e) {
             throw Errors.of(e, "writing file data");
         }
@@ -382,11 +408,11 @@ final class DataPath {
         return blockSize;
     }
 
-    /** Fails unless {@code need} blocks are free. */
-    void checkSpace(long need, String path) throws PfsException {
+    /** Fails unless {@code need} blocks are free; {@code what} names the call, built only for the error. */
+    void checkSpace(long need, Supplier<String> what) throws PfsException {
         if (need > store.freeBlocks()) {
             long cooling = store.coolingBlocks();
-            throw new PfsException(Errno.ENOSPC, "no space left on the volume for " + path
+            throw new PfsException(Errno.ENOSPC, "no space left on the volume for " + what.get()
                     + " (" + need + " blocks needed, " + store.freeBlocks() + " free"
                     + (cooling > 0 ? ", " + cooling + " more freed but not reusable yet" : "") + ")");
         }

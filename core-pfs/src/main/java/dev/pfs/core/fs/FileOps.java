@@ -14,9 +14,9 @@ import dev.pfs.core.layout.MetaSlotDescriptor;
 import dev.pfs.core.meta.Inode;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The calls on file descriptors: open, close, read, write, seek, sync, ftruncate, fallocate.
@@ -38,14 +38,17 @@ final class FileOps {
         final long ino;
         final long generation;
         final int flags;
+        /** The inode's data lock, pinned while this descriptor is open. */
+        final InodeLocks.Pinned lock;
         long position;
         /** The file's write errors this descriptor has seen (errseq); metadata lock. */
         long seenErrors;
 
-        OpenFile(Inode i, int flags, long seenErrors) {
+        OpenFile(Inode i, int flags, InodeLocks.Pinned lock, long seenErrors) {
             this.ino = i.ino;
             this.generation = i.generation;
             this.flags = flags;
+            this.lock = lock;
             this.seenErrors = seenErrors;
         }
 
@@ -61,8 +64,11 @@ final class FileOps {
 
     private final FsState fs;
     private final NameOps names;
-    /** Open descriptors; metadata lock. */
-    private final Map<Long, OpenFile> fds = new HashMap<>();
+    /**
+     * Open descriptors: changed under the metadata lock, looked up without it (a call re-checks
+     * its descriptor under the lock before it changes anything, {@link #current}).
+     */
+    private final Map<Long, OpenFile> fds = new ConcurrentHashMap<>();
     /** Descriptors count up and never wrap, so a number is never reused, let alone while open. */
     private long nextFd = 3;
 
@@ -134,7 +140,7 @@ final class FileOps {
             fs.checkWritable("open " + path + " for writing");
         }
         long fd = nextFd++;
-        fds.put(fd, new OpenFile(i, flags, fs.writeErrors.sample(i.ino)));
+        fds.put(fd, new OpenFile(i, flags, fs.inodeLocks.pin(i.ino), fs.writeErrors.sample(i.ino)));
         fs.openCount.merge(i.ino, 1, Integer::sum);
         return fd;
     }
@@ -151,19 +157,13 @@ final class FileOps {
         return fs.inode(f.ino, f.generation);
     }
 
-    /** @return the descriptor (metadata lock held) */
+    /** @return the descriptor; needs no lock ({@link #current} checks it again under the metadata lock) */
     private OpenFile file(long fd) throws PfsException {
         OpenFile f = fds.get(fd);
         if (f == null) {
             throw new PfsException(Errno.EBADF, "bad file descriptor " + fd);
         }
         return f;
-    }
-
-    private OpenFile descriptor(long fd) throws PfsException {
-        synchronized (fs) {
-            return file(fd);
-        }
     }
 
     /**
@@ -184,8 +184,8 @@ final class FileOps {
 
     /** Runs {@code step} on {@code fd}'s inode with no data I/O of that file in flight. */
     private void withInodeLock(long fd, InodeStep step) throws PfsException {
-        OpenFile f = descriptor(fd);
-        try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, true)) {
+        OpenFile f = file(fd);
+        try (InodeLocks.Held held = fs.inodeLocks.lock(f.lock, true)) {
             synchronized (fs) {
                 step.run(f, current(f, fd));
             }
@@ -193,14 +193,16 @@ final class FileOps {
     }
 
     void close(long fd) throws PfsException {
-        OpenFile f = descriptor(fd);
+        OpenFile f = file(fd);
+        boolean removed = false;
         // The inode's lock waits for this file's I/O in flight, so a last close frees nothing in use.
-        try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, true)) {
+        try (InodeLocks.Held held = fs.inodeLocks.lock(f.lock, true)) {
             synchronized (fs) {
                 if (fds.get(fd) != f) {
                     throw new PfsException(Errno.EBADF, "bad file descriptor " + fd);
                 }
                 fds.remove(fd);
+                removed = true;
                 int left = fs.openCount.merge(f.ino, -1, Integer::sum);
                 if (left <= 0) {
                     fs.openCount.remove(f.ino);
@@ -209,6 +211,10 @@ final class FileOps {
                         fs.releaseIfUnused(i);
                     }
                 }
+            }
+        } finally {
+            if (removed) {
+                fs.inodeLocks.unpin(f.lock);
             }
         }
     }
@@ -225,7 +231,7 @@ final class FileOps {
     }
 
     int read(long fd, ByteBuffer dst, long offset, boolean advance) throws PfsException {
-        OpenFile f = descriptor(fd);
+        OpenFile f = file(fd);
         if (!f.canRead()) {
             throw new PfsException(Errno.EBADF, "descriptor " + fd + " is not open for reading");
         }
@@ -241,7 +247,7 @@ final class FileOps {
 
     /** A read: mapped under the metadata lock, read from the volume under the inode's shared lock. */
     private int readAt(OpenFile f, long fd, ByteBuffer dst, long at) throws PfsException {
-        try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, false)) {
+        try (InodeLocks.Held held = fs.inodeLocks.lock(f.lock, false)) {
             DataPath data;
             DataPath.ReadPlan plan;
             long mapTime;
@@ -271,7 +277,7 @@ final class FileOps {
     }
 
     int write(long fd, ByteBuffer src, long offset, boolean advance) throws PfsException {
-        OpenFile f = descriptor(fd);
+        OpenFile f = file(fd);
         if (!f.canWrite()) {
             throw new PfsException(Errno.EBADF, "descriptor " + fd + " is not open for writing");
         }
@@ -298,7 +304,9 @@ final class FileOps {
      * metadata lock, plan: map the range, reserve the tags of new blocks; (2) without it, write
      * the data to the volume; (3) under the metadata lock, publish: tags, size and mtime into the
      * open transaction ({@link FsState#wrote}), or on failure give the tags back and count the
-     * error against the file. Durable at the next commit (fsync, O_DSYNC, the tick).
+     * error against the file. Durable at the next commit (fsync, O_DSYNC, the tick). A write
+     * inside the file plans its first piece in the same pass under the metadata lock as its
+     * checks, so that the usual write takes that lock twice.
      *
      * @return the offset after the last byte written
      */
@@ -306,11 +314,12 @@ final class FileOps {
         int total = src.remaining();
         boolean exclusive = false;
         while (true) {
-            try (InodeLocks.Held held = fs.inodeLocks.lock(f.ino, exclusive)) {
+            try (InodeLocks.Held held = fs.inodeLocks.lock(f.lock, exclusive)) {
                 Inode i;
                 long at;
                 long size;
                 DataPath data;
+                DataPath.WritePlan first = null;
                 synchronized (fs) {
                     fs.checkWritable("write");
                     i = current(f, fd);
@@ -320,14 +329,22 @@ final class FileOps {
                         throw new PfsException(Errno.EFBIG, "write of " + total + " bytes at " + at
                                 + " passes the largest file size");
                     }
-                    if (!exclusive && !data.isPlainOverwrite(i, at, total)) {
-                        exclusive = true;
-                        continue;
+                    if (!exclusive) {
+                        if (total <= WRITE_PIECE) {
+                            first = data.planOverwrite(i, at, total);
+                        }
+                        if (first == null && (total <= WRITE_PIECE || !data.isPlainOverwrite(i, at, total))) {
+                            exclusive = true;
+                            continue;
+                        }
                     }
                     if (exclusive) {
-                        fs.ensureSpace(data.blocksNeeded(i, at, total), "descriptor " + fd);
+                        fs.ensureSpace(data.blocksNeeded(i, at, total), () -> "descriptor " + fd);
                     }
                     size = i.size;
+                    if (first == null && at <= size) {
+                        first = data.planWrite(i, at, Math.min(WRITE_PIECE, total));
+                    }
                 }
                 if (at > size) {
                     long bs = data.blockSize();
@@ -335,7 +352,10 @@ final class FileOps {
                 }
                 for (int done = 0; done < total; ) {
                     int n = Math.min(WRITE_PIECE, total - done);
-                    writePiece(i, data, src.slice(src.position(), n), at + done);
+                    // The piece's bytes start at src's position; writing them does not move it.
+                    ByteBuffer piece = n == total ? src : src.slice(src.position(), n);
+                    writePiece(i, data, piece, at + done, first, exclusive);
+                    first = null;
                     src.position(src.position() + n);
                     done += n;
                 }
@@ -344,14 +364,23 @@ final class FileOps {
         }
     }
 
-    /** Writes {@code piece} at {@code at}: plan, volume I/O, publish. */
-    private void writePiece(Inode i, DataPath data, ByteBuffer piece, long at) throws PfsException {
-        DataPath.WritePlan plan;
-        synchronized (fs) {
-            fs.checkWritable("write");
-            // Other files' writes may have taken blocks since the check before the first piece.
-            fs.ensureSpace(data.blocksNeeded(i, at, piece.remaining()), "write of inode " + i.ino);
-            plan = data.planWrite(i, at, piece.remaining());
+    /**
+     * Writes {@code piece} at {@code at}: plan (unless {@code planned}), volume I/O, publish.
+     * {@code allocating}: the write holds the inode's exclusive lock and may need new blocks; a
+     * plain overwrite (shared lock) allocates none, and its file's map cannot change meanwhile.
+     */
+    private void writePiece(Inode i, DataPath data, ByteBuffer piece, long at, DataPath.WritePlan planned,
+                            boolean allocating) throws PfsException {
+        DataPath.WritePlan plan = planned;
+        if (plan == null) {
+            synchronized (fs) {
+                fs.checkWritable("write");
+                if (allocating) {
+                    // Other files' writes may have taken blocks since the check before the first piece.
+                    fs.ensureSpace(data.blocksNeeded(i, at, piece.remaining()), () -> "write of inode " + i.ino);
+                }
+                plan = data.planWrite(i, at, piece.remaining());
+            }
         }
         transfer(i, data, plan, piece);
         synchronized (fs) {
@@ -389,7 +418,7 @@ final class FileOps {
     }
 
     long lseek(long fd, long offset, int whence) throws PfsException {
-        OpenFile f = descriptor(fd);
+        OpenFile f = file(fd);
         synchronized (f) {
             synchronized (fs) {
                 return seek(f, offset, whence);
@@ -426,29 +455,36 @@ final class FileOps {
         long seq;
         synchronized (fs) {
             f = file(fd);
-            reportErrors(f, "an earlier write-back of descriptor " + fd + " failed");
+            reportErrors(f, fd, false);
             if (!fs.readWrite) {
                 return;
             }
             seq = fs.sealForSync(fs.inode(f.ino, f.generation), all);
         }
         fs.awaitDurable(seq);
-        synchronized (fs) {
-            reportErrors(f, "writing back the data of descriptor " + fd + " failed");
+        // A failure is counted before the call or commit it failed returns: with none ever counted, nothing is pending.
+        if (fs.writeErrors.anyFailed()) {
+            synchronized (fs) {
+                reportErrors(f, fd, true);
+            }
         }
     }
 
-    /** Throws EIO once if a write error of {@code f}'s file is pending that {@code f} has not seen. */
-    private void reportErrors(OpenFile f, String message) throws PfsException {
+    /**
+     * Throws EIO once if a write error of {@code f}'s file is pending that {@code f} has not seen;
+     * {@code during}: found after this sync waited (else before it started). Metadata lock.
+     */
+    private void reportErrors(OpenFile f, long fd, boolean during) throws PfsException {
         long seen = fs.writeErrors.report(f.ino, f.seenErrors);
         if (seen != f.seenErrors) {
             f.seenErrors = seen;
-            throw new PfsException(Errno.EIO, message);
+            throw new PfsException(Errno.EIO, during ? "writing back the data of descriptor " + fd + " failed"
+                    : "an earlier write-back of descriptor " + fd + " failed");
         }
     }
 
     void ftruncate(long fd, long length) throws PfsException {
-        OpenFile f = descriptor(fd);
+        OpenFile f = file(fd);
         if (!f.canWrite()) {
             throw new PfsException(Errno.EINVAL, "descriptor " + fd + " is not open for writing");
         }
@@ -463,7 +499,7 @@ final class FileOps {
     }
 
     void fallocate(long fd, int mode, long offset, long length) throws PfsException {
-        OpenFile f = descriptor(fd);
+        OpenFile f = file(fd);
         int known = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE;
         if ((mode & ~known) != 0 || ((mode & FALLOC_FL_PUNCH_HOLE) != 0
                 && ((mode & FALLOC_FL_KEEP_SIZE) == 0 || (mode & FALLOC_FL_ZERO_RANGE) != 0))) {
@@ -539,7 +575,7 @@ final class FileOps {
         long first = offset / bs;
         long last = (end + bs - 1) / bs;
         long need = last - first - fs.store.blocks(i.ino).subMap(first, last).size();
-        fs.ensureSpace(need, what);
+        fs.ensureSpace(need, () -> what);
         for (long bi = first; bi < last; bi++) {
             if (fs.store.tagOf(i.ino, bi) < 0) {
                 long t = fs.store.freeTagNear(bi > 0 ? fs.store.tagOf(i.ino, bi - 1) + 1 : -1);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The state of a mounted file system and the steps several operations share: committing,
@@ -112,7 +113,7 @@ final class FsState {
      * and waits for the delay: at most one (bounded in real time too, should the lease clock
      * stand still).
      */
-    void ensureSpace(long need, String what) throws PfsException {
+    void ensureSpace(long need, Supplier<String> what) throws PfsException {
         refreshFrees();
         if (need > store.freeBlocks() && need <= store.freeBlocks() + store.coolingBlocks() && committer != null) {
             awaitDurable(committer.sealedSeq());

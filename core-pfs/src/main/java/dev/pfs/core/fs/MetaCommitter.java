@@ -54,11 +54,12 @@ final class MetaCommitter {
     private static final class Sealed {
         final long seq;
         final List<Txn.Change> changes;
-        Set<Long> covered;
+        /** Inodes whose data the batch's flush covers. */
+        long[] covered;
         final List<Txn.Key> keys;
         final List<Sector> sectors;
 
-        Sealed(long seq, List<Txn.Change> changes, Set<Long> covered, List<Txn.Key> keys, List<Sector> sectors) {
+        Sealed(long seq, List<Txn.Change> changes, long[] covered, List<Txn.Key> keys, List<Sector> sectors) {
             this.seq = seq;
             this.changes = changes;
             this.covered = covered;
@@ -66,6 +67,8 @@ final class MetaCommitter {
             this.sectors = sectors;
         }
     }
+
+    private static final long[] NO_FILES = {};
 
     /** A run of consecutive metaobject sectors as the snapshot encoded them. */
     private record Sector(long offset, ByteBuffer image) {
@@ -166,8 +169,8 @@ final class MetaCommitter {
         if (withLazy) {
             includeLazy();
         }
-        Set<Long> covered = errors.takeUnflushed();
-        if (pending.isEmpty() && covered.isEmpty()) {
+        long[] covered = errors.takeUnflushed();
+        if (pending.isEmpty() && covered.length == 0) {
             return sealedSeq;
         }
         Sealed s = new Sealed(++sealedSeq, pending.isEmpty() ? List.of() : pending.changes(), covered, null, null);
@@ -196,7 +199,7 @@ final class MetaCommitter {
         ChunkDescriptor g = store.geometry();
         List<Txn.Key> keys = new ArrayList<>(dirty);
         keys.sort(Comparator.comparingLong(k -> g.sectorOffset(k.type(), k.id())));
-        Sealed s = new Sealed(++sealedSeq, List.of(), Set.of(), keys, encodeSectors(g, keys));
+        Sealed s = new Sealed(++sealedSeq, List.of(), NO_FILES, keys, encodeSectors(g, keys));
         enqueue(s);
         return s.seq;
     }
@@ -337,10 +340,12 @@ final class MetaCommitter {
 
     /** Flushes the volume once for the data the items cover; a failure is reported to every such file. */
     private void flush(List<Sealed> items) throws PfsException {
-        Set<Long> covered = new HashSet<>();
+        List<long[]> covered = new ArrayList<>(items.size());
         for (Sealed s : items) {
-            covered.addAll(s.covered);
-            s.covered = Set.of();
+            if (s.covered.length > 0) {
+                covered.add(s.covered);
+            }
+            s.covered = NO_FILES;
         }
         if (covered.isEmpty()) {
             return;
@@ -349,7 +354,13 @@ final class MetaCommitter {
         try {
             VolumeException.await(volume.flush());
         } catch (VolumeException e) {
-            errors.failed(covered);
+            Set<Long> files = new HashSet<>();
+            for (long[] inos : covered) {
+                for (long ino : inos) {
+                    files.add(ino);
+                }
+            }
+            errors.failed(files);
             throw failure(e, "flushing the volume");
         }
     }

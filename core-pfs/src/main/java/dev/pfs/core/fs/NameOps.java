@@ -102,7 +102,7 @@ final class NameOps {
                     "bad symlink target for " + linkPath);
         }
         PathWalker.Parent p = parentForCreate(linkPath);
-        fs.ensureSpace(1, linkPath);
+        fs.ensureSpace(1, () -> linkPath);
         Inode i = create(p, FileType.SYMLINK, 0777, linkPath, owner);
         fs.data.write(i, ByteBuffer.wrap(t), 0, fs.txn());
         fs.committer.dataWritten(i.ino);

@@ -27,7 +27,7 @@ import java.util.List;
  *   <li>one inode's data lock ({@link InodeLocks}): shared for reads and sector-aligned
  *       overwrites inside the file, exclusive for writes that allocate or extend, truncate,
  *       fallocate and close; held across that file's volume I/O, and never two at once;</li>
- *   <li>the metadata lock, the {@link FsState} monitor: namespace calls, descriptor table,
+ *   <li>the metadata lock, the {@link FsState} monitor: namespace calls, descriptor table changes,
  *       planning and publishing a data transfer, sealing a commit, the RO follower's apply and
  *       swap. Held for in-memory work only, except where a rare call has nothing to overlap with:
  *       mount, umount, growfs, a symlink's target, truncate/fallocate zeroing a partial block,
@@ -118,6 +118,25 @@ final class PfsMount implements Pfs {
         return result;
     }
 
+    /** A data transfer that returns its byte count. */
+    private interface CountCall {
+        int run() throws PfsException;
+    }
+
+    /** {@link #unlocked} for reads and writes, without boxing their counts. */
+    private int unlockedCount(CountCall c) throws PfsException {
+        int n;
+        try {
+            open();
+            n = c.run();
+        } catch (PfsException | RuntimeException e) {
+            fs.dropRequest();
+            throw e;
+        }
+        fs.awaitRequested();
+        return n;
+    }
+
     private void unlockedRun(VoidCall c) throws PfsException {
         unlocked(() -> {
             c.run();
@@ -162,22 +181,22 @@ final class PfsMount implements Pfs {
 
     @Override
     public int read(long fd, ByteBuffer dst) throws PfsException {
-        return unlocked(() -> files.read(fd, dst, 0, true));
+        return unlockedCount(() -> files.read(fd, dst, 0, true));
     }
 
     @Override
     public int write(long fd, ByteBuffer src) throws PfsException {
-        return unlocked(() -> files.write(fd, src, 0, true));
+        return unlockedCount(() -> files.write(fd, src, 0, true));
     }
 
     @Override
     public int pread(long fd, ByteBuffer dst, long offset) throws PfsException {
-        return unlocked(() -> files.read(fd, dst, offset, false));
+        return unlockedCount(() -> files.read(fd, dst, offset, false));
     }
 
     @Override
     public int pwrite(long fd, ByteBuffer src, long offset) throws PfsException {
-        return unlocked(() -> files.write(fd, src, offset, false));
+        return unlockedCount(() -> files.write(fd, src, offset, false));
     }
 
     @Override

@@ -20,18 +20,30 @@ final class WriteErrors {
         long reported;
     }
 
+    private static final long[] NONE = {};
+
     private final Map<Long, Count> counts = new HashMap<>();
-    private Set<Long> unflushed = new HashSet<>();
+    /** Emptied, never replaced, by {@link #takeUnflushed}: a busy file is re-added without a new set. */
+    private final Set<Long> unflushed = new HashSet<>();
+    /** Whether any failure was ever counted: until then a sync has nothing to report (read without the lock). */
+    private volatile boolean anyFailed;
 
     /** Notes that {@code ino}'s data was written and is covered by the next flush. */
     synchronized void dataWritten(long ino) {
         unflushed.add(ino);
     }
 
-    /** @return the files whose data the flush about to be issued covers; a new set starts */
-    synchronized Set<Long> takeUnflushed() {
-        Set<Long> out = unflushed;
-        unflushed = new HashSet<>();
+    /** @return the files whose data the flush about to be issued covers; the next flush covers the files written from now */
+    synchronized long[] takeUnflushed() {
+        if (unflushed.isEmpty()) {
+            return NONE;
+        }
+        long[] out = new long[unflushed.size()];
+        int k = 0;
+        for (long ino : unflushed) {
+            out[k++] = ino;
+        }
+        unflushed.clear();
         return out;
     }
 
@@ -44,7 +56,13 @@ final class WriteErrors {
 
     /** Counts a failure against {@code ino}. */
     synchronized void failed(long ino) {
+        anyFailed = true;
         counts.computeIfAbsent(ino, k -> new Count()).errors++;
+    }
+
+    /** @return whether any failure was counted so far; one counted before this call is seen */
+    boolean anyFailed() {
+        return anyFailed;
     }
 
     /** @return what a new descriptor of {@code ino} has seen: every error some descriptor reported */
