@@ -1041,7 +1041,7 @@ function _picocli_pfs_volume_create() {
 
   local commands=""
   local flag_opts="'--offline' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--size' '--servers' '--chunk-size' '--copies' '--volume-id' '--timeout' '--placement-dir'"
+  local arg_opts="'--size' '--servers' '--chunk-size' '--copies' '--mode' '--tls-cert' '--tls-key' '--tls-ca' '--volume-id' '--timeout' '--placement-dir'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1057,6 +1057,27 @@ function _picocli_pfs_volume_create() {
       ;;
     '--copies')
       return
+      ;;
+    '--mode')
+      return
+      ;;
+    '--tls-cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--tls-ca')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--volume-id')
       return

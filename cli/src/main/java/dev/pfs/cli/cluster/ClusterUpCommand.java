@@ -46,11 +46,11 @@ public final class ClusterUpCommand extends BaseCommand {
     /** A chunkserver's or the switch's JVM start, a volume create, a RW lease takeover by the mount. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     /**
-     * The chunkservers' replication log (sparse, reclaimed behind every group's checkpoint): while
-     * a member is down its groups keep their entries for it, so the log holds what the volume
-     * takes during a restart (writes get NO_SPACE once it is full, until the member is back).
+     * The chunkservers' replication log (written with zeros at creation, reclaimed behind every
+     * group's checkpoint): a member down for long is released and later streamed a checkpoint,
+     * so the log need not hold everything written while it is away.
      */
-    private static final String REPLICATION_LOG_SIZE = "4G";
+    private static final String REPLICATION_LOG_SIZE = "1G";
     /** A restarted chunkserver replays its log from its groups' checkpoints before it serves. */
     private static final Duration CHUNKSERVER_START_TIMEOUT = Duration.ofMinutes(10);
 
