@@ -62,6 +62,11 @@ final class ReplicationAgent implements Agent {
      * prune past it (it gets a checkpoint when it returns): 1-2 busy election timeouts, 1 s.
      */
     static final int SILENT_TICKS = 20;
+    /**
+     * Rounds whose log writes may be in flight at once: enough to keep the disk's queue busy
+     * while the next round gathers, as the store's pipelined group commit does.
+     */
+    static final int ROUNDS_IN_FLIGHT = 4;
 
     /** Work handed to the agent from other threads. */
     sealed interface Op {
@@ -82,6 +87,12 @@ final class ReplicationAgent implements Agent {
     /** The store writes of a group's parked checkpoint Ready completed ({@code failure} null) or failed. */
     record Resume(ReplicaGroup group, Throwable failure) implements Op {
     }
+
+    /** A log write finished: the rounds at the head of those in flight may be finished. */
+    record Logged() implements Op {
+    }
+
+    private static final Logged LOGGED = new Logged();
 
     /** Checkpoint bytes a leader streams from are at hand: the group's node sends them at its next Ready. */
     record Wake(ReplicaGroup group) implements Op {
@@ -105,8 +116,13 @@ final class ReplicationAgent implements Agent {
     private long nextReclaim;
     /** The tick round of the last forced try of a rewrite. */
     private long forcedRound = -1;
+    /** Group creations taken since the last round, and their records: the next round logs them. */
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
+    /** Rounds started and not finished, in log order. */
+    private final java.util.ArrayDeque<LogRound> inFlight = new java.util.ArrayDeque<>();
+    /** A round whose records did not fit: started once the rounds in flight finished and a rewrite ran. */
+    private LogRound pending;
     private long nextTick = System.nanoTime();
     private long tickRound;
     private volatile String failure;
@@ -138,6 +154,8 @@ final class ReplicationAgent implements Agent {
             RaftNode node = new RaftNode(RaftSettings.config(self, r.spec()), r.hard(), r.entries());
             ReplicaGroup g = new ReplicaGroup(r.spec(), node, self);
             g.hard = r.hard();
+            g.durableTerm = r.hard().term();
+            g.durableVote = r.hard().votedFor();
             r.entries().forEach(g::logged);
             add(g);
         });
@@ -173,7 +191,11 @@ final class ReplicationAgent implements Agent {
         if (failure != null) {
             return -1;
         }
-        if (!dirty.isEmpty() || !resumed.isEmpty()) {
+        if (!inFlight.isEmpty() && inFlight.peekFirst().written()) {
+            return 0;
+        }
+        boolean mayRound = pending == null ? inFlight.size() < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
+        if (mayRound && (!dirty.isEmpty() || !resumed.isEmpty() || !created.isEmpty() || pending != null)) {
             return 0;
         }
         return groups.isEmpty() ? -1 : Math.max(0, nextTick - System.nanoTime());
@@ -186,6 +208,7 @@ final class ReplicationAgent implements Agent {
             work++;
             handle(op);
         }
+        finishLogged();
         long now = System.nanoTime();
         if (!groups.isEmpty() && now - nextTick >= 0) {
             nextTick = now + TICK_NANOS;
@@ -212,7 +235,7 @@ final class ReplicationAgent implements Agent {
             }
             work++;
         }
-        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty())) {
+        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty() || pending != null)) {
             work += round();
         }
         return work;
@@ -228,6 +251,8 @@ final class ReplicationAgent implements Agent {
             return;
         }
         switch (op) {
+            case Logged l -> {
+            }
             case Create c -> create(c);
             case Wake w -> {
                 if (groups.get(w.group.spec.chunkId()) == w.group) {
@@ -342,30 +367,63 @@ final class ReplicationAgent implements Agent {
     }
 
     /**
-     * One round: a Ready from each group with work, logged together, then sent, applied and
-     * advanced. A Ready carrying checkpoint pieces is parked instead until the store holds them
-     * ({@link #park}), and joins a later round's frame ({@link #resumed}).
+     * One round: a Ready from each group with work, their records logged together in one group
+     * commit; then the committed entries applied and the writes that committed acknowledged
+     * (neither waits for this round's log write: committed entries are durable on a majority,
+     * and a leader counts itself only for entries it confirmed through {@code advance}); once
+     * the write is durable, {@link #finish} sends the messages and advances. Up to
+     * {@link #ROUNDS_IN_FLIGHT} rounds are in flight, so a group's next Ready is logged while its
+     * last one is still being written (the Ready rules of {@link Ready} allow it). A Ready that
+     * truncates or carries a checkpoint waits until the group's earlier Readies are durable, and
+     * the group takes no further Ready until it is. A Ready carrying checkpoint pieces is parked
+     * until the store holds them ({@link #park}), and joins a later round ({@link #resumed}).
      */
     private int round() {
-        List<ReplicaGroup> ready = new ArrayList<>();
-        List<Ready> rds = new ArrayList<>();
-        Set<ReplicaGroup> early = new HashSet<>();
+        if (pending != null) {
+            // A round whose records did not fit waits for the rounds in flight, then a rewrite.
+            if (!inFlight.isEmpty()) {
+                return 0;
+            }
+            LogRound r = pending;
+            pending = null;
+            return launch(r);
+        }
+        if (inFlight.size() >= ROUNDS_IN_FLIGHT) {
+            return 0;
+        }
+        LogRound r = new LogRound();
+        // Creations first: a group's record precedes its entries.
+        r.records.addAll(records);
+        records.clear();
+        r.created.addAll(created);
+        created.clear();
         for (ReplicaGroup g : resumed) {
             Ready rd = g.parked;
-            if (take(g, rd)) {
-                ready.add(g);
-                rds.add(rd);
+            if (take(g, rd, r.records)) {
+                r.add(g, rd);
             }
         }
         resumed.clear();
         for (ReplicaGroup g : dirty) {
-            if (g.parked != null) {
+            if (g.parked != null || g.barrier) {
                 continue;
             }
-            Ready rd = g.node.ready();
-            if (rd.isEmpty()) {
-                g.settle();
-                continue;
+            Ready rd = g.waitingReady;
+            if (rd != null) {
+                if (g.inFlight > 0) {
+                    continue;
+                }
+                g.waitingReady = null;
+            } else {
+                rd = g.node.ready();
+                if (rd.isEmpty()) {
+                    g.settle();
+                    continue;
+                }
+                if (g.inFlight > 0 && exclusive(rd)) {
+                    g.waitingReady = rd;
+                    continue;
+                }
             }
             if (!rd.checkpointPieces().isEmpty() || rd.installCheckpoint() >= 0) {
                 park(g, rd);
@@ -373,42 +431,57 @@ final class ReplicationAgent implements Agent {
             }
             if (sendsBeforeLogging(g, rd)) {
                 send(g, rd.messages());
-                early.add(g);
+                r.early.add(g);
             }
-            take(g, rd);
-            ready.add(g);
-            rds.add(rd);
+            if (rd.truncateAfter() >= 0) {
+                g.barrier = true;
+            }
+            if (take(g, rd, r.records)) {
+                r.add(g, rd);
+            }
         }
         dirty.clear();
-        if (!early.isEmpty()) {
+        if (!r.early.isEmpty()) {
             // The followers write these entries while this server writes them too.
             links.flush();
         }
         if (failure != null) {
             return 1;
         }
-        if (!records.isEmpty()) {
-            boolean tight = bytes(records) + reserve() > log.room();
+        if (r.isEmpty()) {
+            return 0;
+        }
+        return launch(r);
+    }
+
+    /** Starts round {@code r}'s log write, applies its committed entries and answers what committed. */
+    private int launch(LogRound r) {
+        if (!r.records.isEmpty()) {
+            boolean tight = bytes(r.records) + reserve() > log.room();
             if (tight || log.used() >= nextReclaim) {
-                reclaim(tight);
+                if (!inFlight.isEmpty()) {
+                    if (tight) {
+                        pending = r;
+                        return 1;
+                    }
+                } else {
+                    reclaim(tight);
+                }
             }
             try {
-                logWrites.addAndGet(log.append(records));
+                ReplicationLog.Started s = log.start(r.records, inFlight.isEmpty());
+                logWrites.addAndGet(s.frames());
+                r.durable = s.durable();
+                r.durable.whenComplete((v, t) -> post(LOGGED));
             } catch (VolumeException | RuntimeException e) {
                 stop("replication log write failed: " + e.getMessage(), e);
                 return 1;
-            } finally {
-                records.clear();
             }
         }
-        created.forEach(f -> f.complete(null));
-        created.clear();
-        for (int i = 0; i < ready.size(); i++) {
-            ReplicaGroup g = ready.get(i);
-            Ready rd = rds.get(i);
-            if (!early.contains(g)) {
-                send(g, rd.messages());
-            }
+        for (int i = 0; i < r.groups.size(); i++) {
+            ReplicaGroup g = r.groups.get(i);
+            Ready rd = r.readies.get(i);
+            g.inFlight++;
             for (Entry e : rd.toApply()) {
                 apply(g, e);
             }
@@ -416,6 +489,42 @@ final class ReplicationAgent implements Agent {
                 g.applied(List.copyOf(roundWrites));
                 roundWrites.clear();
                 applying.add(g);
+            }
+            g.settle();
+        }
+        inFlight.add(r);
+        finishLogged();
+        return r.groups.size() + 1;
+    }
+
+    /** Finishes, in the order they started, the rounds at the head whose log writes are done. */
+    private void finishLogged() {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().written() && failure == null) {
+            finish(inFlight.removeFirst());
+        }
+    }
+
+    /** Round {@code r} and every earlier one are durable: its messages leave and its Readies advance. */
+    private void finish(LogRound r) {
+        if (r.durable != null && r.durable.isCompletedExceptionally()) {
+            Throwable t = r.durable.exceptionNow();
+            stop("replication log write failed: " + VolumeException.unwrap(t).getMessage(), t);
+            return;
+        }
+        r.created.forEach(f -> f.complete(null));
+        for (int i = 0; i < r.groups.size(); i++) {
+            ReplicaGroup g = r.groups.get(i);
+            Ready rd = r.readies.get(i);
+            if (!r.early.contains(g)) {
+                send(g, rd.messages());
+            }
+            g.inFlight--;
+            if (rd.hardState() != null) {
+                g.durableTerm = rd.hardState().term();
+                g.durableVote = rd.hardState().votedFor();
+            }
+            if (rd.truncateAfter() >= 0) {
+                g.barrier = false;
             }
             g.node.advance(rd);
             if (rd == g.parked) {
@@ -425,8 +534,15 @@ final class ReplicationAgent implements Agent {
             dirty.add(g);
         }
         links.flush();
-        readies.addAndGet(ready.size());
-        return ready.size();
+        readies.addAndGet(r.groups.size());
+    }
+
+    /**
+     * @return whether {@code rd} must start only once its group's earlier Readies are durable,
+     *         and keep later ones back until it is: it truncates, or carries a checkpoint
+     */
+    private static boolean exclusive(Ready rd) {
+        return rd.truncateAfter() >= 0 || !rd.checkpointPieces().isEmpty() || rd.installCheckpoint() >= 0;
     }
 
     /**
@@ -443,8 +559,10 @@ final class ReplicationAgent implements Agent {
         if (g.node.role() != Role.LEADER || rd.truncateAfter() >= 0 || rd.messages().isEmpty()) {
             return false;
         }
-        if (rd.hardState() != null && (rd.hardState().term() != g.hard.term()
-                || rd.hardState().votedFor() != g.hard.votedFor())) {
+        // The term and vote in force, this Ready's or the last one taken, must be durable already:
+        // a Ready in flight may still be writing a new one.
+        HardState current = rd.hardState() != null ? rd.hardState() : g.hard;
+        if (current.term() != g.durableTerm || current.votedFor() != g.durableVote) {
             return false;
         }
         for (Message m : rd.messages()) {
@@ -456,7 +574,7 @@ final class ReplicationAgent implements Agent {
     }
 
     /** Adds what Ready {@code rd} of {@code g} logs to this round's frame. @return false if replication stopped */
-    private boolean take(ReplicaGroup g, Ready rd) {
+    private boolean take(ReplicaGroup g, Ready rd, List<WalRecord> records) {
         long group = g.spec.chunkId();
         if (rd.truncateAfter() >= 0) {
             records.add(ReplicationLog.truncate(group, rd.truncateAfter()));
@@ -684,6 +802,10 @@ final class ReplicationAgent implements Agent {
      * member down keeps its groups from pruning) stays, and writes are refused once room runs low.
      */
     private void reclaim(boolean force) {
+        if (!inFlight.isEmpty()) {
+            // A rewrite continues the log in the other half: no frame may still be on its way to this one.
+            return;
+        }
         if (force) {
             // Forced tries come from every round and refused write while the log is short:
             // collecting the live records costs their number, so once per tick is enough.
@@ -729,6 +851,10 @@ final class ReplicationAgent implements Agent {
         groups.values().forEach(g -> g.failAll(e));
         created.forEach(f -> f.completeExceptionally(e));
         created.clear();
+        inFlight.forEach(r -> r.created.forEach(f -> f.completeExceptionally(e)));
+        if (pending != null) {
+            pending.created.forEach(f -> f.completeExceptionally(e));
+        }
     }
 
     @Override

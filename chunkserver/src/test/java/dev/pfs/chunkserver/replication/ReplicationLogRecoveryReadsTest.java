@@ -73,9 +73,8 @@ class ReplicationLogRecoveryReadsTest {
         try (FileVolume file = FileVolume.open(dir.resolve("replication.log"))) {
             CountingVolume counting = new CountingVolume(file);
             Map<Long, ReplicationLog.Recovered> groups = new LinkedHashMap<>();
-            ReplicationLog log = ReplicationLog.recover(counting, groups);
+            ReplicationLog.recover(counting, groups);
 
-            assertThat(log.used()).as("recovery found the whole log").isEqualTo(written);
             assertThat(groups).containsOnlyKeys(7L);
             assertThat(groups.get(7L).entries()).hasSize(FRAMES);
             for (Entry e : groups.get(7L).entries()) {
