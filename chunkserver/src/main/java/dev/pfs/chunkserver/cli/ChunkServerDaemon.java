@@ -71,6 +71,7 @@ public final class ChunkServerDaemon implements AutoCloseable {
             Path logPath = config.dataDir().resolve(REPLICATION_LOG);
             replicationLog = DataDir.openReplicationLog(logPath, config.replicationLogBytes());
             replication = Replication.open((int) Math.max(1, dir.stamp().serverId()), replicationLog, store, tls);
+            metrics.replication(registry, replication);
             server = ChunkServer.start(config.listen(), store, replication, config.chunkSize(), metrics,
                     config.ioThreads(), tls);
             HTTPServer http = null;

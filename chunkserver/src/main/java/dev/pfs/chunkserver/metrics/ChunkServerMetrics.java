@@ -1,7 +1,9 @@
 package dev.pfs.chunkserver.metrics;
 
 import dev.pfs.chunkserver.store.StoreObserver;
+import dev.pfs.chunkserver.replication.Replication;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -27,6 +29,7 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final AtomicLong replyBytes = new AtomicLong();
     private final AtomicLong replyBytesPeak = new AtomicLong();
     private final Counter walAppendSeconds;
+    private static final String LOG_WRITE_NANOS = "log_write_nanos";
 
     /** Registers the metrics in {@code registry}. */
     public ChunkServerMetrics(PrometheusRegistry registry) {
@@ -65,6 +68,32 @@ public final class ChunkServerMetrics implements StoreObserver {
         GaugeWithCallback.builder().name("pfs_chunkserver_reply_bytes_outstanding")
                 .help("Read-reply buffers allocated and not yet written to a socket, all connections")
                 .callback(cb -> cb.call(replyBytes.get())).register(registry);
+    }
+
+    /**
+     * Exports {@code replication}'s counters (events such as leader changes, log writes and
+     * refusals; the time rounds waited for their log writes) and how many groups this server
+     * holds and leads.
+     */
+    public void replication(PrometheusRegistry registry, Replication replication) {
+        CounterWithCallback.builder().name("pfs_chunkserver_replication_events_total")
+                .help("Replication events on this server: leader_changes (a group's node here became leader), "
+                        + "log_writes, readies, log_reclaims, refusals and checkpoint streaming")
+                .labelNames("event").callback(cb -> replication.counters().forEach((k, v) -> {
+                    if (!k.equals(LOG_WRITE_NANOS)) {
+                        cb.call(v, k);
+                    }
+                })).register(registry);
+        CounterWithCallback.builder().name("pfs_chunkserver_replication_log_write_seconds_total")
+                .help("Time rounds waited from starting their replication-log write until it and every earlier one "
+                        + "was durable").callback(cb -> cb.call(replication.counters()
+                        .getOrDefault(LOG_WRITE_NANOS, 0L) / 1e9)).register(registry);
+        GaugeWithCallback.builder().name("pfs_chunkserver_replication_groups")
+                .help("Replication groups (chunks) this server is a member of, and how many it leads")
+                .labelNames("role").callback(cb -> {
+                    cb.call(replication.groups(), "member");
+                    cb.call(replication.leading(), "leader");
+                }).register(registry);
     }
 
     /** Counts read-reply buffer bytes allocated ({@code delta > 0}) or written out or dropped ({@code < 0}). */

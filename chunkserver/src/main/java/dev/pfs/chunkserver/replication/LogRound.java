@@ -22,6 +22,8 @@ final class LogRound {
     final List<WalRecord> records = new ArrayList<>();
     /** Group creations whose record is in {@link #records}: answered once it is durable. */
     final List<CompletableFuture<byte[]>> created = new ArrayList<>();
+    /** When its log write started (nanoTime). */
+    long started;
     /** Done once the round's records are durable; null until started (and for a round with none). */
     CompletableFuture<Void> durable;
 

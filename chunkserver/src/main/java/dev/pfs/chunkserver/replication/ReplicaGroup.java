@@ -58,15 +58,13 @@ final class ReplicaGroup {
     private long checkpointed;
     /** A Ready carrying checkpoint pieces whose store writes are under way; no other is taken meanwhile. */
     Ready parked;
-    /** This group's Readies in rounds started and not yet finished (their log writes in flight). */
+    /** Whether this server's node led the group when last looked at (for the leader metrics). */
+    boolean led;
+    /** This group's Readies in rounds started and not yet finished (their log writes in flight): 0 or 1. */
     int inFlight;
     /** The term and vote of the last hard state known durable (Readies still in flight may carry newer ones). */
     long durableTerm;
     int durableVote;
-    /** A Ready that truncates is in flight: no later Ready is taken until it is durable. */
-    boolean barrier;
-    /** A Ready that must wait for the group's Readies in flight before it starts (it truncates or carries a checkpoint). */
-    Ready waitingReady;
     /** Messages that arrived while {@link #parked}: stepped once it is advanced (the node may be rebuilt). */
     final List<Message> held = new ArrayList<>();
     /** The checkpoint being received and its header (from its first piece), or -1. */

@@ -175,7 +175,9 @@ public final class Replication implements AutoCloseable {
     /**
      * @return counters: messages for unknown groups, refused messages, log writes, Readies handled,
      *         rewrites of the log that reclaimed space, writes refused because the log was full,
-     *         groups whose leadership this server handed back to their preferred leader
+     *         groups whose leadership this server handed back to their preferred leader,
+     *         checkpoints installed and their pieces, members released and forgotten, times a
+     *         group's node here became leader, and nanoseconds rounds waited for their log writes
      */
     public Map<String, Long> counters() {
         return Map.ofEntries(Map.entry("unknown_group", agent.unknownGroup.get()),
@@ -186,7 +188,19 @@ public final class Replication implements AutoCloseable {
                 Map.entry("checkpoints_installed", agent.checkpointsInstalled.get()),
                 Map.entry("checkpoint_pieces", agent.checkpointPieces.get()),
                 Map.entry("members_released", agent.released.get()),
-                Map.entry("members_forgotten", agent.forgotten.get()));
+                Map.entry("members_forgotten", agent.forgotten.get()),
+                Map.entry("leader_changes", agent.leaderChanges.get()),
+                Map.entry("log_write_nanos", agent.logWriteNanos.get()));
+    }
+
+    /** @return groups this server is a member of */
+    public int groups() {
+        return agent.groupCount;
+    }
+
+    /** @return groups this server leads */
+    public int leading() {
+        return agent.leading;
     }
 
     /** @return why replication stopped, or null */

@@ -137,6 +137,13 @@ final class ReplicationAgent implements Agent {
     final AtomicLong released = new AtomicLong();
     final AtomicLong forgotten = new AtomicLong();
     final AtomicLong checkpointPieces = new AtomicLong();
+    /** Times a group's node on this server became its leader. */
+    final AtomicLong leaderChanges = new AtomicLong();
+    /** Nanoseconds from starting rounds' log writes until they (and every earlier one) were durable. */
+    final AtomicLong logWriteNanos = new AtomicLong();
+    /** Groups of this server, and those it leads (written by the agent, read by metrics). */
+    volatile int groupCount;
+    volatile int leading;
     private boolean loggedUnknown;
     private boolean loggedRefused;
 
@@ -164,6 +171,7 @@ final class ReplicationAgent implements Agent {
     private void add(ReplicaGroup g) {
         streamFrom(g);
         groups.put(g.spec.chunkId(), g);
+        groupCount = groups.size();
         g.spec.members().forEach(links::learn);
         dirty.add(g);
     }
@@ -372,11 +380,10 @@ final class ReplicationAgent implements Agent {
      * (neither waits for this round's log write: committed entries are durable on a majority,
      * and a leader counts itself only for entries it confirmed through {@code advance}); once
      * the write is durable, {@link #finish} sends the messages and advances. Up to
-     * {@link #ROUNDS_IN_FLIGHT} rounds are in flight, so a group's next Ready is logged while its
-     * last one is still being written (the Ready rules of {@link Ready} allow it). A Ready that
-     * truncates or carries a checkpoint waits until the group's earlier Readies are durable, and
-     * the group takes no further Ready until it is. A Ready carrying checkpoint pieces is parked
-     * until the store holds them ({@link #park}), and joins a later round ({@link #resumed}).
+     * {@link #ROUNDS_IN_FLIGHT} rounds are in flight, so other groups' Readies are logged while
+     * one group's are still being written; a group takes its next Ready once its last one
+     * finished. A Ready carrying checkpoint pieces is parked until the store holds them
+     * ({@link #park}), and joins a later round ({@link #resumed}).
      */
     private int round() {
         if (pending != null) {
@@ -405,25 +412,15 @@ final class ReplicationAgent implements Agent {
         }
         resumed.clear();
         for (ReplicaGroup g : dirty) {
-            if (g.parked != null || g.barrier) {
+            // One Ready per group at a time: its next is taken once this one finished (which
+            // marks the group dirty again), the simplest use of the Ready contract.
+            if (g.parked != null || g.inFlight > 0) {
                 continue;
             }
-            Ready rd = g.waitingReady;
-            if (rd != null) {
-                if (g.inFlight > 0) {
-                    continue;
-                }
-                g.waitingReady = null;
-            } else {
-                rd = g.node.ready();
-                if (rd.isEmpty()) {
-                    g.settle();
-                    continue;
-                }
-                if (g.inFlight > 0 && exclusive(rd)) {
-                    g.waitingReady = rd;
-                    continue;
-                }
+            Ready rd = g.node.ready();
+            if (rd.isEmpty()) {
+                g.settle();
+                continue;
             }
             if (!rd.checkpointPieces().isEmpty() || rd.installCheckpoint() >= 0) {
                 park(g, rd);
@@ -432,9 +429,6 @@ final class ReplicationAgent implements Agent {
             if (sendsBeforeLogging(g, rd)) {
                 send(g, rd.messages());
                 r.early.add(g);
-            }
-            if (rd.truncateAfter() >= 0) {
-                g.barrier = true;
             }
             if (take(g, rd, r.records)) {
                 r.add(g, rd);
@@ -469,6 +463,7 @@ final class ReplicationAgent implements Agent {
                 }
             }
             try {
+                r.started = System.nanoTime();
                 ReplicationLog.Started s = log.start(r.records, inFlight.isEmpty());
                 logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
@@ -511,6 +506,9 @@ final class ReplicationAgent implements Agent {
             stop("replication log write failed: " + VolumeException.unwrap(t).getMessage(), t);
             return;
         }
+        if (r.durable != null) {
+            logWriteNanos.addAndGet(System.nanoTime() - r.started);
+        }
         r.created.forEach(f -> f.complete(null));
         for (int i = 0; i < r.groups.size(); i++) {
             ReplicaGroup g = r.groups.get(i);
@@ -523,27 +521,30 @@ final class ReplicationAgent implements Agent {
                 g.durableTerm = rd.hardState().term();
                 g.durableVote = rd.hardState().votedFor();
             }
-            if (rd.truncateAfter() >= 0) {
-                g.barrier = false;
-            }
             g.node.advance(rd);
             if (rd == g.parked) {
                 unpark(g, rd);
             }
             g.settle();
+            noteRole(g);
             dirty.add(g);
         }
         links.flush();
         readies.addAndGet(r.groups.size());
     }
 
-    /**
-     * @return whether {@code rd} must start only once its group's earlier Readies are durable,
-     *         and keep later ones back until it is: it truncates, or carries a checkpoint
-     */
-    private static boolean exclusive(Ready rd) {
-        return rd.truncateAfter() >= 0 || !rd.checkpointPieces().isEmpty() || rd.installCheckpoint() >= 0;
+    /** Counts a group whose node became leader here, and keeps the count of groups led. */
+    private void noteRole(ReplicaGroup g) {
+        boolean now = g.node.role() == Role.LEADER;
+        if (now != g.led) {
+            g.led = now;
+            leading += now ? 1 : -1;
+            if (now) {
+                leaderChanges.incrementAndGet();
+            }
+        }
     }
+
 
     /**
      * Whether a leader's Ready may send its messages before its own writes are durable: the
