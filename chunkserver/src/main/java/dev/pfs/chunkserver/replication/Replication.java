@@ -176,7 +176,8 @@ public final class Replication implements AutoCloseable {
      * @return counters: messages for unknown groups, refused messages, log writes, Readies handled,
      *         rewrites of the log that reclaimed space, writes refused because the log was full,
      *         groups whose leadership this server handed back to their preferred leader,
-     *         checkpoints installed and their pieces, members released and forgotten, times a
+     *         checkpoints installed and their pieces, members released and forgotten, prunes of a
+     *         group's log behind its checkpoint, times a
      *         group's node here became leader, and nanoseconds rounds waited for their log writes
      */
     public Map<String, Long> counters() {
@@ -190,6 +191,7 @@ public final class Replication implements AutoCloseable {
                 Map.entry("members_released", agent.released.get()),
                 Map.entry("members_forgotten", agent.forgotten.get()),
                 Map.entry("leader_changes", agent.leaderChanges.get()),
+                Map.entry("log_pruned", agent.pruned.get()),
                 Map.entry("log_write_nanos", agent.logWriteNanos.get()));
     }
 

@@ -48,9 +48,10 @@ final class ReplicationAgent implements Agent {
     static final long TICK_NANOS = 50_000_000L;
     /**
      * A quiet group ticks once every this many rounds of {@link #TICK_NANOS}: heartbeats every
-     * 500 ms and elections after 2.5-5 s while nothing happens, so idle groups cost little.
+     * 2 s and elections after 10-20 s while nothing happens, so idle groups cost little (a proposal
+     * or an election message at a member turns its group busy at once).
      */
-    static final int QUIET_EVERY = 5;
+    static final int QUIET_EVERY = 20;
     /** How often a leader in place of a group's preferred leader tries to hand the group back. */
     static final long HAND_BACK_NANOS = 30_000_000_000L;
     /** Every this many ticks (one second) the leaders look for groups to hand back. */
@@ -137,6 +138,8 @@ final class ReplicationAgent implements Agent {
     final AtomicLong released = new AtomicLong();
     final AtomicLong forgotten = new AtomicLong();
     final AtomicLong checkpointPieces = new AtomicLong();
+    /** Hard states logged that moved a group's compaction point: its log pruned behind a checkpoint. */
+    final AtomicLong pruned = new AtomicLong();
     /** Times a group's node on this server became its leader. */
     final AtomicLong leaderChanges = new AtomicLong();
     /** Nanoseconds from starting rounds' log writes until they (and every earlier one) were durable. */
@@ -601,6 +604,9 @@ final class ReplicationAgent implements Agent {
                     hard.members(), Math.max(hard.compactOrigin(), h.origin()));
         }
         if (hard != null) {
+            if (hard.compactIndex() > g.hard.compactIndex()) {
+                pruned.incrementAndGet();
+            }
             records.add(ReplicationLog.hardState(group, hard));
             g.hard = hard;
         }

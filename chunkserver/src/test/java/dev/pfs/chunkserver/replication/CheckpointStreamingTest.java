@@ -102,6 +102,17 @@ class CheckpointStreamingTest {
         return servers[id - 1].replication().counters().get(name);
     }
 
+    /** Waits (60 s at most) until every server pruned the log of each of {@code groups} groups at least once. */
+    private void awaitPruned(int groups) throws InterruptedException {
+        long end = System.nanoTime() + 60_000_000_000L;
+        for (int id = 1; id <= servers.length; id++) {
+            while (counter(id, "log_pruned") < groups) {
+                assertThat(System.nanoTime()).as("server %d prunes its logs", id).isLessThan(end);
+                Thread.sleep(20);
+            }
+        }
+    }
+
     private static void delete(Path p) throws IOException {
         try (Stream<Path> all = Files.walk(p)) {
             for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
@@ -127,7 +138,7 @@ class CheckpointStreamingTest {
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 48, model);
             // Every member's checkpoint passes the writes and the logs prune behind them.
-            Thread.sleep(1500);
+            awaitPruned(2);
             stop(3);
             delete(dir.resolve("cs3"));
             start(3);
