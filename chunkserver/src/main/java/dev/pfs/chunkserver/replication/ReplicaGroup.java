@@ -258,6 +258,10 @@ final class ReplicaGroup {
         if (!hard.equals(HardState.EMPTY)) {
             out.add(ReplicationLog.hardState(id, hard));
         }
+        if (epoch > 0) {
+            // The entries that raised it may be pruned: the rewritten log must still fence.
+            out.add(ReplicationLog.epoch(id, epoch));
+        }
         for (long i = node.firstIndex(); i <= node.lastIndex(); i++) {
             Entry e = node.entry(i);
             if (e != null) {
@@ -293,6 +297,11 @@ final class ReplicaGroup {
         }
         rejoins.put(member, incarnation);
         return node.forgetProgress(member);
+    }
+
+    /** Takes {@code recovered}, the highest writer epoch the log held for this group, pruned entries included. */
+    void recoveredEpoch(long recovered) {
+        epoch = Math.max(epoch, recovered);
     }
 
     /** @return the highest writer epoch this server knows of in the group */

@@ -167,6 +167,7 @@ final class ReplicationAgent implements Agent {
             g.durableTerm = r.hard().term();
             g.durableVote = r.hard().votedFor();
             r.entries().forEach(g::logged);
+            g.recoveredEpoch(r.epoch());
             add(g);
         });
     }
@@ -602,6 +603,8 @@ final class ReplicationAgent implements Agent {
             // header names the highest origin among them, which the merge's deposed-tail rule needs.
             hard = new HardState(hard.term(), hard.votedFor(), hard.commit(), hard.compactIndex(), hard.compactTerm(),
                     hard.members(), Math.max(hard.compactOrigin(), h.origin()));
+            // The header's writer epoch covers entries this server never logs: it goes in with the install.
+            records.add(ReplicationLog.epoch(group, Math.max(g.epoch(), h.epoch())));
         }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {

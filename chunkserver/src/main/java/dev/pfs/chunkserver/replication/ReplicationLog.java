@@ -60,7 +60,7 @@ final class ReplicationLog {
     static final int FRAME_ALIGNMENT = 4096;
 
     /** What recovery found for one group. */
-    record Recovered(GroupSpec spec, HardState hard, List<Entry> entries) {
+    record Recovered(GroupSpec spec, HardState hard, List<Entry> entries, long epoch) {
     }
 
     private final LogHalf[] halves;
@@ -80,14 +80,23 @@ final class ReplicationLog {
         final Map<Long, GroupSpec> specs = new LinkedHashMap<>();
         final Map<Long, HardState> hards = new LinkedHashMap<>();
         final Map<Long, TreeMap<Long, Entry>> entries = new LinkedHashMap<>();
+        /** Per group the highest writer epoch of any entry or epoch record, pruned ones included. */
+        final Map<Long, Long> epochs = new LinkedHashMap<>();
 
         @Override
         public void accept(WalRecord r) {
             switch (r.type()) {
                 case GROUP -> specs.putIfAbsent(r.group(), GroupSpec.decode(r.chunkId(), r.length(),
                         bytes(r.payload())));
-                case RAFT_ENTRY -> entries.computeIfAbsent(r.group(), g -> new TreeMap<>())
-                        .put(r.index(), RaftCodec.decodeEntry(r.payload().duplicate()));
+                case RAFT_ENTRY -> {
+                    Entry e = RaftCodec.decodeEntry(r.payload().duplicate());
+                    entries.computeIfAbsent(r.group(), g -> new TreeMap<>()).put(r.index(), e);
+                    Command c = Command.decode(e.data());
+                    if (c != null && c.kind() != Command.Kind.READ) {
+                        epochs.merge(r.group(), c.epoch(), Math::max);
+                    }
+                }
+                case GROUP_EPOCH -> epochs.merge(r.group(), r.epoch(), Math::max);
                 case RAFT_TRUNCATE -> entries.computeIfAbsent(r.group(), g -> new TreeMap<>())
                         .tailMap(r.index(), false).clear();
                 case RAFT_HARD_STATE -> {
@@ -131,7 +140,7 @@ final class ReplicationLog {
         }
         Replay r = replay;
         r.specs.forEach((g, spec) -> groups.put(g, new Recovered(spec, r.hards.getOrDefault(g, HardState.EMPTY),
-                new ArrayList<>(r.entries.getOrDefault(g, new TreeMap<>()).values()))));
+                new ArrayList<>(r.entries.getOrDefault(g, new TreeMap<>()).values()), r.epochs.getOrDefault(g, 0L))));
         LOG.info("replication log: half {} of {} bytes, {} groups, {} records in {} frames read in {} ms; "
                 + "ends at {} ({})", current, half, r.specs.size(), scan.records(), scan.frames(),
                 (System.nanoTime() - started) / 1_000_000, scan.endPosition(), scan.stopReason());
@@ -154,6 +163,10 @@ final class ReplicationLog {
                 HardState h = r.hards.get(g);
                 if (h != null) {
                     live.add(hardState(g, h));
+                }
+                long epoch = r.epochs.getOrDefault(g, 0L);
+                if (epoch > 0) {
+                    live.add(epoch(g, epoch));
                 }
                 r.entries.getOrDefault(g, new TreeMap<>()).values().forEach(e -> live.add(entry(g, e)));
             });
@@ -259,6 +272,11 @@ final class ReplicationLog {
     static WalRecord entry(long group, Entry e) {
         return new WalRecord(WalRecordType.RAFT_ENTRY, group, e.term(), e.index(), group, 0, 0, 0,
                 RaftCodec.encodeEntry(e));
+    }
+
+    /** @return the record of {@code group}'s writer epoch */
+    static WalRecord epoch(long group, long epoch) {
+        return new WalRecord(WalRecordType.GROUP_EPOCH, group, 0, 0, group, epoch, 0, 0, ByteBuffer.allocate(0));
     }
 
     /** @return the record dropping {@code group}'s entries above {@code index} */

@@ -19,7 +19,12 @@ public enum WalRecordType {
     /** Replication log: a group's entries above the record's index are dropped. */
     RAFT_TRUNCATE(8),
     /** Replication log: a group created (length: chunk size; payload: its members). */
-    GROUP(9);
+    GROUP(9),
+    /**
+     * Replication log: a group's writer epoch (the record's epoch), logged where the entries that
+     * raised it may be gone: a rewrite of the log and an installed checkpoint.
+     */
+    GROUP_EPOCH(10);
 
     private final byte code;
 
