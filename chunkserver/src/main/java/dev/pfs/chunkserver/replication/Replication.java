@@ -183,7 +183,7 @@ public final class Replication implements AutoCloseable {
     public Map<String, Long> counters() {
         return Map.ofEntries(Map.entry("unknown_group", agent.unknownGroup.get()),
                 Map.entry("refused", agent.refused.get()), Map.entry("log_writes", agent.logWrites.get()),
-                Map.entry("readies", agent.readies.get()), Map.entry("log_reclaims", agent.reclaims.get()),
+                Map.entry("readies", agent.readies.get()), Map.entry("log_reclaims", agent.reclaims()),
                 Map.entry("refused_log_full", agent.refusedFull.get()),
                 Map.entry("leaders_handed_back", agent.handedBack.get()),
                 Map.entry("checkpoints_installed", agent.checkpointsInstalled.get()),

@@ -113,10 +113,7 @@ final class ReplicationAgent implements Agent {
     /** Unparks the agent's thread after work was queued from another thread. */
     private final Runnable wake;
     private final List<CompletableFuture<Void>> roundWrites = new ArrayList<>();
-    /** The log's used bytes at which the next rewrite is tried. */
-    private long nextReclaim;
-    /** The tick round of the last forced try of a rewrite. */
-    private long forcedRound = -1;
+    private final LogReclaimer reclaimer;
     /** Group creations taken since the last round, and their records: the next round logs them. */
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
@@ -131,7 +128,6 @@ final class ReplicationAgent implements Agent {
     final AtomicLong refused = new AtomicLong();
     final AtomicLong logWrites = new AtomicLong();
     final AtomicLong readies = new AtomicLong();
-    final AtomicLong reclaims = new AtomicLong();
     final AtomicLong refusedFull = new AtomicLong();
     final AtomicLong handedBack = new AtomicLong();
     final AtomicLong checkpointsInstalled = new AtomicLong();
@@ -157,7 +153,7 @@ final class ReplicationAgent implements Agent {
         this.log = log;
         this.store = store;
         this.links = links;
-        this.nextReclaim = log.reclaimStep(log.halfSize() / 2);
+        this.reclaimer = new LogReclaimer(log);
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
             // the node re-applies only the entries above it.
@@ -191,6 +187,11 @@ final class ReplicationAgent implements Agent {
     private void post(Op op) {
         queue.add(op);
         wake.run();
+    }
+
+    /** @return rewrites of the log that reclaimed space */
+    long reclaims() {
+        return reclaimer.reclaims.get();
     }
 
     /** @return why replication stopped, or null */
@@ -238,11 +239,11 @@ final class ReplicationAgent implements Agent {
                 }
             }
             links.maintain();
-            if (log.room() < 2 * reserve()) {
+            if (log.room() < 2 * reclaimer.reserve()) {
                 releaseSilent();
             }
             checkpoints();
-            if (log.room() < reserve()) {
+            if (reclaimer.roomShort()) {
                 reclaim(true);
             }
             work++;
@@ -284,7 +285,7 @@ final class ReplicationAgent implements Agent {
                 if (g == null) {
                     p.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
                             + p.chunkId + " has no replication group on server " + self));
-                } else if (p.command.kind() != Command.Kind.READ && log.room() < reserve() && !reclaimed()) {
+                } else if (p.command.kind() != Command.Kind.READ && reclaimer.roomShort() && !reclaimed()) {
                     refusedFull.incrementAndGet();
                     p.future.completeExceptionally(new ChunkException(ChunkStatus.NO_SPACE, "chunk " + p.chunkId
                             + ": the replication log of server " + self + " is full (" + log.room() + " of "
@@ -455,8 +456,8 @@ final class ReplicationAgent implements Agent {
     /** Starts round {@code r}'s log write, applies its committed entries and answers what committed. */
     private int launch(LogRound r) {
         if (!r.records.isEmpty()) {
-            boolean tight = bytes(r.records) + reserve() > log.room();
-            if (tight || log.used() >= nextReclaim) {
+            boolean tight = reclaimer.tight(r.records);
+            if (tight || reclaimer.due()) {
                 if (!inFlight.isEmpty()) {
                     if (tight) {
                         pending = r;
@@ -789,61 +790,21 @@ final class ReplicationAgent implements Agent {
     private boolean reclaimed() {
         checkpoints();
         reclaim(true);
-        return log.room() >= reserve();
-    }
-
-    /** @return room below which writes are refused: what is left must take the rounds already under way */
-    private long reserve() {
-        return log.halfSize() / 4;
-    }
-
-    private static long bytes(List<WalRecord> records) {
-        long n = 0;
-        for (WalRecord r : records) {
-            n += r.encodedLength();
-        }
-        return n;
+        return !reclaimer.roomShort();
     }
 
     /**
-     * Rewrites the replication log to the other half with only what recovery needs (every group's
-     * creation, hard state and entries above its checkpoint), when that frees at least half of
-     * what is in use, or anything when room is short ({@code force}). What cannot be freed (a
-     * member down keeps its groups from pruning) stays, and writes are refused once room runs low.
+     * Rewrites the log to reclaim space ({@link LogReclaimer}) unless a log write is in flight: a
+     * rewrite continues the log in the other half, so no frame may still be on its way to this one.
      */
     private void reclaim(boolean force) {
         if (!inFlight.isEmpty()) {
-            // A rewrite continues the log in the other half: no frame may still be on its way to this one.
-            return;
-        }
-        if (force) {
-            // Forced tries come from every round and refused write while the log is short:
-            // collecting the live records costs their number, so once per tick is enough.
-            if (forcedRound == tickRound) {
-                return;
-            }
-            forcedRound = tickRound;
-        }
-        List<WalRecord> live = new ArrayList<>();
-        groups.values().forEach(g -> g.liveRecords(live));
-        long liveBytes = bytes(live);
-        long used = log.used();
-        if (liveBytes >= used || liveBytes * 2 > used && !force) {
-            nextReclaim = used + log.reclaimStep(log.halfSize() / 8);
             return;
         }
         try {
-            log.rewrite(live);
-            reclaims.incrementAndGet();
-            nextReclaim = Math.max(log.reclaimStep(log.halfSize() / 2),
-                    log.used() + log.reclaimStep(log.halfSize() / 4));
-            LOG.debug("replication log rewritten: {} bytes in use of {} became {}", used, log.halfSize(), log.used());
+            reclaimer.reclaim(force, tickRound, live -> groups.values().forEach(g -> g.liveRecords(live)));
         } catch (VolumeException e) {
-            if (e.kind() == VolumeException.Kind.NO_SPACE) {
-                nextReclaim = used + log.reclaimStep(log.halfSize() / 8);
-            } else {
-                stop("replication log rewrite failed: " + e.getMessage(), e);
-            }
+            stop("replication log rewrite failed: " + e.getMessage(), e);
         }
     }
 
