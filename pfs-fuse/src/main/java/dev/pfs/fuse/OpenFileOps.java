@@ -9,6 +9,7 @@ import dev.pfs.core.Owner;
 import dev.pfs.core.Pfs;
 import dev.pfs.core.PfsException;
 import dev.pfs.core.PfsStat;
+import dev.pfs.fuse.kernel.FuseOpcode;
 import dev.pfs.fuse.kernel.FuseReply;
 import dev.pfs.fuse.kernel.FuseReplyDescriptor;
 import dev.pfs.fuse.kernel.FuseRequest;
@@ -51,7 +52,7 @@ final class OpenFileOps {
         if ((req.bodyInt(OPEN_OPEN_FLAGS) & FUSE_OPEN_KILL_SUIDGID) != 0) {
             setId.killOnWrite(n, req);
         }
-        handles.sendOpen(reply, 0, n, flags);
+        handles.sendOpen(reply, 0, n, flags, req.opcode() == FuseOpcode.OPENDIR);
     }
 
     /** CREATE: the file made, owned by the caller, and opened in one libpfs call. */
@@ -75,7 +76,7 @@ final class OpenFileOps {
             st = pfs.fstat(fd);
         }
         attrs.entry(reply, 0, st);
-        handles.sendOpen(reply, FuseReplyDescriptor.ENTRY_LENGTH, lookup.node(st.ino()), flags);
+        handles.sendOpen(reply, FuseReplyDescriptor.ENTRY_LENGTH, lookup.node(st.ino()), flags, false);
     }
 
     void release(FuseRequest req, FuseReply reply) {

@@ -49,7 +49,7 @@ final class PfsFuseOps implements FuseHandler {
     PfsFuseOps(Pfs pfs, FuseMountOptions options) throws PfsException {
         this.nodes = new NodeTable(pfs.open("/", OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY, 0));
         AttrReplies attrs = new AttrReplies(options.attrTimeout(), options.entryTimeout());
-        OpenHandles handles = new OpenHandles();
+        OpenHandles handles = new OpenHandles(pfs.isReadWrite());
         SetIdBits setId = new SetIdBits(pfs, new CallerGroups());
         WritebackErrors writebackErrors = new WritebackErrors();
         this.lookup = new NodeLookup(pfs, nodes);

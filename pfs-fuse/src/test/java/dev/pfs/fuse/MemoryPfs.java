@@ -54,6 +54,7 @@ final class MemoryPfs implements Pfs {
 
     private final Inode root = new Inode(1, FileType.DIRECTORY.modeBits() | 0755);
     private final Map<Long, Open> fds = new HashMap<>();
+    private long preads;
     private long nextIno = 2;
     private long nextFd = 3;
     private volatile boolean failFsync;
@@ -181,8 +182,14 @@ final class MemoryPfs implements Pfs {
         return n;
     }
 
+    /** @return how many preads reached this file system (what the kernel did not serve from its cache) */
+    synchronized long preads() {
+        return preads;
+    }
+
     @Override
     public synchronized int pread(long fd, ByteBuffer dst, long offset) throws PfsException {
+        preads++;
         Inode i = fd(fd).inode;
         int n = (int) Math.max(0, Math.min(dst.remaining(), i.size - offset));
         for (int k = 0; k < n; k++) {

@@ -130,6 +130,39 @@ class PfsFuseMountTest {
         assertThat(run("df", "--output=fstype", mnt.toString())).contains("fuse.pfs");
     }
 
+    /**
+     * Every change on a RW mount passes through the kernel, so the pages it wrote stay valid: a
+     * read after a write (which changes the mtime) is served from the page cache. With
+     * FUSE_AUTO_INVAL_DATA (needed on RO mounts only) each such read cost a GETATTR, and the new
+     * mtime it brought dropped the file's pages, so the read went to libpfs.
+     */
+    @Test
+    void readsAfterWritesStayInThePageCache() throws Exception {
+        Path f = mnt.resolve("table");
+        byte[] data = new byte[16 * 4096];
+        new java.util.Random(3).nextBytes(data);
+        Files.write(f, data);
+        assertThat(Files.readAllBytes(f)).isEqualTo(data);
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            for (int round = 0; round < 3; round++) {
+                long before = System.currentTimeMillis();
+                long deadline = before + 5_000;
+                while (System.currentTimeMillis() == before && System.currentTimeMillis() < deadline) {
+                    Thread.onSpinWait(); // a new millisecond, so the write below changes the mtime
+                }
+                long preads = pfs.preads();
+                data[round * 4096] ^= 1;
+                assertThat(ch.write(ByteBuffer.wrap(data, round * 4096, 4096), round * 4096L)).isEqualTo(4096);
+                ByteBuffer back = ByteBuffer.allocate(data.length);
+                while (back.hasRemaining() && ch.read(back, back.position()) > 0) {
+                    // loop on short reads
+                }
+                assertThat(back.array()).isEqualTo(data);
+                assertThat(pfs.preads() - preads).as("preads that reached libpfs in round %d", round).isZero();
+            }
+        }
+    }
+
     @Test
     void unmountFromOutsideEndsTheLoop() throws Exception {
         run("fusermount3", "-u", mnt.toString());

@@ -101,7 +101,7 @@ public final class FuseSession implements AutoCloseable {
         int fd = root ? mountAsRoot(mountPoint, options) : mountThroughFusermount(mountPoint, options);
         FuseSession session = new FuseSession(fd, mountPoint, handler, options.threads());
         try {
-            session.negotiated = session.handshake();
+            session.negotiated = session.handshake(options.readOnly());
         } catch (IOException | RuntimeException e) {
             session.close();
             throw e;
@@ -151,7 +151,23 @@ public final class FuseSession implements AutoCloseable {
         return mountPoint;
     }
 
-    private Negotiated handshake() throws IOException {
+    /**
+     * The INIT flags pfs asks for. {@code FUSE_AUTO_INVAL_DATA} only on a RO mount, whose files
+     * the RW mount changes behind the kernel's back: with it the kernel refreshes the attributes
+     * before every read (GETATTR whenever a write has invalidated them, so on a RW mount one
+     * GETATTR per read that follows a write, and with it a GETXATTR security.capability on the
+     * next write, as a refresh clears S_NOSEC). On the RW mount every change passes through the
+     * kernel, so its page cache cannot go stale.
+     */
+    static int wantedFlags(boolean readOnly) {
+        return FuseInitDescriptor.FUSE_ASYNC_READ | FuseInitDescriptor.FUSE_BIG_WRITES
+                | FuseInitDescriptor.FUSE_MAX_PAGES | (readOnly ? FuseInitDescriptor.FUSE_AUTO_INVAL_DATA : 0)
+                | FuseInitDescriptor.FUSE_DO_READDIRPLUS | FuseInitDescriptor.FUSE_READDIRPLUS_AUTO
+                | FuseInitDescriptor.FUSE_PARALLEL_DIROPS | FuseInitDescriptor.FUSE_ASYNC_DIO
+                | FuseInitDescriptor.FUSE_HANDLE_KILLPRIV_V2;
+    }
+
+    private Negotiated handshake(boolean readOnly) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             DeviceIo.CallState state = new DeviceIo.CallState(a);
             MemorySegment in = a.allocate(MAX_WRITE + HEADROOM, 8);
@@ -177,12 +193,7 @@ public final class FuseSession implements AutoCloseable {
                 reply.error(71); // EPROTO
                 throw new IOException(refused);
             }
-            int wanted = FuseInitDescriptor.FUSE_ASYNC_READ | FuseInitDescriptor.FUSE_BIG_WRITES
-                    | FuseInitDescriptor.FUSE_MAX_PAGES | FuseInitDescriptor.FUSE_AUTO_INVAL_DATA
-                    | FuseInitDescriptor.FUSE_DO_READDIRPLUS | FuseInitDescriptor.FUSE_READDIRPLUS_AUTO
-                    | FuseInitDescriptor.FUSE_PARALLEL_DIROPS | FuseInitDescriptor.FUSE_ASYNC_DIO
-                    | FuseInitDescriptor.FUSE_HANDLE_KILLPRIV_V2;
-            int flags = wanted & kernelFlags;
+            int flags = wantedFlags(readOnly) & kernelFlags;
             int ourMinor = Math.min(minor, FuseInitDescriptor.KERNEL_MINOR_VERSION);
             reply.zero(0, FuseInitDescriptor.OUT_LENGTH)
                     .putInt(FuseInitDescriptor.OUT_MAJOR, FuseInitDescriptor.KERNEL_VERSION)
