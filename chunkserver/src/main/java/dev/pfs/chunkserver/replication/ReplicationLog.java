@@ -9,6 +9,7 @@ import dev.pfs.chunkserver.wal.WalWriter;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.parallelraft.Entry;
+import dev.pfs.parallelraft.EntryKind;
 import dev.pfs.parallelraft.HardState;
 import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
@@ -91,7 +92,7 @@ final class ReplicationLog {
                 case RAFT_ENTRY -> {
                     Entry e = RaftCodec.decodeEntry(r.payload().duplicate());
                     entries.computeIfAbsent(r.group(), g -> new TreeMap<>()).put(r.index(), e);
-                    Command c = Command.decode(e.data());
+                    Command c = e.kind() == EntryKind.WRITE ? Command.decode(e.data()) : null;
                     if (c != null && c.kind() != Command.Kind.READ) {
                         epochs.merge(r.group(), c.epoch(), Math::max);
                     }
