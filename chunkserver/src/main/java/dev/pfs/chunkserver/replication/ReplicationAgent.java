@@ -71,6 +71,10 @@ final class ReplicationAgent implements Agent {
     record Create(GroupSpec spec, CompletableFuture<byte[]> future) implements Op {
     }
 
+    /** Change a group's members by one, at its leader; completes once the change is committed. */
+    record ChangeMembers(GroupSpec next, CompletableFuture<byte[]> future) implements Op {
+    }
+
     /** A client write or read at this server. */
     record Propose(long chunkId, Command command, byte[] data, CompletableFuture<byte[]> future) implements Op {
     }
@@ -92,6 +96,7 @@ final class ReplicationAgent implements Agent {
     private final ReplicationLog log;
     private final ChunkStore store;
     private final PeerLinks links;
+    private final MemberChange memberChanges;
     private final Map<Long, ReplicaGroup> groups = new LinkedHashMap<>();
     private final Set<ReplicaGroup> dirty = new LinkedHashSet<>();
     /** Groups whose applied entries still wait for store writes before they are a checkpoint. */
@@ -131,6 +136,7 @@ final class ReplicationAgent implements Agent {
         this.log = log;
         this.store = store;
         this.links = links;
+        this.memberChanges = new MemberChange(self, links);
         this.nextReclaim = log.reclaimStep(log.halfSize() / 2);
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
@@ -148,6 +154,36 @@ final class ReplicationAgent implements Agent {
         groups.put(g.spec.chunkId(), g);
         g.spec.members().forEach(links::learn);
         dirty.add(g);
+    }
+
+    /**
+     * Logs the spec of every group whose membership change committed here; a server that was
+     * removed stops serving the group (its chunk stays in the store until an operator deletes it:
+     * a restart still recovers the group, as a non-voter that nobody sends to).
+     */
+    private void settleMembers() {
+        List<ReplicaGroup> removed = new ArrayList<>();
+        for (ReplicaGroup g : groups.values()) {
+            GroupSpec next = g.parked == null ? memberChanges.settle(g) : null;
+            if (next != null) {
+                records.add(ReplicationLog.group(next));
+                g.spec = next;
+                next.members().forEach(links::learn);
+                dirty.add(g);
+                if (!g.node.members().contains(self)) {
+                    removed.add(g);
+                }
+            }
+        }
+        for (ReplicaGroup g : removed) {
+            LOG.info("group {}: server {} was removed from it ({}): it stops serving it", g.spec.chunkId(), self,
+                    g.node.members());
+            groups.remove(g.spec.chunkId());
+            dirty.remove(g);
+            applying.remove(g);
+            g.failAll(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + g.spec.chunkId()
+                    + ": server " + self + " is no longer a member of its group"));
+        }
     }
 
     /** Lets the group's node, when it leads, stream its checkpoint from the store. */
@@ -202,6 +238,7 @@ final class ReplicationAgent implements Agent {
                     dirty.add(g);
                 }
             }
+            settleMembers();
             links.maintain();
             if (log.room() < 2 * reserve()) {
                 releaseSilent();
@@ -212,8 +249,13 @@ final class ReplicationAgent implements Agent {
             }
             work++;
         }
-        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty())) {
+        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty() || !records.isEmpty())) {
             work += round();
+        }
+        if (failure == null) {
+            memberChanges.poll();
+        } else {
+            memberChanges.failAll(stopped());
         }
         return work;
     }
@@ -224,11 +266,24 @@ final class ReplicationAgent implements Agent {
                 c.future.completeExceptionally(stopped());
             } else if (op instanceof Propose p) {
                 p.future.completeExceptionally(stopped());
+            } else if (op instanceof ChangeMembers m) {
+                m.future.completeExceptionally(stopped());
             }
             return;
         }
         switch (op) {
             case Create c -> create(c);
+            case ChangeMembers m -> {
+                ReplicaGroup g = groups.get(m.next.chunkId());
+                if (g == null) {
+                    m.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
+                            + m.next.chunkId() + " has no replication group on server " + self));
+                } else {
+                    memberChanges.start(g, m.next, m.future);
+                    g.touch(System.nanoTime());
+                    dirty.add(g);
+                }
+            }
             case Wake w -> {
                 if (groups.get(w.group.spec.chunkId()) == w.group) {
                     dirty.add(w.group);
@@ -293,8 +348,10 @@ final class ReplicationAgent implements Agent {
                 g.touch(System.nanoTime());
             }
             // The library hears a leader's messages from anyone (a member joining may not
-            // know its leader yet); membership is fixed here, so a stranger is refused.
-            RejectReason r = g.node.members().contains(m.from()) ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
+            // know its leader yet); a server that is not a member itself is joining and hears
+            // anyone too, members refuse strangers.
+            RejectReason r = g.node.members().contains(m.from()) || !g.node.members().contains(self)
+                    ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
             if (r != RejectReason.NONE && r != RejectReason.DUPLICATE && r != RejectReason.BUSY) {
                 refused.incrementAndGet();
                 if (!loggedRefused) {
@@ -310,8 +367,12 @@ final class ReplicationAgent implements Agent {
     private void create(Create c) {
         ReplicaGroup existing = groups.get(c.spec.chunkId());
         if (existing != null) {
-            if (java.util.Arrays.equals(existing.spec.encode(), c.spec.encode())
-                    && existing.spec.size() == c.spec.size()) {
+            // After a membership change the members to compare with are those the node follows
+            // (its logged spec catches up a tick later).
+            boolean same = java.util.Arrays.equals(existing.spec.encode(), c.spec.encode())
+                    || new HashSet<>(existing.node.members()).equals(new HashSet<>(c.spec.ids()))
+                    && existing.spec.mode() == c.spec.mode();
+            if (same && existing.spec.size() == c.spec.size()) {
                 c.future.complete(null);
             } else {
                 c.future.completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec.chunkId()
