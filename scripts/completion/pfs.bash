@@ -181,6 +181,8 @@ function _complete_pfs() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume ls" ];    then _picocli_pfs_volume; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} volume info" ];    then _picocli_pfs_volume; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunk verify" ];    then _picocli_pfs_chunk; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunk add-replica" ];    then _picocli_pfs_chunk; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} chunk remove-replica" ];    then _picocli_pfs_chunk; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(mkfs)
@@ -210,7 +212,11 @@ function _complete_pfs() {
   local cmds24=(volume ls)
   local cmds25=(volume info)
   local cmds26=(chunk verify)
+  local cmds27=(chunk add-replica)
+  local cmds28=(chunk remove-replica)
 
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_pfs_chunk_removereplica; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_pfs_chunk_addreplica; return $?; fi
   if CompWordsContainsArray "${cmds26[@]}"; then _picocli_pfs_chunk_verify; return $?; fi
   if CompWordsContainsArray "${cmds25[@]}"; then _picocli_pfs_volume_info; return $?; fi
   if CompWordsContainsArray "${cmds24[@]}"; then _picocli_pfs_volume_ls; return $?; fi
@@ -912,7 +918,7 @@ function _picocli_pfs_chunk() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
 
-  local commands="verify"
+  local commands="verify add-replica remove-replica"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts=""
 
@@ -1183,6 +1189,78 @@ function _picocli_pfs_chunk_verify() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `add-replica` subcommand.
+function _picocli_pfs_chunk_addreplica() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--timeout' '--placement-dir' '--server'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--timeout')
+      return
+      ;;
+    '--placement-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--server')
+      return
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remove-replica` subcommand.
+function _picocli_pfs_chunk_removereplica() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--timeout' '--placement-dir' '--server'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--timeout')
+      return
+      ;;
+    '--placement-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--server')
+      return
       ;;
   esac
 

@@ -53,6 +53,23 @@ class ReplicatedVolumeCommandsTest {
     }
 
     @Test
+    void replicaChangesRefuseBadInputBeforeAskingAnyServer() {
+        assertThat(run("volume", "create", "--offline", "db", "--size", "20M", "--chunk-size", "10M",
+                "--servers", "127.0.0.1:7101,127.0.0.1:7102,127.0.0.1:7103").code()).isZero();
+        CliRunner.Result unknown = run("chunk", "add-replica", "nope", "0", "--server", "4=127.0.0.1:7104");
+        assertThat(unknown.code()).isEqualTo(ExitStatus.BAD_VOLUME.code());
+        assertThat(unknown.err()).contains("no replicated volume 'nope'");
+        CliRunner.Result member = run("chunk", "add-replica", "db", "0", "--server", "2=127.0.0.1:7102");
+        assertThat(member.code()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(member.err()).contains("server 2 is already a replica");
+        assertThat(run("chunk", "remove-replica", "db", "1", "--server", "4").err())
+                .contains("server 4 is not a replica");
+        assertThat(run("chunk", "add-replica", "db", "0", "--server", "4").err()).contains("expected ID=HOST:PORT");
+        assertThat(run("chunk", "add-replica", "db", "7", "--server", "4=h:1").err())
+                .contains("has chunks 0 to 1, not 7");
+    }
+
+    @Test
     void badInputGetsAClearError() {
         assertThat(run("volume", "create", "--offline", "db", "--size", "15M", "--chunk-size", "10M", "--servers",
                 "a:1,b:2,c:3").err()).contains("must be a positive multiple of the chunk size");

@@ -295,6 +295,14 @@ public final class ChunkClient implements AutoCloseable {
     }
 
     /**
+     * Changes the chunk's group, at its leader, to {@code members} ({@code id=host:port} lines:
+     * the members after adding or removing one); completes once the change is committed.
+     */
+    public CompletableFuture<Void> changeMembers(long chunkId, byte[] members) {
+        return done(send(ChunkOp.GROUP_MEMBERS, chunkId, 0, 0, 0, 0, Unpooled.wrappedBuffer(members)));
+    }
+
+    /**
      * Writes {@code src} through the chunk's replication group; fails with NOT_LEADER (the
      * message's text after the server is the leader's {@code host:port}, or empty) unless this
      * server leads it. The buffer must stay untouched until the future completes.

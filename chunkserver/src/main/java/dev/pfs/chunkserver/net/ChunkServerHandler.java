@@ -155,7 +155,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                     m.length() == 0 ? defaultChunkSize : m.length()), start, cost);
             case DELETE -> finish(ctx, m, store.delete(m.chunkId(), m.epoch()), start, cost);
             case FENCE -> finish(ctx, m, store.fence(m.chunkId(), m.epoch()), start, cost);
-            case GROUP_CREATE, REPLICATED_WRITE, REPLICATED_READ, REPLICATED_FENCE, RAFT, HELLO ->
+            case GROUP_CREATE, GROUP_MEMBERS, REPLICATED_WRITE, REPLICATED_READ, REPLICATED_FENCE, RAFT, HELLO ->
                     replicated(ctx, m, start, cost);
             case STAT -> store.stat(m.chunkId()).whenComplete((info, t) -> {
                 m.release();
@@ -185,6 +185,17 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                     return;
                 }
                 finish(ctx, m, replication.createGroup(spec), start, cost);
+            }
+            case GROUP_MEMBERS -> {
+                GroupSpec next;
+                try {
+                    next = GroupSpec.decode(m.chunkId(), 512, bytes(m.payload()));
+                } catch (IllegalArgumentException e) {
+                    m.release();
+                    reply(ctx, m, ChunkStatus.MALFORMED, text(e.getMessage()), start, cost);
+                    return;
+                }
+                finish(ctx, m, replication.changeMembers(next), start, cost);
             }
             case REPLICATED_WRITE -> finish(ctx, m, replication.write(m.chunkId(), m.epoch(), m.offset(),
                     bytes(m.payload())), start, cost);

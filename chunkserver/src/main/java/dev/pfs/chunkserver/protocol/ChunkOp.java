@@ -44,7 +44,14 @@ public enum ChunkOp {
      * from then on its leaders refuse writes with an older epoch. A new holder fences every chunk
      * of its volume this way before its first write.
      */
-    REPLICATED_FENCE(15);
+    REPLICATED_FENCE(15),
+    /**
+     * Replication: change the chunk's group by one member, at its leader. The payload names the
+     * members after the change as {@code id=host:port} lines (one added or one removed); the reply
+     * comes once the configuration entry is committed. A server being added must first hold the
+     * group as a joining member ({@link #GROUP_CREATE} with a {@code join} line).
+     */
+    GROUP_MEMBERS(16);
 
     private final int code;
 

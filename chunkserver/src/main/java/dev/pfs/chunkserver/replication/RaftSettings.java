@@ -17,7 +17,7 @@ final class RaftSettings {
      *         check-quorum on, one LBA per sector
      */
     static RaftConfig config(int self, GroupSpec spec) {
-        return new RaftConfig(self, spec.ids(), spec.mode(), 2, 10, 2, 16, MAX_BATCH, true, true,
+        return new RaftConfig(self, spec.voters(), spec.mode(), 2, 10, 2, 16, MAX_BATCH, true, true,
                 spec.size() / ReplicaGroup.SECTOR, spec.chunkId() * 31 + self, false);
     }
 }

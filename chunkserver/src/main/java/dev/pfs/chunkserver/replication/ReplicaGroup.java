@@ -40,7 +40,10 @@ final class ReplicaGroup {
     record Waiting(long term, Command command, CompletableFuture<byte[]> future) {
     }
 
-    final GroupSpec spec;
+    /** The group as last logged: replaced once a membership change commits ({@link MemberChange#settle}). */
+    GroupSpec spec;
+    /** Index of the newest configuration entry this server logged, or 0. */
+    long configIndex;
     /** The node; replaced by one rebuilt from the log once a streamed checkpoint is installed. */
     RaftNode node;
     private final int self;
@@ -110,7 +113,7 @@ final class ReplicaGroup {
      */
     boolean handBack(long now) {
         int preferred = spec.ids().getFirst();
-        if (preferred == self || node.role() != Role.LEADER || now - nextHandBack < 0
+        if (preferred == self || node.role() != Role.LEADER || !node.members().contains(preferred) || now - nextHandBack < 0
                 || !node.caughtUp(preferred, RaftSettings.MAX_BATCH * 16L)) {
             return false;
         }
@@ -158,6 +161,10 @@ final class ReplicaGroup {
      * at least the writes every earlier committed entry fences.
      */
     void logged(Entry e) {
+        if (e.kind() == EntryKind.CONFIG) {
+            configIndex = Math.max(configIndex, e.index());
+            return;
+        }
         Command c = Command.decode(e.data());
         if (c != null && c.kind() != Command.Kind.READ) {
             epoch = Math.max(epoch, c.epoch());

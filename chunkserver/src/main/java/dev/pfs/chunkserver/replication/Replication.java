@@ -127,6 +127,16 @@ public final class Replication implements AutoCloseable {
     }
 
     /**
+     * Changes the group of {@code next}'s chunk to {@code next}'s members (one added or one
+     * removed) at its leader; completes once the configuration entry is committed. Fails with
+     * NOT_LEADER naming the leader elsewhere, MALFORMED for a change that is not by one member.
+     */
+    public CompletableFuture<Void> changeMembers(GroupSpec next) {
+        CompletableFuture<byte[]> f = new CompletableFuture<>();
+        return submit(new ReplicationAgent.ChangeMembers(next, f), f).thenApply(b -> null);
+    }
+
+    /**
      * Writes {@code data} at {@code offset} of the chunk through its group; completes once a
      * majority of the group holds the write durably, or fails with NOT_LEADER naming the leader.
      */

@@ -77,6 +77,10 @@ final class ReplicationAgent implements Agent {
     record Create(GroupSpec spec, CompletableFuture<byte[]> future) implements Op {
     }
 
+    /** Change a group's members by one, at its leader; completes once the change is committed. */
+    record ChangeMembers(GroupSpec next, CompletableFuture<byte[]> future) implements Op {
+    }
+
     /** A client write or read at this server. */
     record Propose(long chunkId, Command command, byte[] data, CompletableFuture<byte[]> future) implements Op {
     }
@@ -104,6 +108,7 @@ final class ReplicationAgent implements Agent {
     private final ReplicationLog log;
     private final ChunkStore store;
     private final PeerLinks links;
+    private final MemberChange memberChanges;
     private final Map<Long, ReplicaGroup> groups = new LinkedHashMap<>();
     private final Set<ReplicaGroup> dirty = new LinkedHashSet<>();
     /** Groups whose applied entries still wait for store writes before they are a checkpoint. */
@@ -154,6 +159,7 @@ final class ReplicationAgent implements Agent {
         this.store = store;
         this.links = links;
         this.reclaimer = new LogReclaimer(log);
+        this.memberChanges = new MemberChange(self, links);
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
             // the node re-applies only the entries above it.
@@ -174,6 +180,37 @@ final class ReplicationAgent implements Agent {
         groupCount = groups.size();
         g.spec.members().forEach(links::learn);
         dirty.add(g);
+    }
+
+    /**
+     * Logs the spec of every group whose membership change committed here; a server that was
+     * removed stops serving the group (its chunk stays in the store until an operator deletes it:
+     * a restart still recovers the group, as a non-voter that nobody sends to).
+     */
+    private void settleMembers() {
+        List<ReplicaGroup> removed = new ArrayList<>();
+        for (ReplicaGroup g : groups.values()) {
+            // Not while a Ready of the group is in flight: a removed group must not come back through its finish.
+            GroupSpec next = g.parked == null && g.inFlight == 0 ? memberChanges.settle(g) : null;
+            if (next != null) {
+                records.add(ReplicationLog.group(next));
+                g.spec = next;
+                next.members().forEach(links::learn);
+                dirty.add(g);
+                if (!g.node.members().contains(self)) {
+                    removed.add(g);
+                }
+            }
+        }
+        for (ReplicaGroup g : removed) {
+            LOG.info("group {}: server {} was removed from it ({}): it stops serving it", g.spec.chunkId(), self,
+                    g.node.members());
+            groups.remove(g.spec.chunkId());
+            dirty.remove(g);
+            applying.remove(g);
+            g.failAll(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + g.spec.chunkId()
+                    + ": server " + self + " is no longer a member of its group"));
+        }
     }
 
     /** Lets the group's node, when it leads, stream its checkpoint from the store. */
@@ -238,6 +275,7 @@ final class ReplicationAgent implements Agent {
                     dirty.add(g);
                 }
             }
+            settleMembers();
             links.maintain();
             if (log.room() < 2 * reclaimer.reserve()) {
                 releaseSilent();
@@ -248,8 +286,14 @@ final class ReplicationAgent implements Agent {
             }
             work++;
         }
-        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty() || pending != null)) {
+        if (failure == null && (!dirty.isEmpty() || !created.isEmpty() || !resumed.isEmpty() || !records.isEmpty()
+                || pending != null)) {
             work += round();
+        }
+        if (failure == null) {
+            memberChanges.poll();
+        } else {
+            memberChanges.failAll(stopped());
         }
         return work;
     }
@@ -260,6 +304,8 @@ final class ReplicationAgent implements Agent {
                 c.future.completeExceptionally(stopped());
             } else if (op instanceof Propose p) {
                 p.future.completeExceptionally(stopped());
+            } else if (op instanceof ChangeMembers m) {
+                m.future.completeExceptionally(stopped());
             }
             return;
         }
@@ -267,6 +313,17 @@ final class ReplicationAgent implements Agent {
             case Logged l -> {
             }
             case Create c -> create(c);
+            case ChangeMembers m -> {
+                ReplicaGroup g = groups.get(m.next.chunkId());
+                if (g == null) {
+                    m.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
+                            + m.next.chunkId() + " has no replication group on server " + self));
+                } else {
+                    memberChanges.start(g, m.next, m.future);
+                    g.touch(System.nanoTime());
+                    dirty.add(g);
+                }
+            }
             case Wake w -> {
                 if (groups.get(w.group.spec.chunkId()) == w.group) {
                     dirty.add(w.group);
@@ -331,8 +388,10 @@ final class ReplicationAgent implements Agent {
                 g.touch(System.nanoTime());
             }
             // The library hears a leader's messages from anyone (a member joining may not
-            // know its leader yet); membership is fixed here, so a stranger is refused.
-            RejectReason r = g.node.members().contains(m.from()) ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
+            // know its leader yet); a server that is not a member itself is joining and hears
+            // anyone too, members refuse strangers.
+            RejectReason r = g.node.members().contains(m.from()) || !g.node.members().contains(self)
+                    ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
             if (r != RejectReason.NONE && r != RejectReason.DUPLICATE && r != RejectReason.BUSY) {
                 refused.incrementAndGet();
                 if (!loggedRefused) {
@@ -348,8 +407,15 @@ final class ReplicationAgent implements Agent {
     private void create(Create c) {
         ReplicaGroup existing = groups.get(c.spec.chunkId());
         if (existing != null) {
-            if (java.util.Arrays.equals(existing.spec.encode(), c.spec.encode())
-                    && existing.spec.size() == c.spec.size()) {
+            // After a membership change the members to compare with are those the node follows
+            // (its logged spec catches up a tick later).
+            // A joining server's spec names the members after the change; until the configuration
+            // that added it reaches it, its node knows none of them.
+            boolean same = java.util.Arrays.equals(existing.spec.encode(), c.spec.encode())
+                    || (new HashSet<>(existing.node.members()).equals(new HashSet<>(c.spec.ids()))
+                        || existing.spec.joining() && new HashSet<>(existing.spec.ids()).equals(new HashSet<>(c.spec.ids())))
+                    && existing.spec.mode() == c.spec.mode();
+            if (same && existing.spec.size() == c.spec.size()) {
                 c.future.complete(null);
             } else {
                 c.future.completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec.chunkId()

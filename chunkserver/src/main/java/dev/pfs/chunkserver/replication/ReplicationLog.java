@@ -87,7 +87,8 @@ final class ReplicationLog {
         @Override
         public void accept(WalRecord r) {
             switch (r.type()) {
-                case GROUP -> specs.putIfAbsent(r.group(), GroupSpec.decode(r.chunkId(), r.length(),
+                // A later record of a group is its spec after a membership change.
+                case GROUP -> specs.put(r.group(), GroupSpec.decode(r.chunkId(), r.length(),
                         bytes(r.payload())));
                 case RAFT_ENTRY -> {
                     Entry e = RaftCodec.decodeEntry(r.payload().duplicate());
