@@ -149,6 +149,11 @@ final class MemberChange {
      * @return the spec to log, or null when there is nothing to change
      */
     GroupSpec settle(ReplicaGroup g) {
+        if (g.configIndex == 0 && !g.spec.joining() && g.hard.members().isEmpty()) {
+            // No configuration entry was ever logged or pruned here: the founding members are
+            // the group's (the common case, asked of every group on every tick, so it costs nothing).
+            return null;
+        }
         List<Integer> members = g.node.members();
         if (members.isEmpty() || g.node.commitPrefix() < g.configIndex) {
             return null;

@@ -258,6 +258,18 @@ final class ReplicaGroup {
         return false;
     }
 
+    /** @return every entry the node's log holds, in index order (what a node rebuilt from the log starts with) */
+    List<Entry> logEntries() {
+        List<Entry> out = new ArrayList<>();
+        for (long i = node.firstIndex(); i <= node.lastIndex(); i++) {
+            Entry e = node.entry(i);
+            if (e != null) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     /** Adds what recovery needs of this group: its creation, its hard state, every entry still in its log. */
     void liveRecords(List<WalRecord> out) {
         long id = spec.chunkId();
@@ -269,11 +281,8 @@ final class ReplicaGroup {
             // The entries that raised it may be pruned: the rewritten log must still fence.
             out.add(ReplicationLog.epoch(id, epoch));
         }
-        for (long i = node.firstIndex(); i <= node.lastIndex(); i++) {
-            Entry e = node.entry(i);
-            if (e != null) {
-                out.add(ReplicationLog.entry(id, e));
-            }
+        for (Entry e : logEntries()) {
+            out.add(ReplicationLog.entry(id, e));
         }
     }
 

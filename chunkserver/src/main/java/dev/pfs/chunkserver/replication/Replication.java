@@ -197,7 +197,7 @@ public final class Replication implements AutoCloseable {
                 Map.entry("refused_log_full", agent.refusedFull.get()),
                 Map.entry("leaders_handed_back", agent.handedBack.get()),
                 Map.entry("checkpoints_installed", agent.checkpointsInstalled.get()),
-                Map.entry("checkpoint_pieces", agent.checkpointPieces.get()),
+                Map.entry("checkpoint_pieces", agent.checkpointPieces()),
                 Map.entry("members_released", agent.released.get()),
                 Map.entry("members_forgotten", agent.forgotten.get()),
                 Map.entry("leader_changes", agent.leaderChanges.get()),

@@ -5,7 +5,6 @@ import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.common.volume.VolumeException;
-import dev.pfs.parallelraft.CheckpointPiece;
 import dev.pfs.parallelraft.Entry;
 import dev.pfs.parallelraft.EntryKind;
 import dev.pfs.parallelraft.HardState;
@@ -119,6 +118,7 @@ final class ReplicationAgent implements Agent {
     private final Runnable wake;
     private final List<CompletableFuture<Void>> roundWrites = new ArrayList<>();
     private final LogReclaimer reclaimer;
+    private final CheckpointPieceWriter pieceWriter;
     /** Group creations taken since the last round, and their records: the next round logs them. */
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
@@ -138,7 +138,6 @@ final class ReplicationAgent implements Agent {
     final AtomicLong checkpointsInstalled = new AtomicLong();
     final AtomicLong released = new AtomicLong();
     final AtomicLong forgotten = new AtomicLong();
-    final AtomicLong checkpointPieces = new AtomicLong();
     /** Hard states logged that moved a group's compaction point: its log pruned behind a checkpoint. */
     final AtomicLong pruned = new AtomicLong();
     /** Times a group's node on this server became its leader. */
@@ -159,6 +158,7 @@ final class ReplicationAgent implements Agent {
         this.store = store;
         this.links = links;
         this.reclaimer = new LogReclaimer(log);
+        this.pieceWriter = new CheckpointPieceWriter(store);
         this.memberChanges = new MemberChange(self, links);
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
@@ -224,6 +224,11 @@ final class ReplicationAgent implements Agent {
     private void post(Op op) {
         queue.add(op);
         wake.run();
+    }
+
+    /** @return streamed checkpoint pieces written into the store */
+    long checkpointPieces() {
+        return pieceWriter.pieces.get();
     }
 
     /** @return rewrites of the log that reclaimed space */
@@ -693,35 +698,14 @@ final class ReplicationAgent implements Agent {
         g.parked = rd;
         LOG.debug("group {}: {} checkpoint pieces, install {}", g.spec.chunkId(), rd.checkpointPieces().size(),
                 rd.installCheckpoint());
-        long chunk = g.spec.chunkId();
-        List<CompletableFuture<Void>> writes = new ArrayList<>();
-        for (CheckpointPiece p : rd.checkpointPieces()) {
-            byte[] d = p.data();
-            int skip = 0;
-            if (p.offset() == 0) {
-                ChunkCheckpoint.Header h = ChunkCheckpoint.header(d);
-                if (h == null) {
-                    stop("group " + chunk + ": checkpoint " + p.index() + " from the leader has no header", null);
-                    return;
-                }
-                g.streaming(p.index(), h);
-                skip = ChunkCheckpoint.HEADER;
-            } else if (p.offset() < ChunkCheckpoint.HEADER || g.streamed(p.index()) == null) {
-                stop("group " + chunk + ": checkpoint " + p.index() + " piece at " + p.offset()
-                        + " does not follow its header", null);
-                return;
-            }
-            long at = ChunkCheckpoint.chunkOffset(p.offset() + skip);
-            int length = d.length - skip;
-            if (length == 0) {
-                continue;
-            }
-            checkpointPieces.incrementAndGet();
-            writes.add(zeros(d, skip) ? store.writeZeroes(chunk, 0, at, length)
-                    : store.write(chunk, 0, at, ByteBuffer.wrap(d, skip, length)));
+        CompletableFuture<Void> writes;
+        try {
+            writes = pieceWriter.write(g, rd);
+        } catch (IllegalArgumentException e) {
+            stop(e.getMessage(), null);
+            return;
         }
-        CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]))
-                .whenComplete((v, t) -> post(new Resume(g, t)));
+        writes.whenComplete((v, t) -> post(new Resume(g, t)));
     }
 
     /**
@@ -733,14 +717,7 @@ final class ReplicationAgent implements Agent {
         g.parked = null;
         long index = rd.installCheckpoint();
         if (index >= 0) {
-            List<Entry> entries = new ArrayList<>();
-            for (long i = g.node.firstIndex(); i <= g.node.lastIndex(); i++) {
-                Entry e = g.node.entry(i);
-                if (e != null) {
-                    entries.add(e);
-                }
-            }
-            g.installed(new RaftNode(RaftSettings.config(self, g.spec), g.hard, entries), index);
+            g.installed(new RaftNode(RaftSettings.config(self, g.spec), g.hard, g.logEntries()), index);
             streamFrom(g);
             checkpointsInstalled.incrementAndGet();
             LOG.info("group {}: installed checkpoint {} streamed by server {}", g.spec.chunkId(), index,
@@ -751,15 +728,6 @@ final class ReplicationAgent implements Agent {
         if (!held.isEmpty()) {
             step(g, held);
         }
-    }
-
-    private static boolean zeros(byte[] d, int from) {
-        for (int i = from; i < d.length; i++) {
-            if (d[i] != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void send(ReplicaGroup g, List<Message> messages) {

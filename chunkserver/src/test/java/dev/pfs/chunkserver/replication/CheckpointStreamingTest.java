@@ -2,15 +2,11 @@ package dev.pfs.chunkserver.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pfs.chunkserver.cli.ChunkServerConfig;
-import dev.pfs.chunkserver.cli.ChunkServerDaemon;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
-import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,43 +30,23 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class CheckpointStreamingTest {
-    private static final long CHUNK = 1 << 20;
     private static final long LOG = 16L << 20;
     private static final int PIECE = 128 << 10;
 
     @TempDir
     Path dir;
-    private final ChunkServerDaemon[] servers = new ChunkServerDaemon[3];
-    private final Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
-
-    private void start(int id) throws Exception {
-        ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
-                new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()), null, CHUNK,
-                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, LOG);
-        servers[id - 1] = ChunkServerDaemon.start(cfg);
-    }
-
-    private void stop(int id) {
-        servers[id - 1].close();
-        servers[id - 1] = null;
-    }
+    private LocalServers servers;
 
     private Placement startAll() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            addresses.put(id, InetSocketAddress.createUnresolved("127.0.0.1", ReplicationLoopbackTest.freePort()));
-        }
-        for (int id = 1; id <= 3; id++) {
-            start(id);
-        }
-        return Placement.spread("ckpt", 11, 2 * CHUNK, CHUNK, addresses, 3);
+        servers = new LocalServers(dir, 3, LOG);
+        servers.startAll();
+        return servers.placement("ckpt", 11, 2 * LocalServers.CHUNK);
     }
 
     @AfterEach
     void stopAll() {
-        for (ChunkServerDaemon s : servers) {
-            if (s != null) {
-                s.close();
-            }
+        if (servers != null) {
+            servers.close();
         }
     }
 
@@ -98,21 +72,6 @@ class CheckpointStreamingTest {
         return out;
     }
 
-    private long counter(int id, String name) {
-        return servers[id - 1].replication().counters().get(name);
-    }
-
-    /** Waits (60 s at most) until every server pruned the log of each of {@code groups} groups at least once. */
-    private void awaitPruned(int groups) throws InterruptedException {
-        long end = System.nanoTime() + 60_000_000_000L;
-        for (int id = 1; id <= servers.length; id++) {
-            while (counter(id, "log_pruned") < groups) {
-                assertThat(System.nanoTime()).as("server %d prunes its logs", id).isLessThan(end);
-                Thread.sleep(20);
-            }
-        }
-    }
-
     private static void delete(Path p) throws IOException {
         try (Stream<Path> all = Files.walk(p)) {
             for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
@@ -125,7 +84,7 @@ class CheckpointStreamingTest {
     private void assertCaughtUp(Placement p, int id, byte[] model) throws Exception {
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(60))).as("replicas equal").isEmpty();
         int other = id == 1 ? 2 : 1;
-        stop(other);
+        servers.stop(other);
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThat(differences(v, model)).as("read back with server %d down", other).isEmpty();
         }
@@ -134,31 +93,31 @@ class CheckpointStreamingTest {
     @Test
     void aWipedReplicaRejoinsItsGroupsFromACheckpoint() throws Exception {
         Placement p = startAll();
-        byte[] model = new byte[(int) (2 * CHUNK)];
+        byte[] model = new byte[(int) (2 * LocalServers.CHUNK)];
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 48, model);
             // Every member's checkpoint passes the writes and the logs prune behind them.
-            awaitPruned(2);
-            stop(3);
-            delete(dir.resolve("cs3"));
-            start(3);
+            servers.awaitCounter("log_pruned", 2, Duration.ofSeconds(60));
+            servers.stop(3);
+            delete(servers.dataDir(3));
+            servers.start(3);
             // The wiped server learns its groups again from the placement: the next open re-creates them.
             ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2)).close();
             write(v, 48, 24, model);
             assertThat(differences(v, model)).isEmpty();
         }
         assertCaughtUp(p, 3, model);
-        assertThat(counter(3, "checkpoints_installed")).as("groups caught up by a checkpoint").isEqualTo(2);
+        assertThat(servers.counter(3, "checkpoints_installed")).as("groups caught up by a checkpoint").isEqualTo(2);
     }
 
     @Test
     void aMemberDownWhileTheLogFillsDoesNotHoldItAndCatchesUpFromACheckpoint() throws Exception {
         Placement p = startAll();
-        byte[] model = new byte[(int) (2 * CHUNK)];
+        byte[] model = new byte[(int) (2 * LocalServers.CHUNK)];
         int pieces = (int) (3 * LOG / PIECE);
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 4, model);
-            stop(3);
+            servers.stop(3);
             // Three times the log's size: without pruning past server 3 the log fills and refuses
             // writes until it is back. Until server 3 has been silent for a while, a write may
             // still find the log full: it is tried again, within a deadline.
@@ -174,11 +133,11 @@ class CheckpointStreamingTest {
                     Thread.sleep(100);
                 }
             }
-            start(3);
+            servers.start(3);
             write(v, 4 + pieces, 8, model);
             assertThat(differences(v, model)).isEmpty();
         }
         assertCaughtUp(p, 3, model);
-        assertThat(counter(3, "checkpoints_installed")).as("groups caught up by a checkpoint").isPositive();
+        assertThat(servers.counter(3, "checkpoints_installed")).as("groups caught up by a checkpoint").isPositive();
     }
 }

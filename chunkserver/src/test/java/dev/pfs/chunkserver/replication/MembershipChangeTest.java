@@ -3,14 +3,11 @@ package dev.pfs.chunkserver.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.pfs.chunkserver.cli.ChunkServerConfig;
-import dev.pfs.chunkserver.cli.ChunkServerDaemon;
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
 import dev.pfs.chunkserver.client.ReplicaMembership;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
-import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.common.volume.VolumeException;
@@ -22,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -41,44 +37,27 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class MembershipChangeTest {
-    private static final long CHUNK = 1 << 20;
+    private static final long CHUNK = LocalServers.CHUNK;
     private static final int PIECE = 64 << 10;
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
-    private final ChunkServerDaemon[] servers = new ChunkServerDaemon[4];
-    private final Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
-
-    private void start(int id) throws Exception {
-        ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
-                new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()), null, CHUNK,
-                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, 32L << 20);
-        servers[id - 1] = ChunkServerDaemon.start(cfg);
-    }
-
-    private void stop(int id) {
-        servers[id - 1].close();
-        servers[id - 1] = null;
-    }
+    private LocalServers servers;
+    private Map<Integer, InetSocketAddress> addresses;
 
     /** Starts four servers; the volume's two chunks live on the first three. */
     private Placement startAll() throws Exception {
-        for (int id = 1; id <= 4; id++) {
-            addresses.put(id, InetSocketAddress.createUnresolved("127.0.0.1", ReplicationLoopbackTest.freePort()));
-            start(id);
-        }
-        Map<Integer, InetSocketAddress> three = new LinkedHashMap<>(addresses);
-        three.remove(4);
-        return Placement.spread("members", 12, 2 * CHUNK, CHUNK, three, 3);
+        servers = new LocalServers(dir, 4, 32L << 20);
+        addresses = servers.addresses;
+        servers.startAll();
+        return Placement.spread("members", 12, 2 * CHUNK, CHUNK, servers.first(3), 3);
     }
 
     @AfterEach
     void stopAll() {
-        for (ChunkServerDaemon s : servers) {
-            if (s != null) {
-                s.close();
-            }
+        if (servers != null) {
+            servers.close();
         }
     }
 
@@ -155,10 +134,10 @@ class MembershipChangeTest {
         assertThat(differences(p, model)).as("everything acknowledged reads back").isEmpty();
 
         for (int id = 1; id <= 4; id++) {
-            stop(id);
+            servers.stop(id);
         }
         for (int id = 1; id <= 4; id++) {
-            start(id);
+            servers.start(id);
         }
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 1000, 8, model);
@@ -167,8 +146,8 @@ class MembershipChangeTest {
                 .isEmpty();
         // With servers 1 and 2 down, chunk 0 (once 1, 2, 3) has a majority only if server 4 is
         // among its members after the restart.
-        stop(1);
-        stop(2);
+        servers.stop(1);
+        servers.stop(2);
         assertThat(differences(p, model)).as("read back with servers 1 and 2 down").isEmpty();
     }
 
@@ -184,13 +163,13 @@ class MembershipChangeTest {
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 32, model);
         }
-        stop(3);
-        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir.resolve("cs3"))) {
+        servers.stop(3);
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(servers.dataDir(3))) {
             for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 java.nio.file.Files.delete(f);
             }
         }
-        start(3);
+        servers.start(3);
         for (int chunk = 0; chunk < p.chunks(); chunk++) {
             p = ReplicaMembership.remove(p, chunk, 3, DEADLINE);
             p = ReplicaMembership.add(p, chunk, 3, addresses.get(3), DEADLINE);
@@ -200,7 +179,7 @@ class MembershipChangeTest {
             write(v, 32, 8, model);
         }
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(60))).as("replicas equal").isEmpty();
-        stop(1);
+        servers.stop(1);
         assertThat(differences(p, model)).as("read back with server 1 down").isEmpty();
     }
 
@@ -232,8 +211,8 @@ class MembershipChangeTest {
                 .hasMessageContaining("at least 2 must remain");
         assertThat(differences(p, model)).isEmpty();
         // No quorum: with servers 2 and 3 down, chunk 1 (servers 2, 3, 1) has no leader.
-        stop(2);
-        stop(3);
+        servers.stop(2);
+        servers.stop(3);
         assertThatThrownBy(() -> ReplicaMembership.add(two, 1, 4, addresses.get(4), Duration.ofSeconds(3)))
                 .isInstanceOf(IOException.class).hasMessageContaining("no leader with a quorum");
     }

@@ -2,20 +2,14 @@ package dev.pfs.chunkserver.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pfs.chunkserver.cli.ChunkServerConfig;
-import dev.pfs.chunkserver.cli.ChunkServerDaemon;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
-import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.common.volume.VolumeException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,45 +23,26 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(300)
 class ReplicationLogReclaimTest {
-    private static final long CHUNK = 1 << 20;
+    private static final long CHUNK = LocalServers.CHUNK;
     private static final long LOG = 24L << 20;
     private static final int PIECE = 128 << 10;
 
     @TempDir
     Path dir;
-    private final ChunkServerDaemon[] servers = new ChunkServerDaemon[3];
-    private final Map<Integer, InetSocketAddress> addresses = new LinkedHashMap<>();
+    private LocalServers servers;
     /** The servers' replication log size. */
     private long logBytes = LOG;
 
-    private void start(int id) throws Exception {
-        ChunkServerConfig cfg = new ChunkServerConfig(dir.resolve("cs" + id), null,
-                new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()), null, CHUNK,
-                new DataDir.Layout(64L << 20, 16L << 20, 64), "pfs", (long) id, 1, logBytes);
-        servers[id - 1] = ChunkServerDaemon.start(cfg);
-    }
-
-    private void stop(int id) {
-        servers[id - 1].close();
-        servers[id - 1] = null;
-    }
-
     private Placement startAll() throws Exception {
-        for (int id = 1; id <= 3; id++) {
-            addresses.put(id, InetSocketAddress.createUnresolved("127.0.0.1", ReplicationLoopbackTest.freePort()));
-        }
-        for (int id = 1; id <= 3; id++) {
-            start(id);
-        }
-        return Placement.spread("reclaim", 9, 2 * CHUNK, CHUNK, addresses, 3);
+        servers = new LocalServers(dir, 3, logBytes);
+        servers.startAll();
+        return servers.placement("reclaim", 9, 2 * CHUNK);
     }
 
     @AfterEach
     void stopAll() {
-        for (ChunkServerDaemon s : servers) {
-            if (s != null) {
-                s.close();
-            }
+        if (servers != null) {
+            servers.close();
         }
     }
 
@@ -100,7 +75,7 @@ class ReplicationLogReclaimTest {
     }
 
     private long reclaims(int id) {
-        return servers[id - 1].replication().counters().get("log_reclaims");
+        return servers.counter(id, "log_reclaims");
     }
 
     @Test
@@ -116,10 +91,10 @@ class ReplicationLogReclaimTest {
             assertThat(reclaims(id)).as("server %d rewrote its log", id).isPositive();
         }
         for (int id = 1; id <= 3; id++) {
-            stop(id);
+            servers.stop(id);
         }
         for (int id = 1; id <= 3; id++) {
-            start(id);
+            servers.start(id);
         }
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThat(differences(readAll(v, model.length), model)).as("after a restart of all three").isEmpty();
@@ -148,8 +123,8 @@ class ReplicationLogReclaimTest {
             assertThat(reclaims(id)).as("server %d rewrote its %d-byte log after %d bytes of writes", id, logBytes,
                     (long) pieces * PIECE).isPositive();
         }
-        stop(1);
-        start(1);
+        servers.stop(1);
+        servers.start(1);
         try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThat(differences(readAll(v, model.length), model)).as("after a restart of server 1").isEmpty();
         }
