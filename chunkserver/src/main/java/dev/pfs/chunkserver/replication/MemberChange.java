@@ -149,9 +149,9 @@ final class MemberChange {
      * @return the spec to log, or null when there is nothing to change
      */
     GroupSpec settle(ReplicaGroup g) {
-        if (g.configIndex == 0 && !g.spec.joining() && g.hard.members().isEmpty()) {
-            // No configuration entry was ever logged or pruned here: the founding members are
-            // the group's (the common case, asked of every group on every tick, so it costs nothing).
+        if (g.membersSettled()) {
+            // Asked of every group on every tick: nothing changed since the last answer (the
+            // common case), so it costs a few comparisons.
             return null;
         }
         List<Integer> members = g.node.members();
@@ -159,8 +159,12 @@ final class MemberChange {
             return null;
         }
         boolean member = members.contains(self);
-        if (g.spec.joining() ? !member : new HashSet<>(members).equals(new HashSet<>(g.spec.ids()))) {
-            // Still joining (or removed before it joined), or nothing changed.
+        if (g.spec.joining() && !member) {
+            // Still joining, or removed before it joined: asked again next tick.
+            return null;
+        }
+        if (!g.spec.joining() && new HashSet<>(members).equals(new HashSet<>(g.spec.ids()))) {
+            g.markMembersSettled();
             return null;
         }
         Map<Integer, InetSocketAddress> known = new LinkedHashMap<>(g.spec.members());
