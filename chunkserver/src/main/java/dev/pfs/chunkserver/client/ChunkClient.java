@@ -286,12 +286,16 @@ public final class ChunkClient implements AutoCloseable {
     }
 
     /**
-     * Makes the server a replica of the chunk's group (idempotent).
+     * Makes sure the server is a replica of the chunk's group (idempotent). A server that does not
+     * hold the group creates it only when {@code founding} (the volume is being created) or when
+     * {@code members} marks it joining; otherwise it answers UNKNOWN_CHUNK.
      *
-     * @param members the group's members as {@code id=host:port} lines
+     * @param members  the group's members as {@code id=host:port} lines
+     * @param founding whether the volume is being created
      */
-    public CompletableFuture<Void> createGroup(long chunkId, long size, byte[] members) {
-        return done(send(ChunkOp.GROUP_CREATE, chunkId, 0, 0, size, 0, Unpooled.wrappedBuffer(members)));
+    public CompletableFuture<Void> createGroup(long chunkId, long size, byte[] members, boolean founding) {
+        return done(send(ChunkOp.GROUP_CREATE, chunkId, 0, 0, size,
+                founding ? ChunkFrameDescriptor.FLAG_FOUNDING : 0, Unpooled.wrappedBuffer(members)));
     }
 
     /**

@@ -56,7 +56,7 @@ public final class ReplicaMembership {
         Placement after = with(p, servers, chunk, next);
         GroupSpec joining = spec(after, chunk, true);
         try (ChunkClient c = ChunkClient.connect(address, TRY, p.loadTls())) {
-            await(c.createGroup(joining.chunkId(), joining.size(), joining.encode()));
+            await(c.createGroup(joining.chunkId(), joining.size(), joining.encode(), false));
         } catch (ChunkException e) {
             throw new IOException(p.describe(chunk) + ": server " + id + " cannot join: " + e.getMessage(), e);
         }
@@ -84,6 +84,29 @@ public final class ReplicaMembership {
         Placement after = with(p, p.servers(), chunk, next);
         change(p, chunk, old, spec(after, chunk, false), deadline);
         return after;
+    }
+
+    /**
+     * Brings back server {@code id} after it lost its data directory (formatted afresh under the
+     * same id): in every chunk it is a replica of, removes it and adds it again at its address, so
+     * that it returns as a joining member that catches up from a checkpoint and the log, never as
+     * a voter that forgot what it acknowledged. Each chunk's change needs its other members' quorum.
+     *
+     * @return the placement after the changes (the server last in those chunks' replica lists)
+     * @throws IOException as for {@link #remove} and {@link #add}, naming the chunk
+     */
+    public static Placement rejoin(Placement p, int id, Duration deadline) throws IOException, InterruptedException {
+        InetSocketAddress address = p.servers().get(id);
+        if (address == null) {
+            throw new IllegalArgumentException("server " + id + " is not a server of volume " + p.name());
+        }
+        Placement now = p;
+        for (int chunk = 0; chunk < p.chunks(); chunk++) {
+            if (replicas(now, chunk).contains(id)) {
+                now = add(remove(now, chunk, id, deadline), chunk, id, address, deadline);
+            }
+        }
+        return now;
     }
 
     /**

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link BlockVolume} over replicated chunks ({@link Placement}): volume byte {@code x} lives
@@ -37,6 +40,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * no-op); reads are served by the leader after every write committed before them.
  */
 public final class ReplicatedVolume implements BlockVolume {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedVolume.class);
     /** Largest piece of a request sent as one replicated write or read. */
     public static final int PIECE = 128 * 1024;
     private static final long MAX_BACKOFF_NANOS = 200_000_000L;
@@ -60,8 +64,11 @@ public final class ReplicatedVolume implements BlockVolume {
     }
 
     /**
-     * Opens the volume, making sure every replica it can reach holds its chunk's group (idempotent),
-     * presenting the placement's TLS identity to the servers when it names one.
+     * Opens an existing volume, asking every replica it can reach whether it holds its chunk's
+     * group, presenting the placement's TLS identity to the servers when it names one. A server
+     * that does not hold a group (its data directory was wiped) is not given it back: it would
+     * vote again having forgotten what it acknowledged. It counts as missing, and returns through
+     * {@link ReplicaMembership} (removed, then added).
      *
      * @param deadline how long a request may take, retries included, before it fails
      * @param attempt  how long one try at one server may take
@@ -71,6 +78,24 @@ public final class ReplicatedVolume implements BlockVolume {
     public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt)
             throws VolumeException {
         return open(placement, deadline, attempt, tlsOf(placement));
+    }
+
+    /**
+     * Creates the volume's groups on their servers (idempotent where they exist) and opens it:
+     * for a placement just made, as {@code pfs volume create} does. Opening an existing volume
+     * this way would found a wiped server's groups afresh, with the danger {@link #open} avoids.
+     *
+     * @see #open(Placement, Duration, Duration)
+     */
+    public static ReplicatedVolume create(Placement placement, Duration deadline, Duration attempt)
+            throws VolumeException {
+        return open(placement, deadline, attempt, tlsOf(placement), true);
+    }
+
+    /** Creates as {@link #create(Placement, Duration, Duration)}, over mutual TLS with {@code tls} (null: plain TCP). */
+    public static ReplicatedVolume create(Placement placement, Duration deadline, Duration attempt, ClusterTls tls)
+            throws VolumeException {
+        return open(placement, deadline, attempt, tls, true);
     }
 
     /** @return the placement's TLS identity loaded, or null when it names none */
@@ -88,10 +113,25 @@ public final class ReplicatedVolume implements BlockVolume {
      */
     public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt, ClusterTls tls)
             throws VolumeException {
+        return open(placement, deadline, attempt, tls, false);
+    }
+
+    /**
+     * Opens as {@link #open(Placement, Duration, Duration, ClusterTls)}, founding missing groups
+     * when {@code founding} ({@link #create}).
+     */
+    public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt, ClusterTls tls,
+                                        boolean founding) throws VolumeException {
         ReplicatedVolume v = new ReplicatedVolume(placement, deadline, attempt, tls);
         try {
+            Map<Integer, Integer> lacking = new TreeMap<>();
             for (int i = 0; i < placement.chunks(); i++) {
-                v.createGroup(i);
+                v.createGroup(i, founding).forEach(id -> lacking.merge(id, 1, Integer::sum));
+            }
+            if (!lacking.isEmpty()) {
+                LOG.warn("volume {}: servers that do not hold some of its groups (server=chunks): {}; their data may"
+                        + " have been wiped: remove each from its chunks' replicas and add it again", placement.name(),
+                        lacking);
             }
         } catch (VolumeException e) {
             v.close();
@@ -106,26 +146,34 @@ public final class ReplicatedVolume implements BlockVolume {
     }
 
     /**
-     * Creates chunk {@code chunk}'s group on its servers (idempotent), retrying those that do not
-     * answer until the deadline; once a majority holds it, the others get one more try.
+     * Makes sure chunk {@code chunk}'s group is on its servers (founding it where missing when
+     * {@code founding}), retrying those that do not answer until the deadline; once a majority
+     * holds it, the others get one more try. A server that answers that it lacks the group is not
+     * asked again.
      */
-    private void createGroup(int chunk) throws VolumeException {
+    private Set<Integer> createGroup(int chunk, boolean founding) throws VolumeException {
         List<Integer> replicas = placement.replicas().get(chunk);
         Map<Integer, String> failures = new LinkedHashMap<>();
         Set<Integer> done = new HashSet<>();
+        Set<Integer> lacking = new HashSet<>();
         long end = System.nanoTime() + deadline.toNanos();
         boolean lastPass = false;
-        while (done.size() < replicas.size() && !closed) {
+        while (done.size() + lacking.size() < replicas.size() && !closed) {
             for (int id : replicas) {
-                if (done.contains(id)) {
+                if (done.contains(id) || lacking.contains(id)) {
                     continue;
                 }
                 try {
                     await(client(id).createGroup(placement.chunkId(chunk), placement.chunkSize(),
-                            placement.members(chunk)));
+                            placement.members(chunk), founding));
                     done.add(id);
                     failures.remove(id);
                 } catch (ChunkException e) {
+                    if (e.status() == ChunkStatus.UNKNOWN_CHUNK) {
+                        failures.put(id, e.getMessage());
+                        lacking.add(id);
+                        continue;
+                    }
                     if (e.status() != ChunkStatus.TIMED_OUT && e.status() != ChunkStatus.IO_ERROR
                             && e.status() != ChunkStatus.CLOSED) {
                         throw new VolumeException(kind(e.status()), placement.describe(chunk) + ": cannot create its "
@@ -148,6 +196,7 @@ public final class ReplicatedVolume implements BlockVolume {
             throw new VolumeException(VolumeException.Kind.UNAVAILABLE, placement.describe(chunk)
                     + ": its group exists on only " + done.size() + " of " + replicas.size() + " servers: " + failures);
         }
+        return lacking;
     }
 
     private static void pause(long nanos) throws VolumeException {

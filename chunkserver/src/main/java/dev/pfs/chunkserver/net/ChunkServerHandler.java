@@ -184,7 +184,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                     reply(ctx, m, ChunkStatus.MALFORMED, text(e.getMessage()), start, cost);
                     return;
                 }
-                finish(ctx, m, replication.createGroup(spec), start, cost);
+                finish(ctx, m, replication.createGroup(spec,
+                        (m.flags() & ChunkFrameDescriptor.FLAG_FOUNDING) != 0), start, cost);
             }
             case GROUP_MEMBERS -> {
                 GroupSpec next;

@@ -48,6 +48,12 @@ public final class ChunkFrameDescriptor {
     public static final int REPLY_BIT = 0x80;
     /** Flag: force unit access. */
     public static final int FLAG_FUA = 1;
+    /**
+     * Flag of a GROUP_CREATE: the volume is being created, so a server that does not hold the
+     * group founds it as a voter. Without it only a server that holds the group (or joins it by
+     * a membership change) accepts: one whose data was wiped must not vote again.
+     */
+    public static final int FLAG_FOUNDING = 2;
 
     public static final int FRAME_LENGTH_OFFSET = 0;
     public static final int MAGIC_OFFSET = 4;

@@ -120,10 +120,16 @@ public final class Replication implements AutoCloseable {
         return f;
     }
 
-    /** Makes this server a member of {@code spec}'s group, creating its chunk; idempotent; durable on completion. */
-    public CompletableFuture<Void> createGroup(GroupSpec spec) {
+    /**
+     * Makes this server a member of {@code spec}'s group, creating its chunk; idempotent; durable
+     * on completion. A group this server does not hold is created only when {@code founding} (its
+     * volume is being created) or when {@code spec} joins it; otherwise the answer is
+     * UNKNOWN_CHUNK: this server may have lost the group with its data, and a voter that forgot
+     * what it acknowledged could elect a server that lacks an acknowledged write.
+     */
+    public CompletableFuture<Void> createGroup(GroupSpec spec, boolean founding) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Create(spec, f), f).thenApply(b -> null);
+        return submit(new ReplicationAgent.Create(spec, founding, f), f).thenApply(b -> null);
     }
 
     /**

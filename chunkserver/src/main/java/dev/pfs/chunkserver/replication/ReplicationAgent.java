@@ -73,7 +73,7 @@ final class ReplicationAgent implements Agent {
     }
 
     /** Create a group (idempotent); completes once its record is durable. */
-    record Create(GroupSpec spec, CompletableFuture<byte[]> future) implements Op {
+    record Create(GroupSpec spec, boolean founding, CompletableFuture<byte[]> future) implements Op {
     }
 
     /** Change a group's members by one, at its leader; completes once the change is committed. */
@@ -431,6 +431,16 @@ final class ReplicationAgent implements Agent {
         if (!c.spec.members().containsKey(self)) {
             c.future.completeExceptionally(new ChunkException(ChunkStatus.MALFORMED, "server " + self
                     + " is not among the members " + c.spec.ids() + " of chunk " + c.spec.chunkId()));
+            return;
+        }
+        if (!c.founding && !c.spec.joining()) {
+            // A member that does not hold its group lost it (a wiped data directory) or never got
+            // it: founded afresh it would vote with an empty log for a server lacking writes it
+            // had acknowledged. It comes back as a new member: removed, then added.
+            c.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "server " + self
+                    + " does not hold chunk " + c.spec.chunkId() + "'s group (its data may have been wiped):"
+                    + " remove it from the chunk's replicas and add it again (pfs chunk remove-replica,"
+                    + " add-replica)"));
             return;
         }
         try {

@@ -68,7 +68,7 @@ public final class ReplicatedVsDisk {
             }
             Placement p = Placement.spread("bench", 1, WriteLoad.REGION, CHUNK, servers, servers.size())
                     .withMode(Placement.parseMode(args[0]));
-            try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(60), Duration.ofSeconds(10))) {
+            try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(60), Duration.ofSeconds(10))) {
                 WriteLoad.Writer w = (t, off, data) -> VolumeException.await(v.write(off, data, 1, true));
                 seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, secs, w);
                 qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, secs, w);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
+import dev.pfs.chunkserver.client.ReplicaMembership;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
@@ -85,7 +86,7 @@ class CheckpointStreamingTest {
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(60))).as("replicas equal").isEmpty();
         int other = id == 1 ? 2 : 1;
         servers.stop(other);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThat(differences(v, model)).as("read back with server %d down", other).isEmpty();
         }
     }
@@ -94,15 +95,15 @@ class CheckpointStreamingTest {
     void aWipedReplicaRejoinsItsGroupsFromACheckpoint() throws Exception {
         Placement p = startAll();
         byte[] model = new byte[(int) (2 * LocalServers.CHUNK)];
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 48, model);
             // Every member's checkpoint passes the writes and the logs prune behind them.
             servers.awaitCounter("log_pruned", 2, Duration.ofSeconds(60));
             servers.stop(3);
             delete(servers.dataDir(3));
             servers.start(3);
-            // The wiped server learns its groups again from the placement: the next open re-creates them.
-            ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2)).close();
+            // The wiped server comes back as a new member of each group: removed, then added.
+            ReplicaMembership.rejoin(p, 3, Duration.ofSeconds(30));
             write(v, 48, 24, model);
             assertThat(differences(v, model)).isEmpty();
         }
@@ -115,7 +116,7 @@ class CheckpointStreamingTest {
         Placement p = startAll();
         byte[] model = new byte[(int) (2 * LocalServers.CHUNK)];
         int pieces = (int) (3 * LOG / PIECE);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 4, model);
             servers.stop(3);
             // Three times the log's size: without pruning past server 3 the log fills and refuses

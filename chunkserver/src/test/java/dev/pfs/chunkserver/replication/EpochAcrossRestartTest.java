@@ -42,7 +42,7 @@ class EpochAcrossRestartTest {
     void aFencedGroupRefusesTheOldEpochAfterARestart() throws Exception {
         Placement p = servers.placement("epoch", 13, LocalServers.CHUNK);
         ByteBuffer sector = ByteBuffer.allocate(4096);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             VolumeException.await(v.write(0, sector.duplicate(), 3, true));
             VolumeException.await(v.fence(5));
             for (int i = 0; i < 16; i++) {
@@ -53,7 +53,7 @@ class EpochAcrossRestartTest {
         }
         servers.close();
         servers.startAll();
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThatThrownBy(() -> VolumeException.await(v.write(0, sector.duplicate(), 3, true)))
                     .as("a write at epoch 3 after the group was fenced at 5 and restarted")
                     .isInstanceOfSatisfying(VolumeException.class,

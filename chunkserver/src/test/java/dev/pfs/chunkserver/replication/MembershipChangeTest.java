@@ -98,7 +98,7 @@ class MembershipChangeTest {
     }
 
     private static List<String> differences(Placement p, byte[] model) throws Exception {
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             ByteBuffer dst = ByteBuffer.allocate(model.length);
             VolumeException.await(v.read(0, dst));
             List<String> out = new ArrayList<>();
@@ -115,7 +115,7 @@ class MembershipChangeTest {
     void aFourthServerJoinsWithTheDataAndAnOldOneLeavesWhileWritesGoOn() throws Exception {
         Placement p = startAll();
         byte[] model = new byte[(int) (2 * CHUNK)];
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 64, model);
             Writer w = new Writer(v, model);
             w.start();
@@ -139,7 +139,7 @@ class MembershipChangeTest {
         for (int id = 1; id <= 4; id++) {
             servers.start(id);
         }
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 1000, 8, model);
         }
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(60))).as("replicas equal after restart")
@@ -160,7 +160,7 @@ class MembershipChangeTest {
     void aWipedReplicaIsRemovedAndAddedBack() throws Exception {
         Placement p = startAll();
         byte[] model = new byte[(int) (2 * CHUNK)];
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 32, model);
         }
         servers.stop(3);
@@ -175,7 +175,7 @@ class MembershipChangeTest {
             p = ReplicaMembership.add(p, chunk, 3, addresses.get(3), DEADLINE);
         }
         assertThat(p.replicas()).containsExactly(List.of(1, 2, 3), List.of(2, 1, 3));
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 32, 8, model);
         }
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(60))).as("replicas equal").isEmpty();
@@ -187,7 +187,7 @@ class MembershipChangeTest {
     void badRequestsAreRefusedAndChangeNothing() throws Exception {
         Placement p = startAll();
         byte[] model = new byte[(int) (2 * CHUNK)];
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, 8, model);
         }
         Placement original = p;

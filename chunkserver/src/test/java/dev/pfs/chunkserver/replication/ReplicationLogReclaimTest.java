@@ -83,7 +83,7 @@ class ReplicationLogReclaimTest {
         Placement p = startAll();
         byte[] model = new byte[(int) (2 * CHUNK)];
         int pieces = (int) (3 * LOG / PIECE);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, pieces, model);
             assertThat(differences(readAll(v, model.length), model)).isEmpty();
         }
@@ -96,7 +96,7 @@ class ReplicationLogReclaimTest {
         for (int id = 1; id <= 3; id++) {
             servers.start(id);
         }
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThat(differences(readAll(v, model.length), model)).as("after a restart of all three").isEmpty();
             write(v, pieces, pieces / 2, model);
             assertThat(differences(readAll(v, model.length), model)).as("written after the restart").isEmpty();
@@ -116,7 +116,7 @@ class ReplicationLogReclaimTest {
         byte[] model = new byte[(int) (2 * CHUNK)];
         // Past one step, short of a quarter of the log (where the first rewrite came before).
         int pieces = (int) (ReplicationLog.RECLAIM_STEP * 5 / 4 / PIECE);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             write(v, 0, pieces, model);
         }
         for (int id = 1; id <= 3; id++) {
@@ -125,7 +125,7 @@ class ReplicationLogReclaimTest {
         }
         servers.stop(1);
         servers.start(1);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2))) {
             assertThat(differences(readAll(v, model.length), model)).as("after a restart of server 1").isEmpty();
         }
     }

@@ -80,7 +80,7 @@ class ReplicationLoopbackTest {
     @Test
     void writesAcrossChunksReadBackAndReplicasAgree() throws Exception {
         Placement p = startAll();
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
             VolumeException.await(v.write(CHUNK - 4096, filled(8192, 7), 0, true));
             VolumeException.await(v.write(CHUNK - 512, filled(1024, 9), 0, true));
             byte[] got = read(v, CHUNK - 4096, 8192);
@@ -94,7 +94,7 @@ class ReplicationLoopbackTest {
     @Test
     void survivesTheLossOfAnyOneServer() throws Exception {
         Placement p = startAll();
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
             VolumeException.await(v.write(0, filled(4096, 1), 0, true));
             servers[0].close();
             servers[0] = null;
@@ -113,7 +113,7 @@ class ReplicationLoopbackTest {
     @Test
     void noQuorumFailsNamingTheChunkAndItsServers() throws Exception {
         Placement p = startAll();
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(3), Duration.ofMillis(500))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(3), Duration.ofMillis(500))) {
             VolumeException.await(v.write(0, filled(4096, 1), 0, true));
             servers[1].close();
             servers[1] = null;
@@ -130,7 +130,7 @@ class ReplicationLoopbackTest {
     @Test
     void aFencedVolumeRefusesOlderWritersAlsoAfterItsLeaderIsGone() throws Exception {
         Placement p = startAll();
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
             VolumeException.await(v.write(0, filled(4096, 1), 2, true));
             VolumeException.await(v.fence(3));
             for (long stale : new long[] {0, 2}) {
@@ -152,7 +152,7 @@ class ReplicationLoopbackTest {
     @Test
     void aServerThatDoesNotLeadNamesTheLeader() throws Exception {
         Placement p = startAll();
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
             VolumeException.await(v.write(0, filled(4096, 1), 0, true));
         }
         int refusals = 0;

@@ -50,7 +50,7 @@ class ReplicationRefusalTest {
             // Nobody listens there: messages to peers are dropped, which this test does not need.
             members.put(id, InetSocketAddress.createUnresolved("127.0.0.1", 1));
         }
-        replication.createGroup(new GroupSpec(GROUP, 1 << 20, members)).get();
+        replication.createGroup(new GroupSpec(GROUP, 1 << 20, members), true).get();
     }
 
     @AfterEach

@@ -36,7 +36,7 @@ class LeaderHandBackTest {
         try (ReplicatedCluster cluster = new ReplicatedCluster(dir)) {
             Placement placement = cluster.placement("handback", 7, ReplicatedCluster.CHUNK, ReplicatedCluster.CHUNK);
             int preferred = 1;
-            try (ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(30), Duration.ofSeconds(1))) {
+            try (ReplicatedVolume v = ReplicatedVolume.create(placement, Duration.ofSeconds(30), Duration.ofSeconds(1))) {
                 AtomicBoolean stop = new AtomicBoolean();
                 AtomicLong written = new AtomicLong();
                 AtomicReference<Throwable> failed = new AtomicReference<>();

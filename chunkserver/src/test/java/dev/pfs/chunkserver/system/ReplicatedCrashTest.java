@@ -102,7 +102,7 @@ class ReplicatedCrashTest {
             Model model = new Model();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicLong nextId = new AtomicLong(1);
-            try (ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
+            try (ReplicatedVolume v = ReplicatedVolume.create(placement, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
                 Thread writer = Thread.ofPlatform().name("writer").start(() -> write(v, new Random(seed * 31),
                         model, nextId, stop));
                 for (int step = 0; step < 3; step++) {

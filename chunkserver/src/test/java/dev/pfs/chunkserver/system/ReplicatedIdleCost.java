@@ -45,7 +45,7 @@ class ReplicatedIdleCost {
                         "--max-chunks", String.valueOf(groups + 16)));
             }
             Placement p = Placement.spread("idle", 5, groups * chunk, chunk, addresses, 3);
-            try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(120), Duration.ofSeconds(10))) {
+            try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(120), Duration.ofSeconds(10))) {
                 assertThat(v.size()).isEqualTo(groups * chunk);
             }
             Thread.sleep(5000);

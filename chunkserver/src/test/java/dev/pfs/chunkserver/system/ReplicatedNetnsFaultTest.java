@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
+import dev.pfs.chunkserver.client.ReplicaMembership;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
@@ -36,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a follower (under load, or right after an acknowledgement with the writer paused and checked at
  * once) and its restart; a server's link down; a server cut from its peers both ways while the
  * client still reaches it; one-way cuts from or to a server; a flapping link; random loss; delay;
- * a replica wiped (kill -9, its data directory deleted, restarted empty under the same id: it
- * rejoins through checkpoint streaming); and now and then loss on every server at once. After
+ * a replica wiped (kill -9, its data directory deleted, restarted empty under the same id, then
+ * removed from and added back to each of its groups: it catches up through checkpoint
+ * streaming); and now and then loss on every server at once. After
  * each step's faults are healed, I/O resumes
  * by itself and every sector holds its last acknowledged write (or a later unanswered one); at
  * the end of a round every chunk's replicas are equal ({@link ReplicaCompare}, behind {@code pfs
@@ -135,8 +137,8 @@ class ReplicatedNetnsFaultTest {
         // group costs it log writes into fresh extents, slow on a loaded disk; a check must not fail
         // for want of patience). The writer's has tight tries: it leaves an unreachable server
         // quickly, and a write that does not get through in 4 s fails with its outcome unknown.
-        try (ReplicatedVolume checker = ReplicatedVolume.open(placement, Duration.ofSeconds(60), Duration.ofSeconds(2));
-             ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(4), Duration.ofSeconds(1))) {
+        try (ReplicatedVolume checker = ReplicatedVolume.create(placement, Duration.ofSeconds(60), Duration.ofSeconds(2));
+             ReplicatedVolume v = ReplicatedVolume.create(placement, Duration.ofSeconds(4), Duration.ofSeconds(1))) {
             Thread writer = Thread.ofPlatform().name("netns-writer").start(() -> {
                 try {
                     write(v, new Random(seed * 31), ledger, stop);
@@ -170,8 +172,9 @@ class ReplicatedNetnsFaultTest {
                             cluster.start(f.server());
                         }
                     }
-                    if (faults.stream().anyMatch(f -> f.kind() == Kind.WIPE)) {
-                        rejoin(placement, ledger, schedule);
+                    List<Integer> wiped = faults.stream().filter(f -> f.kind() == Kind.WIPE).map(Fault::server).toList();
+                    if (!wiped.isEmpty()) {
+                        rejoin(placement, wiped, ledger, schedule);
                     }
                     awaitProgress(ledger, 10, writerDied);
                     schedule.add("healed, 10 more acks in " + (System.nanoTime() - healed) / 1_000_000 + " ms");
@@ -302,15 +305,19 @@ class ReplicatedNetnsFaultTest {
     }
 
     /**
-     * After a wiped server restarted: the placement is sent again (opening the volume creates its
-     * groups there), then, with the writer paused, its replicas must become equal to the others
-     * (it caught up through checkpoints) before the next step may fault another server: until then
-     * it holds less than it acknowledged (docs/replication.md "A wiped replica").
+     * After a wiped server restarted: it comes back as a new member of each group (removed, then
+     * added: `ReplicaMembership.rejoin`), then, with the writer paused, its replicas must become
+     * equal to the others (it caught up through checkpoints) before the next step may fault
+     * another server: until then it holds less than it acknowledged (docs/replication.md "A
+     * wiped replica"). Only the order of the replica lists changes, so the round's placement stays
+     * good for the writer and the checks.
      */
-    private static void rejoin(Placement placement, AckLedger ledger, List<String> schedule)
-            throws VolumeException, InterruptedException {
+    private static void rejoin(Placement placement, List<Integer> wiped, AckLedger ledger, List<String> schedule)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
-        ReplicatedVolume.open(placement, Duration.ofSeconds(60), Duration.ofSeconds(2)).close();
+        for (int id : wiped) {
+            ReplicaMembership.rejoin(placement, id, Duration.ofSeconds(60));
+        }
         ledger.gate.lock();
         try {
             assertThat(ReplicaCompare.differences(placement, Duration.ofSeconds(60)))

@@ -116,8 +116,8 @@ class ReplicatedPfsCrashTest {
         Model m = new Model(seed * 7919);
         // Groups are created with a generous deadline (a loaded machine's first fsyncs are slow);
         // the writer's volume then gives up soon after the servers are cut.
-        ReplicatedVolume.open(placement, Duration.ofSeconds(30), Duration.ofSeconds(2)).close();
-        ReplicatedVolume v = ReplicatedVolume.open(placement, Duration.ofSeconds(4), Duration.ofSeconds(1));
+        ReplicatedVolume.create(placement, Duration.ofSeconds(30), Duration.ofSeconds(2)).close();
+        ReplicatedVolume v = ReplicatedVolume.create(placement, Duration.ofSeconds(4), Duration.ofSeconds(1));
         Pfs.mkfs(v, new MkfsOptions(4L << 20, 4));
         // A mount whose 2 s lease ran out during its first checkpoint on a loaded machine (EROFS)
         // is retried: what runs before the writer starts is not what this test is about.
@@ -161,7 +161,7 @@ class ReplicatedPfsCrashTest {
             cluster.start(id);
         }
         schedule.add("all three restarted; writer had " + m.done + " operations acknowledged");
-        try (ReplicatedVolume after = ReplicatedVolume.open(placement, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume after = ReplicatedVolume.create(placement, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
             try (Pfs again = mountRetrying(after)) {
                 verify(again, m, seed);
             }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
+import dev.pfs.chunkserver.client.ReplicaMembership;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.common.volume.VolumeException;
 import java.nio.ByteBuffer;
@@ -38,7 +39,7 @@ class ReplicatedRejoinTest {
             Placement p = cluster.placement();
             AckLedger ledger = new AckLedger(SECTORS);
             int victim;
-            try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1));
+            try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(1));
                  Writer w = new Writer(v, ledger, 24)) {
                 w.await(40);
                 // Chunk 0's leader: its replacement must learn that the wiped server lost what it acknowledged.
@@ -47,8 +48,8 @@ class ReplicatedRejoinTest {
                 cluster.wipe(victim);
                 w.await(20);
                 cluster.start(victim);
-                // The wiped server learns its groups from the placement again: opening the volume re-creates them.
-                ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1)).close();
+                // The wiped server comes back as a new member of each group: removed, then added.
+                ReplicaMembership.rejoin(p, victim, Duration.ofSeconds(30));
                 w.await(40);
                 w.close();
                 assertThat(ledger.wrong(readAll(v))).as("acknowledged writes after the wipe").isEmpty();
@@ -62,7 +63,7 @@ class ReplicatedRejoinTest {
         try (ReplicatedCluster cluster = new ReplicatedCluster(dir, "--replication-log-size", "16M")) {
             Placement p = cluster.placement();
             AckLedger ledger = new AckLedger(SECTORS);
-            try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
+            try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
                 try (Writer w = new Writer(v, ledger, 24)) {
                     w.await(20);
                     cluster.kill(3);
@@ -85,7 +86,7 @@ class ReplicatedRejoinTest {
         assertThat(ReplicaCompare.differences(p, Duration.ofSeconds(60))).as("replicas equal").isEmpty();
         int other = rejoined == 1 ? 2 : 1;
         cluster.kill(other);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(1))) {
             assertThat(ledger.wrong(readAll(v))).as("read back with server %d down", other).isEmpty();
         }
     }

@@ -40,7 +40,7 @@ class ReplicatedStallTest {
     @Test
     void leaderKillUnderQd32StallsThenResumes() throws Exception {
         try (ReplicatedCluster cluster = new ReplicatedCluster(dir)) {
-            try (ReplicatedVolume v = ReplicatedVolume.open(cluster.placement(), Duration.ofSeconds(30),
+            try (ReplicatedVolume v = ReplicatedVolume.create(cluster.placement(), Duration.ofSeconds(30),
                     Duration.ofSeconds(1))) {
                 AtomicBoolean stop = new AtomicBoolean();
                 long[][] acked = new long[WRITERS][SECTORS_EACH];

@@ -51,7 +51,7 @@ class ReplicatedVolumeBehaviourTest extends PfsBehaviourSuite {
     protected BlockVolume newVolume(long size) throws Exception {
         // Each volume its own id: the groups fence writers per volume, and each suite test mounts anew.
         long id = nextVolume++;
-        return ReplicatedVolume.open(cluster.placement("suite" + id, id, size, REPLICATED_CHUNK),
+        return ReplicatedVolume.create(cluster.placement("suite" + id, id, size, REPLICATED_CHUNK),
                 Duration.ofSeconds(20), Duration.ofSeconds(2));
     }
 }

@@ -151,7 +151,7 @@ class ChunkServerTlsTest {
     void peersWithClusterCertificatesReplicateAndAPlainPeerHelloIsRefused() throws Exception {
         startAll();
         Placement p = Placement.spread("tls", 9, 2 * CHUNK, CHUNK, addresses, 3);
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(2),
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(2),
                 identity("cluster", "client").load())) {
             VolumeException.await(v.write(CHUNK - 2048, ByteBuffer.wrap(filled(4096, 7)), 0, true));
             ByteBuffer back = ByteBuffer.allocate(4096);
@@ -178,7 +178,7 @@ class ChunkServerTlsTest {
         Placement.spread("tlsfile", 11, CHUNK, CHUNK, addresses, 3).withTls(identity("cluster", "client")).write(file);
         Placement p = Placement.read(file);
         assertThat(p.tls()).isEqualTo(identity("cluster", "client"));
-        try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
+        try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
             VolumeException.await(v.write(0, ByteBuffer.wrap(filled(4096, 3)), 0, true));
         }
         // pfs chunk verify and pfs cluster status read every replica with the same identity.

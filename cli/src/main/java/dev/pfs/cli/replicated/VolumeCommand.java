@@ -40,7 +40,9 @@ public final class VolumeCommand extends BaseCommand {
             description = {"Write the placement of a new replicated volume: its chunks spread over the servers "
                     + "given, replica sets rotating so that preferred leaders spread too.",
                 "Then creates each chunk's group on its servers (a majority of each must answer), unless "
-                        + "--offline: then the first client to open the volume does."})
+                        + "--offline: then only the file is written and no client can use the volume, since "
+                        + "clients never create a group on a server that lacks it (a server whose data was "
+                        + "wiped must not vote again; it returns through pfs chunk remove-replica and add-replica)."})
     public static final class Create extends BaseCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
         String name;
@@ -112,7 +114,7 @@ public final class VolumeCommand extends BaseCommand {
                     throw new CliException(ExitStatus.FILE_ERROR, "volume '" + name + "' exists: " + file);
                 }
                 if (!offline) {
-                    try (ReplicatedVolume v = ReplicatedVolume.open(p, Duration.ofSeconds(Math.max(1, timeout)),
+                    try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(Math.max(1, timeout)),
                             Duration.ofSeconds(Math.clamp(timeout, 1, 5)))) {
                         out().println("groups of volume " + name + " created on " + byId.size() + " servers ("
                                 + v.size() + " bytes)");

@@ -6,6 +6,7 @@ import dev.pfs.chunkserver.cli.ChunkServerConfig;
 import dev.pfs.chunkserver.cli.ChunkServerDaemon;
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.Placement;
+import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.chunkserver.client.ReplicaCompare;
 import dev.pfs.chunkserver.disk.DataDir;
 import dev.pfs.common.volume.VolumeException;
@@ -73,6 +74,7 @@ class ReplicatedBackendTest {
             start(id);
         }
         Placement p = Placement.spread("r", 11, 2 * CHUNK, CHUNK, addresses, 3);
+        ReplicatedVolume.create(p, Duration.ofSeconds(30), Duration.ofSeconds(2)).close();
         p.write(placementFile);
         return p;
     }
