@@ -71,8 +71,12 @@ final class CheckpointReceiver {
         if (n.cfg.mode() == Mode.STRICT && (there == null || there.term() != stamp)) {
             n.truncate(index);
         }
-        // Nothing is known of the proposals a checkpoint covers: the merge then takes no evidence from below it.
-        n.log.compact(index, stamp, 0);
+        // The proposals a checkpoint covers are not sent, but its stamp bounds M4b's evidence: an
+        // entry committed above the checkpoint's index carries, on every merge quorum, a stamp at
+        // least this one (docs/parallelraft.md "Why M4b is safe and needed"), so an entry held
+        // above it with a lower stamp never committed. Taking 0 here let a deposed leader that
+        // caught up by a checkpoint commit its old tail above newer acknowledged writes.
+        n.log.compact(index, stamp, stamp);
         n.pending.installed(index);
         n.members.installed(index, membersThere);
         n.committed.addPrefix(index);

@@ -59,6 +59,11 @@ final class NetnsCluster implements AutoCloseable {
                 "--wal-size", "16M", "--chunk-size", String.valueOf(CHUNK), "--max-chunks", "128"));
     }
 
+    /** @return server {@code id}'s data directory */
+    Path dataDir(int id) {
+        return root.resolve("cs" + id);
+    }
+
     /** Deletes the data directory of server {@code id}, which must be down: it restarts on an empty one. */
     void wipe(int id) throws IOException {
         try (Stream<Path> all = Files.walk(root.resolve("cs" + id))) {

@@ -8,6 +8,7 @@ import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicaCompare;
 import dev.pfs.chunkserver.client.ReplicaMembership;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
+import dev.pfs.chunkserver.replication.ReplicationLogDump;
 import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -178,7 +179,7 @@ class ReplicatedNetnsFaultTest {
                     }
                     awaitProgress(ledger, 10, writerDied);
                     schedule.add("healed, 10 more acks in " + (System.nanoTime() - healed) / 1_000_000 + " ms");
-                    check(placement, checker, ledger);
+                    check(cluster, placement, checker, ledger);
                 }
                 awaitProgress(ledger, 10, writerDied);
             } finally {
@@ -187,7 +188,7 @@ class ReplicatedNetnsFaultTest {
             }
             ledger.gate.lock();
             try {
-                check(placement, checker, ledger);
+                check(cluster, placement, checker, ledger);
             } finally {
                 ledger.gate.unlock();
             }
@@ -264,7 +265,7 @@ class ReplicatedNetnsFaultTest {
                     ledger.gate.lock();
                     try {
                         cluster.kill(s);
-                        check(placement, checker, ledger);
+                        check(cluster, placement, checker, ledger);
                     } finally {
                         ledger.gate.unlock();
                     }
@@ -400,9 +401,11 @@ class ReplicatedNetnsFaultTest {
 
     /**
      * Reads the whole volume (between the writer's writes: the gate); on a wrong sector, says what
-     * each replica's store holds there (read directly, as {@code pfs chunk verify} does).
+     * each replica's store holds there (read directly, as {@code pfs chunk verify} does) and which
+     * writes of it each replica's replication log still holds (index/stamp/origin=write).
      */
-    private static void check(Placement placement, ReplicatedVolume v, AckLedger ledger) throws VolumeException {
+    private static void check(NetnsCluster cluster, Placement placement, ReplicatedVolume v, AckLedger ledger)
+            throws VolumeException {
         ByteBuffer all = ByteBuffer.allocate(SECTORS * AckLedger.SECTOR);
         ledger.gate.lock();
         try {
@@ -411,6 +414,13 @@ class ReplicatedNetnsFaultTest {
             if (!wrong.isEmpty()) {
                 int sector = Integer.parseInt(wrong.getFirst().split(" ")[1]);
                 wrong.add("replicas' stores at sector " + sector + ": " + replicasAt(placement, sector));
+                long at = (long) sector * AckLedger.SECTOR;
+                int chunk = (int) (at / placement.chunkSize());
+                for (int id : placement.replicas().get(chunk)) {
+                    wrong.add("server " + id + "'s replication log at sector " + sector + ": "
+                            + ReplicationLogDump.writesCovering(cluster.dataDir(id), placement.chunkId(chunk),
+                            at % placement.chunkSize()));
+                }
             }
             assertThat(wrong).as("sectors that lost an acknowledged write").isEmpty();
         } finally {
