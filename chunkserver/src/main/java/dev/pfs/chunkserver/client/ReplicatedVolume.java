@@ -120,8 +120,8 @@ public final class ReplicatedVolume implements BlockVolume {
      * Opens as {@link #open(Placement, Duration, Duration, ClusterTls)}, founding missing groups
      * when {@code founding} ({@link #create}).
      */
-    public static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt, ClusterTls tls,
-                                        boolean founding) throws VolumeException {
+    private static ReplicatedVolume open(Placement placement, Duration deadline, Duration attempt, ClusterTls tls,
+                                         boolean founding) throws VolumeException {
         ReplicatedVolume v = new ReplicatedVolume(placement, deadline, attempt, tls);
         try {
             Map<Integer, Integer> lacking = new TreeMap<>();
