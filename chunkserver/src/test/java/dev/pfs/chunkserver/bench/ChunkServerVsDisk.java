@@ -11,13 +11,14 @@ import java.util.Map;
 /**
  * The chunkserver side of {@code scripts/bench/chunkserver-vs-disk}: 1 MB sequential writes at
  * iodepth 4, then 4 KB random FUA writes at iodepth 1 and 32, each from as many threads as the
- * iodepth, over one connection. After each test it prints, from the server's metrics, where a
- * write waited inside the server (queued for the store agent, batched until its group commit,
- * WAL write + sync, durable until its reply went out) and what is left for the client and the
- * network, and the records per group commit. The disk side (fio) is the script's.
+ * iodepth, over one connection, each load first run unmeasured for the ramp (the JIT's warm-up).
+ * After each test it prints, from the server's metrics, where a write waited inside the server
+ * (queued for the store agent, batched until its group commit, WAL write + sync, durable until
+ * its reply went out) and what is left for the client and the network, and the records per
+ * group commit. The disk side (fio) is the script's.
  *
- * <p>Usage: {@code ChunkServerVsDisk <host:port> <metrics host:port> <seconds-per-test>}. The
- * last line is {@code cs seq_mbps=.. qd1_mean_us=.. qd32_iops=..}.
+ * <p>Usage: {@code ChunkServerVsDisk <host:port> <metrics host:port> <seconds-per-test>
+ * <ramp-seconds>}. The last line is {@code cs seq_mbps=.. qd1_mean_us=.. qd32_iops=..}.
  */
 public final class ChunkServerVsDisk {
     private ChunkServerVsDisk() {
@@ -79,9 +80,11 @@ public final class ChunkServerVsDisk {
     }
 
     private static WriteLoad.Result measured(String name, String metrics, int depth, int size, boolean sequential,
-                                   double seconds, WriteLoad.Writer w) throws Exception {
+                                   double ramp, double seconds, WriteLoad.Writer w) throws Exception {
+        // The same load, unmeasured, first (the JIT's warm-up); the breakdown counts only the measured run.
+        WriteLoad.run(depth, size, sequential, 0, ramp, w);
         Map<String, Double> before = scrape(metrics);
-        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, seconds, w);
+        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, 0, seconds, w);
         print(name, r);
         breakdown(r, before, scrape(metrics));
         return r;
@@ -92,13 +95,14 @@ public final class ChunkServerVsDisk {
         String[] hp = args[0].split(":");
         String metrics = args[1];
         double secs = Double.parseDouble(args[2]);
+        double ramp = Double.parseDouble(args[3]);
         try (ChunkClient client = ChunkClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
             client.create(1, WriteLoad.REGION).get();
             WriteLoad.Writer cs = (t, off, data) -> client.write(1, 1, off, data, true).get();
             // Sequential first: it also allocates every block of the region, as fio's file is written.
-            WriteLoad.Result seq = measured("chunkserver 1M seq qd4 FUA", metrics, 4, 1 << 20, true, secs, cs);
-            WriteLoad.Result qd1 = measured("chunkserver 4K rand qd1 FUA", metrics, 1, 4096, false, secs, cs);
-            WriteLoad.Result qd32 = measured("chunkserver 4K rand qd32 FUA", metrics, 32, 4096, false, secs, cs);
+            WriteLoad.Result seq = measured("chunkserver 1M seq qd4 FUA", metrics, 4, 1 << 20, true, ramp, secs, cs);
+            WriteLoad.Result qd1 = measured("chunkserver 4K rand qd1 FUA", metrics, 1, 4096, false, ramp, secs, cs);
+            WriteLoad.Result qd32 = measured("chunkserver 4K rand qd32 FUA", metrics, 32, 4096, false, ramp, secs, cs);
             System.out.printf("cs seq_mbps=%.1f qd1_mean_us=%.1f qd32_iops=%.0f%n", seq.mbps(), qd1.meanMicros(),
                     qd32.iops());
         }

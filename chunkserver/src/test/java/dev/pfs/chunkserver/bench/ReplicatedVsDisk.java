@@ -14,11 +14,12 @@ import java.util.Map;
  * chunkserver (a 512 MB chunk, {@link ChunkClient}) or over a replicated volume of four 128 MB
  * chunks on three chunkservers ({@link ReplicatedVolume}; chunk i's preferred leader is server
  * i+1, so leaders spread), 1 MB sequential FUA writes at iodepth 4, then 4 KB random FUA writes
- * at iodepth 1 and 32, each from as many threads as the iodepth. The disk side (fio) is the
- * script's.
+ * at iodepth 1 and 32, each from as many threads as the iodepth, each load first run unmeasured
+ * for the ramp (the JIT's warm-up, see {@link WriteLoad#run}). The disk side (fio) is the script's.
  *
- * <p>Usage: {@code ReplicatedVsDisk single HOST:PORT SECONDS LABEL} or {@code ReplicatedVsDisk
- * parallel|strict 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT SECONDS LABEL} (the replicated volume's mode).
+ * <p>Usage: {@code ReplicatedVsDisk single HOST:PORT SECONDS LABEL RAMP-SECONDS} or {@code ReplicatedVsDisk
+ * parallel|strict 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT SECONDS LABEL RAMP-SECONDS} (the replicated
+ * volume's mode).
  * The last line is {@code LABEL
  * seq_mbps=.. qd1_p50_us=.. qd1_p99_us=.. qd1_mean_us=.. qd32_iops=..}.
  */
@@ -29,10 +30,10 @@ public final class ReplicatedVsDisk {
     }
 
 
-    private static WriteLoad.Result measured(String name, int depth, int size, boolean sequential, double seconds,
-                                             WriteLoad.Writer w)
+    private static WriteLoad.Result measured(String name, int depth, int size, boolean sequential, double ramp,
+                                             double seconds, WriteLoad.Writer w)
             throws Exception {
-        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, seconds, w);
+        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, ramp, seconds, w);
         System.out.printf("%-36s %10.0f IOPS %9.1f MB/s  mean %8.1f us  p50 %8.1f us  p99 %8.1f us%n", name,
                 r.iops(), r.mbps(), r.meanMicros(), r.pctMicros(0.5), r.pctMicros(0.99));
         return r;
@@ -47,6 +48,7 @@ public final class ReplicatedVsDisk {
     public static void main(String[] args) throws Exception {
         double secs = Double.parseDouble(args[2]);
         String label = args[3];
+        double ramp = Double.parseDouble(args[4]);
         WriteLoad.Result seq;
         WriteLoad.Result qd1;
         WriteLoad.Result qd32;
@@ -55,9 +57,9 @@ public final class ReplicatedVsDisk {
                 client.create(1, WriteLoad.REGION).get();
                 WriteLoad.Writer w = (t, off, data) -> client.write(1, 1, off, data, true).get();
                 // Sequential first: it also allocates every block of the region, as fio's file is written.
-                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, secs, w);
-                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, secs, w);
-                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, secs, w);
+                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
+                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w);
+                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w);
             }
         } else {
             Map<Integer, InetSocketAddress> servers = new LinkedHashMap<>();
@@ -70,9 +72,9 @@ public final class ReplicatedVsDisk {
                     .withMode(Placement.parseMode(args[0]));
             try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(60), Duration.ofSeconds(10))) {
                 WriteLoad.Writer w = (t, off, data) -> VolumeException.await(v.write(off, data, 1, true));
-                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, secs, w);
-                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, secs, w);
-                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, secs, w);
+                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
+                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w);
+                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w);
             }
         }
         System.out.printf("%s seq_mbps=%.1f qd1_p50_us=%.1f qd1_p99_us=%.1f qd1_mean_us=%.1f qd32_iops=%.0f%n", label,

@@ -41,16 +41,21 @@ final class WriteLoad {
 
     /**
      * Runs {@code depth} threads of writes of {@code size} bytes, sequential or at random aligned
-     * offsets in the first 512 MB, for {@code seconds}, each op timed.
+     * offsets in the first 512 MB: first for {@code rampSeconds} unmeasured (as fio's
+     * ramp_time), then for {@code seconds} with each op timed. The ramp is there for the JIT: on
+     * two cores shared by four JVMs, C1 and C2 were still compiling the servers' write path 20 s
+     * into a run, and three replicating servers measured a QD1 p50 of 5.0 ms when the QD1 run
+     * began 15 s into the load and 0.75 ms when it began 60 s in (mine, 2026-12-02).
      */
-    static Result run(int depth, int size, boolean sequential, double seconds, Writer w) throws Exception {
-        long end = System.nanoTime() + (long) (seconds * 1e9);
+    static Result run(int depth, int size, boolean sequential, double rampSeconds, double seconds, Writer w)
+            throws Exception {
+        long measureFrom = System.nanoTime() + (long) (rampSeconds * 1e9);
+        long end = measureFrom + (long) (seconds * 1e9);
         AtomicLong ops = new AtomicLong();
         AtomicLong seq = new AtomicLong();
         long[][] lat = new long[depth][];
         Thread[] threads = new Thread[depth];
         Exception[] failure = new Exception[1];
-        long start = System.nanoTime();
         for (int t = 0; t < depth; t++) {
             int id = t;
             threads[t] = Thread.ofPlatform().start(() -> {
@@ -65,10 +70,12 @@ final class WriteLoad {
                         buf.putLong(0, off);
                         long t0 = System.nanoTime();
                         w.write(id, off, buf);
-                        if (n < mine.length) {
-                            mine[n++] = System.nanoTime() - t0;
+                        if (t0 >= measureFrom) {
+                            if (n < mine.length) {
+                                mine[n++] = System.nanoTime() - t0;
+                            }
+                            ops.incrementAndGet();
                         }
-                        ops.incrementAndGet();
                     }
                 } catch (Exception e) {
                     failure[0] = e;
@@ -82,7 +89,7 @@ final class WriteLoad {
         if (failure[0] != null) {
             throw failure[0];
         }
-        double secs = (System.nanoTime() - start) / 1e9;
+        double secs = (System.nanoTime() - measureFrom) / 1e9;
         long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).toArray();
         return new Result(ops.get(), ops.get() * size, secs, all);
     }
