@@ -21,6 +21,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongSupplier;
 
 /**
  * One chunk's replication group on this server: its ParallelRaft node and the client requests
@@ -32,8 +33,11 @@ final class ReplicaGroup {
     /** Bytes per LBA of the node's ranges: the sector. */
     static final int SECTOR = 512;
 
-    /** The applied prefix after one round's applies, durable in the store once {@code writes} complete. */
-    private record AppliedMark(long prefix, CompletableFuture<Void> writes) {
+    /**
+     * The applied prefix after one round's applies, durable in the store once {@code writes}
+     * complete with the store's in-place write count and the store's checkpoint covers that count.
+     */
+    private record AppliedMark(long prefix, CompletableFuture<Long> writes) {
     }
 
     /** A proposal waiting for its commit (write) or its apply (read). */
@@ -232,13 +236,15 @@ final class ReplicaGroup {
 
     /**
      * Notes that this round applied entries up to the node's applied prefix, with {@code writes}
-     * the store writes it issued: once they (and every earlier round's) complete, the store holds
-     * the chunk at that prefix durably, which is this group's checkpoint.
+     * the store writes it issued: once they (and every earlier round's) complete and the store's
+     * checkpoint covers the in-place writes issued by then ({@code inPlaceIssued}, read at their
+     * completion), the store holds the chunk at that prefix durably: this group's checkpoint.
      */
-    void applied(List<CompletableFuture<Void>> writes) {
+    void applied(List<CompletableFuture<Void>> writes, LongSupplier inPlaceIssued) {
         CompletableFuture<Void> all = writes.size() == 1 ? writes.getFirst()
                 : CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
-        applying.add(new AppliedMark(node.appliedPrefix(), all));
+        // Read once the writes are on the data volume: every in-place one among them is counted.
+        applying.add(new AppliedMark(node.appliedPrefix(), all.thenApply(v -> inPlaceIssued.getAsLong())));
     }
 
     /**
@@ -246,13 +252,26 @@ final class ReplicaGroup {
      *         and {@code thisRound}'s
      */
     CompletableFuture<Void> writesBefore(List<CompletableFuture<Void>> thisRound) {
-        List<CompletableFuture<Void>> all = new java.util.ArrayList<>(thisRound);
+        List<CompletableFuture<?>> all = new java.util.ArrayList<>(thisRound);
         for (AppliedMark m : applying) {
             if (!m.writes.isDone()) {
                 all.add(m.writes);
             }
         }
         return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * @return whether the oldest applied prefix still waiting has its writes on the data volume and
+     *         waits only for a store checkpoint to cover more than {@code inPlaceDurable} in-place writes
+     */
+    boolean awaitsStoreCheckpoint(long inPlaceDurable) {
+        AppliedMark m = applying.peekFirst();
+        return m != null && written(m) && m.writes.join() > inPlaceDurable;
+    }
+
+    private static boolean written(AppliedMark m) {
+        return m.writes.isDone() && !m.writes.isCompletedExceptionally();
     }
 
     /** @return whether applied prefixes still wait for their store writes */
@@ -263,12 +282,13 @@ final class ReplicaGroup {
     /**
      * Tells the node how far the store durably holds the chunk (its checkpoint), so that it may
      * prune the log up to there; a failed store write holds the checkpoint back (replication stops).
+     * {@code inPlaceDurable} is how many in-place writes the store's last checkpoint covers.
      *
      * @return whether the checkpoint moved (the node's next Ready prunes and logs a hard state)
      */
-    boolean checkpoint() {
-        while (!applying.isEmpty() && applying.peekFirst().writes.isDone()
-                && !applying.peekFirst().writes.isCompletedExceptionally()) {
+    boolean checkpoint(long inPlaceDurable) {
+        while (!applying.isEmpty() && written(applying.peekFirst())
+                && applying.peekFirst().writes.join() <= inPlaceDurable) {
             durable = Math.max(durable, applying.removeFirst().prefix);
         }
         if (durable > checkpointed && node.checkpointed(durable)) {

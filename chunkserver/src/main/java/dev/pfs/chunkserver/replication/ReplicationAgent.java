@@ -98,6 +98,17 @@ final class ReplicationAgent implements Agent {
 
     private static final Logged LOGGED = new Logged();
 
+    /** The store's checkpoint for in-place writes finished ({@code error} null) or failed. */
+    record StoreCheckpointed(Throwable error) implements Op {
+    }
+
+    /**
+     * How often at most the agent asks the store for a checkpoint while applied writes wait for
+     * one (sooner when the log runs short of room): each is a data-volume sync plus a metadata
+     * write, and until it the applied entries stay in the log and in memory.
+     */
+    static final long STORE_CHECKPOINT_NANOS = 250_000_000L;
+
     /** Checkpoint bytes a leader streams from are at hand: the group's node sends them at its next Ready. */
     record Wake(ReplicaGroup group) implements Op {
     }
@@ -127,6 +138,9 @@ final class ReplicationAgent implements Agent {
     /** A round whose records did not fit: started once the rounds in flight finished and a rewrite ran. */
     private LogRound pending;
     private long nextTick = System.nanoTime();
+    /** Whether a store checkpoint asked for is under way, and when the last was asked for. */
+    private boolean storeCheckpointing;
+    private long lastStoreCheckpoint = System.nanoTime();
     private long tickRound;
     private volatile String failure;
     final AtomicLong unknownGroup = new AtomicLong();
@@ -286,6 +300,7 @@ final class ReplicationAgent implements Agent {
                 releaseSilent();
             }
             checkpoints();
+            checkpointStore(now, false);
             if (reclaimer.roomShort()) {
                 reclaim(true);
             }
@@ -316,6 +331,14 @@ final class ReplicationAgent implements Agent {
         }
         switch (op) {
             case Logged l -> {
+            }
+            case StoreCheckpointed k -> {
+                storeCheckpointing = false;
+                if (k.error != null) {
+                    stop("store checkpoint failed: " + VolumeException.unwrap(k.error).getMessage(), k.error);
+                } else {
+                    checkpoints();
+                }
             }
             case Create c -> create(c);
             case ChangeMembers m -> {
@@ -567,7 +590,7 @@ final class ReplicationAgent implements Agent {
                 apply(g, e);
             }
             if (!rd.toApply().isEmpty()) {
-                g.applied(List.copyOf(roundWrites));
+                g.applied(List.copyOf(roundWrites), store::inPlaceWrites);
                 roundWrites.clear();
                 applying.add(g);
             }
@@ -764,7 +787,8 @@ final class ReplicationAgent implements Agent {
         }
         long chunk = g.spec.chunkId();
         switch (c.kind()) {
-            case WRITE -> roundWrites.add(store.write(chunk, 0, c.offset(),
+            // In place, unlogged: the entry stays in this log until a store checkpoint covers it.
+            case WRITE -> roundWrites.add(store.writeInPlace(chunk, 0, c.offset(),
                     ByteBuffer.wrap(e.data(), Command.HEADER, (int) c.length())).whenComplete((v, t) -> {
                         if (t != null) {
                             stop("chunk " + chunk + ": applying entry " + e.index() + " failed: "
@@ -799,13 +823,39 @@ final class ReplicationAgent implements Agent {
     private void checkpoints() {
         for (java.util.Iterator<ReplicaGroup> it = applying.iterator(); it.hasNext(); ) {
             ReplicaGroup g = it.next();
-            if (g.checkpoint()) {
+            if (g.checkpoint(store.inPlaceDurable())) {
                 dirty.add(g);
             }
             if (!g.applying()) {
                 it.remove();
             }
         }
+    }
+
+    /**
+     * Asks the store for a checkpoint when applied writes wait only for one, at most every {@link
+     * #STORE_CHECKPOINT_NANOS} unless {@code urgent} or the log runs short of room; its completion
+     * takes the checkpoints it made.
+     */
+    private void checkpointStore(long now, boolean urgent) {
+        if (storeCheckpointing) {
+            return;
+        }
+        long durable = store.inPlaceDurable();
+        boolean waiting = false;
+        for (ReplicaGroup g : applying) {
+            if (g.awaitsStoreCheckpoint(durable)) {
+                waiting = true;
+                break;
+            }
+        }
+        boolean soon = urgent || log.room() < 2 * reclaimer.reserve() || reclaimer.due();
+        if (!waiting || (!soon && now - lastStoreCheckpoint < STORE_CHECKPOINT_NANOS)) {
+            return;
+        }
+        storeCheckpointing = true;
+        lastStoreCheckpoint = now;
+        store.checkpoint().whenComplete((v, t) -> post(new StoreCheckpointed(t)));
     }
 
     /**
@@ -833,6 +883,7 @@ final class ReplicationAgent implements Agent {
     /** @return whether a rewrite of the log (taken now if it frees anything) leaves more than the reserve */
     private boolean reclaimed() {
         checkpoints();
+        checkpointStore(System.nanoTime(), true);
         reclaim(true);
         return !reclaimer.roomShort();
     }

@@ -290,6 +290,40 @@ public final class ChunkStore implements AutoCloseable {
         return submit(new StoreRequest.Write(chunkId, epoch, offset, src, System.nanoTime(), f), f);
     }
 
+    /**
+     * Writes {@code src} (position to limit) at {@code offset} for a caller that keeps the
+     * change durable itself until the store does (replication keeps it in its log and re-applies
+     * it after a crash). When every block of the range is mapped and no logged change is on its
+     * way, the data goes straight into those blocks, unlogged: it completes once on the data
+     * volume (readable, not durable; a power cut may keep, drop or tear it), and is durable once
+     * {@link #inPlaceDurable()} reaches the {@link #inPlaceWrites()} read after it completed.
+     * Otherwise it is logged as {@link #write} is, durable on completion. The buffer must stay
+     * untouched until then.
+     */
+    public CompletableFuture<Void> writeInPlace(long chunkId, long epoch, long offset, ByteBuffer src) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.InPlaceWrite(chunkId, epoch, offset, src, f), f);
+    }
+
+    /** @return in-place writes issued so far (a count that only grows) */
+    public long inPlaceWrites() {
+        return agent.inPlaceIssued();
+    }
+
+    /** @return in-place writes durable: the first this many issued, covered by a checkpoint */
+    public long inPlaceDurable() {
+        return agent.inPlaceDurable();
+    }
+
+    /**
+     * Writes a checkpoint if in-place writes wait for one (it syncs the data volume and writes
+     * the metadata); completes once every in-place write issued before it is durable.
+     */
+    public CompletableFuture<Void> checkpoint() {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        return submit(new StoreRequest.Checkpoint(f), f);
+    }
+
     /** Makes a range read as zeros, freeing the whole blocks in it; durable on completion. */
     public CompletableFuture<Void> writeZeroes(long chunkId, long epoch, long offset, long length) {
         CompletableFuture<Void> f = new CompletableFuture<>();
@@ -332,7 +366,7 @@ public final class ChunkStore implements AutoCloseable {
         return submit(new StoreRequest.Stat(chunkId, f), f);
     }
 
-    /** Completes when every write submitted before it is durable. */
+    /** Completes when every write submitted before it is durable, in-place writes included. */
     public CompletableFuture<Void> flush() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         return submit(new StoreRequest.Flush(f), f);

@@ -71,6 +71,10 @@ final class StoreAgent {
     private int batchBytes;
     private long nextIndex;
     private long checkpointSequence;
+    /** In-place writes issued so far (written by the agent's thread only). */
+    private volatile long inPlaceIssued;
+    /** In-place writes the last checkpoint covers: the first this many are durable. */
+    private volatile long inPlaceDurable;
     private volatile String failure;
 
     /** @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline) */
@@ -94,6 +98,16 @@ final class StoreAgent {
         this.nextIndex = nextIndex;
         this.checkpointSequence = checkpointSequence;
         this.slotLength = slotLength;
+    }
+
+    /** @return in-place writes issued so far */
+    long inPlaceIssued() {
+        return inPlaceIssued;
+    }
+
+    /** @return in-place writes durable: the first this many issued */
+    long inPlaceDurable() {
+        return inPlaceDurable;
     }
 
     /** @return why the store stopped accepting changes, or null while it is healthy */
@@ -150,6 +164,29 @@ final class StoreAgent {
                 makeRoom(needed, WalRecordDescriptor.recordLength(length));
                 log(WalRecord.write(w.chunkId(), w.epoch(), w.offset(), w.src()), w.future(), w.submitted(), picked);
             }
+            case StoreRequest.InPlaceWrite w -> {
+                int length = w.src().remaining();
+                Chunk c = state.checkRange(w.chunkId(), w.offset(), length, w.epoch(), true);
+                int needed = state.blocksToAllocate(c, w.offset(), length);
+                // In place only into blocks every replay maps the same way (no allocation) and
+                // behind every logged data write (none on its way, so per-block order holds).
+                if (needed == 0 && batch.isEmpty() && pipeline.size() == 0 && w.epoch() <= state.volumeEpoch(c.id)) {
+                    writeInPlace(c, w);
+                } else {
+                    makeRoom(needed, WalRecordDescriptor.recordLength(length));
+                    log(WalRecord.write(w.chunkId(), w.epoch(), w.offset(), w.src()), w.future(), 0, 0);
+                }
+            }
+            case StoreRequest.Checkpoint k -> {
+                if (inPlaceIssued != inPlaceDurable) {
+                    checkpoint();
+                }
+                if (failure == null) {
+                    k.future().complete(null);
+                } else {
+                    k.future().completeExceptionally(refusal());
+                }
+            }
             case StoreRequest.Zero z -> {
                 state.checkRange(z.chunkId(), z.offset(), z.length(), z.epoch(), true);
                 makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
@@ -184,13 +221,43 @@ final class StoreAgent {
                 s.future().complete(new ChunkInfo(c.id, c.size, state.volumeEpoch(c.id),
                         (long) c.map.mapped() * StoreState.BLOCK_SIZE));
             }
-            case StoreRequest.Flush f -> flushes.add(f.future());
+            case StoreRequest.Flush f -> {
+                if (inPlaceIssued != inPlaceDurable) {
+                    checkpoint();
+                }
+                flushes.add(f.future());
+            }
             case StoreRequest.Stop s -> {
                 checkpoint();
                 pipeline.awaitEmpty();
                 flushes.add(s.future());
             }
         }
+    }
+
+    /**
+     * Starts an unlogged write into mapped blocks: it completes once on the data volume, and is
+     * durable once a checkpoint started after it completes ({@link #inPlaceDurable}).
+     */
+    private void writeInPlace(Chunk c, StoreRequest.InPlaceWrite w) {
+        ByteBuffer src = w.src();
+        int base = src.position();
+        List<DataOp> ops = new ArrayList<>(2);
+        state.forEachSegment(c, w.offset(), src.remaining(), (dataBlock, dataOffset, from, length) -> {
+            ByteBuffer part = src.duplicate();
+            part.position(base + (int) from).limit(base + (int) (from + length));
+            ops.add(new DataOp(dataOffset, length, part, dataBlock));
+        });
+        inPlaceIssued++;
+        applier.apply(ops).whenComplete((v, t) -> {
+            if (t == null) {
+                w.future().complete(null);
+            } else {
+                String why = "in-place data write failed: " + VolumeException.unwrap(t).getMessage();
+                fail(why, t);
+                w.future().completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why, t));
+            }
+        });
     }
 
     /** A chunk's size is a positive multiple of the block size, at most the configured chunk size and the capacity. */
@@ -409,7 +476,7 @@ final class StoreAgent {
     /**
      * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, zeroes (by writing
      * zeros, so their space stays written) and frees quarantined blocks, syncs the data volume, writes the metadata to the older slot, and only
-     * then starts the WAL over.
+     * then starts the WAL over. The in-place writes issued before it are durable once it is.
      */
     void checkpoint() {
         commit(true);
@@ -417,6 +484,7 @@ final class StoreAgent {
         if (failure != null) {
             return;
         }
+        long covered = inPlaceIssued;
         long start = System.nanoTime();
         try {
             applier.drain();
@@ -440,6 +508,7 @@ final class StoreAgent {
             slot.limit((used + 511) / 512 * 512);
             VolumeException.await(meta.write((sequence % 2) * slotLength, slot, BlockVolume.NO_EPOCH, true));
             checkpointSequence = sequence;
+            inPlaceDurable = covered;
             wal.reset();
             observer.checkpointed(System.nanoTime() - start);
         } catch (VolumeException e) {

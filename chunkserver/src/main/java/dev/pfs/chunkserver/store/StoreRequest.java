@@ -18,6 +18,18 @@ sealed interface StoreRequest {
             implements StoreRequest {
     }
 
+    /**
+     * Writes {@code src} (position to limit) into the chunk's blocks without logging it, when
+     * that is safe (see {@link ChunkStore#writeInPlace}); otherwise as a logged {@link Write}.
+     */
+    record InPlaceWrite(long chunkId, long epoch, long offset, ByteBuffer src, CompletableFuture<Void> future)
+            implements StoreRequest {
+    }
+
+    /** Writes a checkpoint if in-place writes wait for one; completes once they are durable. */
+    record Checkpoint(CompletableFuture<Void> future) implements StoreRequest {
+    }
+
     /** Zeroes a range, freeing whole blocks. */
     record Zero(long chunkId, long epoch, long offset, long length, CompletableFuture<Void> future)
             implements StoreRequest {

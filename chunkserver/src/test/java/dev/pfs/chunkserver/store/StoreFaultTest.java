@@ -30,8 +30,10 @@ import org.junit.jupiter.api.Timeout;
  * checkpoint. The WAL sits behind a {@link ReorderingVolume}: with several frames in flight
  * (1 to 6, seeded) they reach the disk in any order, so a power cut can leave a durable frame
  * after one that never arrived, and some rounds end in a power cut with requests still in
- * flight. After each recovery every acknowledged change reads back and no sector holds data
- * nobody wrote there. Run one seed with {@code -Dpfs.seed=N}.
+ * flight. Some writes are in-place ({@link ChunkStore#writeInPlace}, replication's): they count as
+ * acknowledged only once a checkpoint asked for after them completes. After each recovery every
+ * acknowledged change reads back and no sector holds data nobody wrote there. Run one seed with
+ * {@code -Dpfs.seed=N}.
  */
 class StoreFaultTest {
     private static final long CHUNK_SIZE = 256 * 1024;
@@ -53,16 +55,19 @@ class StoreFaultTest {
             }
         }
         if (one == null) {
-            System.out.printf("StoreFaultTest: %d WAL frames overtook an earlier one, %d power cuts left a hole%n",
-                    overtaken, holes);
+            System.out.printf("StoreFaultTest: %d WAL frames overtook an earlier one, %d power cuts left a hole, "
+                    + "%d writes went in place%n", overtaken, holes, inPlace);
             assertThat(overtaken).as("WAL frames reached the disk out of order").isPositive();
             assertThat(holes).as("power cuts left a durable frame after a lost one").isPositive();
+            assertThat(inPlace).as("writes went in place, unlogged").isPositive();
         }
     }
 
     /** Over all seeds: WAL frames that landed before an earlier one, and holes power cuts left in the log. */
     private static int overtaken;
     private static int holes;
+    /** Over all seeds: writes the stores took in place, unlogged. */
+    private static long inPlace;
 
     /** The three volumes of one store, restarted together after a power cut. */
     private static final class Disks {
@@ -123,7 +128,8 @@ class StoreFaultTest {
         ChunkStore.Options options = BASE.withWalInFlight(1 + rnd.nextInt(6));
         ChunkStore.format(d.data, d.meta, 8);
         SectorModel model = new SectorModel();
-        Load load = new Load(rnd, model);
+        // Its own stream, so the in-place choices leave the rest of each seed's schedule as it was.
+        Load load = new Load(rnd, new Random(seed * 31 + 7), model);
         ChunkStore store = ChunkStore.open(d.data, d.walInFlight, d.meta, options);
         for (long c = 1; c <= CHUNKS; c++) {
             store.create(c, CHUNK_SIZE).get();
@@ -138,6 +144,7 @@ class StoreFaultTest {
                 default -> { }
             }
             load.run(store, 20 + rnd.nextInt(120), d, rnd.nextInt(3) == 0);
+            inPlace += store.inPlaceWrites();
             store.close();
             d.powerCut();
             store = recover(d, rnd, options);
@@ -169,14 +176,20 @@ class StoreFaultTest {
     /** Changes issued without waiting right before a power cut in flight. */
     private static final int BURST = 12;
 
-    private record InFlight(long chunk, int firstSector, int sectors, int id, CompletableFuture<Void> future) {
+    /** A change in flight; {@code inPlace}: an in-place write, acknowledged only by a later checkpoint. */
+    private record InFlight(long chunk, int firstSector, int sectors, int id, boolean inPlace,
+                            CompletableFuture<Void> future) {
     }
 
     /** Issues a seeded mix of changes and checks what recovery gives back against the model. */
     private static final class Load {
         private final Random rnd;
+        /** Chooses in-place writes and the checkpoints that acknowledge them. */
+        private final Random inPlaceRnd;
         private final SectorModel model;
         private final List<InFlight> inflight = new ArrayList<>();
+        /** In-place writes on the data volume that no checkpoint asked for after them has covered yet. */
+        private final List<InFlight> unsynced = new ArrayList<>();
         private final boolean[] mayBeGone = new boolean[CHUNKS + 1];
         private int nextId;
         /** The epoch changes are issued with. */
@@ -184,14 +197,16 @@ class StoreFaultTest {
         /** The highest epoch the store acknowledged a change or a fence at. */
         private long fenced;
 
-        Load(Random rnd, SectorModel model) {
+        Load(Random rnd, Random inPlaceRnd, SectorModel model) {
             this.rnd = rnd;
+            this.inPlaceRnd = inPlaceRnd;
             this.model = model;
             this.nextId = 1 + rnd.nextInt(1 << 20) * 64;
         }
 
         /** @param cutMidway whether the power goes at a seeded op, with requests in flight */
         void run(ChunkStore store, int ops, Disks d, boolean cutMidway) throws Exception {
+            unsynced.clear();
             int cutAt = cutMidway ? rnd.nextInt(ops) : -1;
             ops = cutMidway ? Math.max(ops, cutAt + BURST + 1) : ops;
             if (rnd.nextBoolean()) {
@@ -214,8 +229,13 @@ class StoreFaultTest {
                     continue;
                 }
                 if (kind == 1 && fenced > 0) {
-                    assertRefused(store.write(chunk, fenced - 1, 0, SectorModel.pattern(chunk, 0, 1, nextId++)));
+                    ByteBuffer stale = SectorModel.pattern(chunk, 0, 1, nextId++);
+                    assertRefused(inPlaceRnd.nextBoolean() ? store.writeInPlace(chunk, fenced - 1, 0, stale)
+                            : store.write(chunk, fenced - 1, 0, stale));
                     continue;
+                }
+                if (!burst && inPlaceRnd.nextInt(12) == 0) {
+                    checkpoint(store);
                 }
                 int sectors = rnd.nextInt(8) == 0 ? 128 + rnd.nextInt(128) : 1 + rnd.nextInt(24);
                 int firstSector = rnd.nextInt(SECTORS - sectors + 1);
@@ -228,15 +248,19 @@ class StoreFaultTest {
                     drain();
                 }
                 int id = kind < 8 ? 0 : nextId++;
+                boolean unlogged = id != 0 && inPlaceRnd.nextInt(3) == 0;
                 model.issued(chunk, firstSector, sectors, id);
                 CompletableFuture<Void> future;
-                if (id != 0) {
+                if (unlogged) {
+                    future = store.writeInPlace(chunk, epoch, firstSector * 512L,
+                            SectorModel.pattern(chunk, firstSector, sectors, id));
+                } else if (id != 0) {
                     future = store.write(chunk, epoch, firstSector * 512L,
                             SectorModel.pattern(chunk, firstSector, sectors, id));
                 } else {
                     future = store.writeZeroes(chunk, epoch, firstSector * 512L, sectors * 512L);
                 }
-                inflight.add(new InFlight(chunk, firstSector, sectors, id, future));
+                inflight.add(new InFlight(chunk, firstSector, sectors, id, unlogged, future));
                 if (!burst && inflight.size() >= 1 + rnd.nextInt(8)) {
                     drain();
                 }
@@ -285,10 +309,26 @@ class StoreFaultTest {
             }
         }
 
+        /** Asks for a checkpoint: once it completes, the in-place writes done before it are acknowledged. */
+        private void checkpoint(ChunkStore store) throws Exception {
+            drain();
+            List<InFlight> covered = List.copyOf(unsynced);
+            unsynced.clear();
+            if (ok(store.checkpoint())) {
+                for (InFlight i : covered) {
+                    model.acked(i.chunk, i.firstSector, i.sectors, i.id);
+                }
+            }
+        }
+
         private void drain() throws Exception {
             for (InFlight i : inflight) {
                 try {
                     i.future.get(30, TimeUnit.SECONDS);
+                    if (i.inPlace) {
+                        unsynced.add(i);
+                        continue;
+                    }
                     model.acked(i.chunk, i.firstSector, i.sectors, i.id);
                     fenced = Math.max(fenced, epoch);
                 } catch (ExecutionException e) {
