@@ -7,12 +7,15 @@ import dev.pfs.cli.CliException;
 import dev.pfs.cli.ExitStatus;
 import dev.pfs.fuse.MountTable;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,6 +28,8 @@ import picocli.CommandLine.Option;
         description = {"Show each daemon of the cluster under --dir (up with its pid, or down), the mount, and for "
                 + "each chunk of the volume the leader its replicas name and how many agree.",
                 "--verify also compares every replica's contents (pfs chunk verify).",
+                "--wait SECONDS asks again, once a second, until the cluster is healthy or the time is up, and prints "
+                        + "the last answer (after a restart: wait until the restarted server knows its leaders).",
                 "Exits 0 when everything runs and every chunk's replicas agree on a leader, 1 otherwise."})
 public final class ClusterStatusCommand extends BaseCommand {
     @Option(names = "--dir", defaultValue = "pfs-cluster", description = "cluster directory (default ${DEFAULT-VALUE})")
@@ -33,6 +38,13 @@ public final class ClusterStatusCommand extends BaseCommand {
     @Option(names = "--verify", description = "also compare the replicas' contents of every chunk")
     boolean verify;
 
+    @Option(names = "--wait", defaultValue = "0", paramLabel = "SECONDS",
+            description = "ask again until healthy, at most this long (default ${DEFAULT-VALUE}: ask once)")
+    int waitSeconds;
+
+    /** The report being written: each attempt writes its own, and only the last one is printed. */
+    private PrintWriter report;
+
     @Override
     protected ExitStatus run() throws Exception {
         Path d = dir.toAbsolutePath().normalize();
@@ -40,9 +52,32 @@ public final class ClusterStatusCommand extends BaseCommand {
             throw new CliException(ExitStatus.FILE_ERROR, "no cluster under " + d
                     + " (start one with pfs cluster up --dir " + d + ")");
         }
+        if (waitSeconds < 0) {
+            throw new CliException(ExitStatus.USAGE, "--wait " + waitSeconds + " must be 0 or more seconds");
+        }
         ClusterLayout l = ClusterLayout.read(d);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+        while (true) {
+            StringWriter text = new StringWriter();
+            report = new PrintWriter(text);
+            boolean healthy = report(d, l);
+            report.flush();
+            if (healthy || System.nanoTime() - deadline >= 0) {
+                out().print(text);
+                return healthy ? ExitStatus.OK : ExitStatus.FILE_ERROR;
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    /**
+     * Writes one report of the cluster to {@link #report}.
+     *
+     * @return whether every daemon runs, the mount is there and every chunk's replicas agree
+     */
+    private boolean report(Path d, ClusterLayout l) throws IOException, InterruptedException {
         boolean healthy = true;
-        out().println("cluster " + d + (l.local() ? " (local: one volume file)" : " (three replicas)"));
+        report.println("cluster " + d + (l.local() ? " (local: one volume file)" : " (three replicas)"));
         if (!l.local()) {
             for (int i = 1; i <= ClusterLayout.SERVERS; i++) {
                 healthy &= daemon(l.chunkserver(i), l.address(i));
@@ -56,13 +91,13 @@ public final class ClusterStatusCommand extends BaseCommand {
         if (!l.local() && Files.exists(l.placementFile())) {
             healthy &= chunks(Placement.read(l.placementFile()));
         }
-        out().println(healthy ? "healthy" : "degraded");
-        return healthy ? ExitStatus.OK : ExitStatus.FILE_ERROR;
+        report.println(healthy ? "healthy" : "degraded");
+        return healthy;
     }
 
     private boolean daemon(DaemonProcess p, String where) {
         Optional<ProcessHandle> h = p.running();
-        out().printf("  %-13s %-4s %-10s %s%n", p.name(), h.isPresent() ? "up" : "down",
+        report.printf("  %-13s %-4s %-10s %s%n", p.name(), h.isPresent() ? "up" : "down",
                 h.map(x -> "pid " + x.pid()).orElse("-"), where);
         return h.isPresent();
     }
@@ -83,14 +118,14 @@ public final class ClusterStatusCommand extends BaseCommand {
             });
             boolean agreed = leader != 0 && v.agreeing() == v.replicas().size();
             ok &= agreed;
-            out().printf("  chunk %-3d replicas %s  leader %s  agreed by %d of %d%s%n", c, replicas,
+            report.printf("  chunk %-3d replicas %s  leader %s  agreed by %d of %d%s%n", c, replicas,
                     leader == 0 ? "none" : leader, v.agreeing(), v.replicas().size(),
                     notes.isEmpty() ? "" : "  (" + String.join("; ", notes) + ")");
         }
         if (verify) {
             List<String> diffs = ReplicaCompare.differences(p, Duration.ofSeconds(10));
-            diffs.forEach(x -> out().println("  differ: " + x));
-            out().println(diffs.isEmpty() ? "  replicas equal (" + p.chunks() + " chunks compared)"
+            diffs.forEach(x -> report.println("  differ: " + x));
+            report.println(diffs.isEmpty() ? "  replicas equal (" + p.chunks() + " chunks compared)"
                     : "  " + diffs.size() + " of " + p.chunks() + " chunks differ");
             ok &= diffs.isEmpty();
         }

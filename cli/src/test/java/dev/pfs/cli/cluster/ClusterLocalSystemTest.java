@@ -48,6 +48,10 @@ class ClusterLocalSystemTest {
         Path mp = dir.resolve("mnt");
         assertThat(MountTable.fsTypeAt(mp)).isEqualTo("fuse.pfs");
         Files.writeString(mp.resolve("hello"), "hi");
+        // up ran with C1 only (a short command); the mount it started is a daemon and has the full JIT.
+        String mountCmdline = Files.readString(Path.of("/proc", Files.readString(dir.resolve("run/mount.pid")).trim(),
+                "cmdline")).replace('\0', ' ');
+        assertThat(mountCmdline).contains("dev.pfs.cli.PfsCommand mount").doesNotContain("TieredStopAtLevel");
 
         Result again = pfs("cluster", "up", "--local", "--dir", dir.toString());
         assertThat(again.code()).as(again.output()).isZero();
@@ -69,6 +73,11 @@ class ClusterLocalSystemTest {
         Result statusDown = pfs("cluster", "status", "--dir", dir.toString());
         assertThat(statusDown.code()).isEqualTo(1);
         assertThat(statusDown.output()).containsPattern("mount +down").contains("degraded");
+        long t0 = System.nanoTime();
+        Result waited = pfs("cluster", "status", "--dir", dir.toString(), "--wait", "2");
+        assertThat(waited.code()).isEqualTo(1);
+        assertThat(System.nanoTime() - t0).as("--wait 2 asked until the time was up").isGreaterThan(2_000_000_000L);
+        assertThat(waited.output().split("degraded", -1)).as("only the last answer is printed").hasSize(2);
 
         assertThat(pfs("cluster", "up", "--local", "--dir", dir.toString()).code()).isZero();
         assertThat(Files.readString(mp.resolve("hello"))).isEqualTo("hi");

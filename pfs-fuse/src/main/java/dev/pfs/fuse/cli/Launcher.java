@@ -15,10 +15,20 @@ import java.util.Optional;
  * new program arguments, in a new session (setsid) so that it outlives the shell.
  */
 public final class Launcher {
+    /**
+     * JVM options the {@code pfs} script gives its short commands only (C1 alone: a status query
+     * spent 4 of its 4.6 s in the C2 compiler, and twice that on a loaded machine). A daemon
+     * runs for hours and needs C2, so a daemon started from a short command drops them.
+     */
+    static final List<String> SHORT_COMMAND_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
+
     private Launcher() {
     }
 
-    /** @return java + JVM options + class path + main class of the running program */
+    /**
+     * @return java + JVM options + class path + main class of the running program, without the
+     *         options of a short command ({@link #SHORT_COMMAND_OPTIONS})
+     */
     public static List<String> selfPrefix() {
         ProcessHandle.Info info = ProcessHandle.current().info();
         String java = info.command().orElseThrow(() -> new IllegalStateException("cannot find own java binary"));
@@ -28,6 +38,9 @@ public final class Launcher {
         List<String> prefix = new ArrayList<>();
         prefix.add(java);
         for (String a : args) {
+            if (SHORT_COMMAND_OPTIONS.contains(a)) {
+                continue;
+            }
             prefix.add(a);
             if (a.equals(mainClass)) {
                 return prefix;
