@@ -42,9 +42,6 @@ public final class ClusterStatusCommand extends BaseCommand {
             description = "ask again until healthy, at most this long (default ${DEFAULT-VALUE}: ask once)")
     int waitSeconds;
 
-    /** The report being written: each attempt writes its own, and only the last one is printed. */
-    private PrintWriter report;
-
     @Override
     protected ExitStatus run() throws Exception {
         Path d = dir.toAbsolutePath().normalize();
@@ -58,9 +55,10 @@ public final class ClusterStatusCommand extends BaseCommand {
         ClusterLayout l = ClusterLayout.read(d);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
         while (true) {
+            // Each attempt writes its own report; only the last one is printed.
             StringWriter text = new StringWriter();
-            report = new PrintWriter(text);
-            boolean healthy = report(d, l);
+            PrintWriter report = new PrintWriter(text);
+            boolean healthy = report(report, d, l);
             report.flush();
             if (healthy || System.nanoTime() - deadline >= 0) {
                 out().print(text);
@@ -71,38 +69,38 @@ public final class ClusterStatusCommand extends BaseCommand {
     }
 
     /**
-     * Writes one report of the cluster to {@link #report}.
+     * Writes one report of the cluster to {@code report}.
      *
      * @return whether every daemon runs, the mount is there and every chunk's replicas agree
      */
-    private boolean report(Path d, ClusterLayout l) throws IOException, InterruptedException {
+    private boolean report(PrintWriter report, Path d, ClusterLayout l) throws IOException, InterruptedException {
         boolean healthy = true;
         report.println("cluster " + d + (l.local() ? " (local: one volume file)" : " (three replicas)"));
         if (!l.local()) {
             for (int i = 1; i <= ClusterLayout.SERVERS; i++) {
-                healthy &= daemon(l.chunkserver(i), l.address(i));
+                healthy &= daemon(report, l.chunkserver(i), l.address(i));
             }
-            healthy &= daemon(l.switchDaemon(), l.socket().toString());
+            healthy &= daemon(report, l.switchDaemon(), l.socket().toString());
         }
         String type = MountTable.fsTypeAt(l.mountPoint());
         boolean mounted = "fuse.pfs".equals(type);
-        healthy &= daemon(l.mount(), l.mountPoint() + (mounted ? " mounted" : type == null ? " not mounted" : " (" + type + ")"));
+        healthy &= daemon(report, l.mount(), l.mountPoint() + (mounted ? " mounted" : type == null ? " not mounted" : " (" + type + ")"));
         healthy &= mounted;
         if (!l.local() && Files.exists(l.placementFile())) {
-            healthy &= chunks(Placement.read(l.placementFile()));
+            healthy &= chunks(report, Placement.read(l.placementFile()));
         }
         report.println(healthy ? "healthy" : "degraded");
         return healthy;
     }
 
-    private boolean daemon(DaemonProcess p, String where) {
+    private static boolean daemon(PrintWriter report, DaemonProcess p, String where) {
         Optional<ProcessHandle> h = p.running();
         report.printf("  %-13s %-4s %-10s %s%n", p.name(), h.isPresent() ? "up" : "down",
                 h.map(x -> "pid " + x.pid()).orElse("-"), where);
         return h.isPresent();
     }
 
-    private boolean chunks(Placement p) throws InterruptedException {
+    private boolean chunks(PrintWriter report, Placement p) throws InterruptedException {
         boolean ok = true;
         for (ChunkLeaders.View v : ChunkLeaders.all(p)) {
             int c = v.chunk();

@@ -17,7 +17,7 @@ import java.util.Optional;
 public final class Launcher {
     /**
      * JVM options the {@code pfs} script gives its short commands only (C1 alone: a status query
-     * spent 4 of its 4.6 s in the C2 compiler, and twice that on a loaded machine). A daemon
+     * took 4.6 s with the full JIT and 1.4-1.8 s with C1, idle, and several times that under load). A daemon
      * runs for hours and needs C2, so a daemon started from a short command drops them.
      */
     static final List<String> SHORT_COMMAND_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
