@@ -984,7 +984,7 @@ function _picocli_pfs_cluster_status() {
 
   local commands=""
   local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--dir'"
+  local arg_opts="'--dir' '--wait'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -994,6 +994,9 @@ function _picocli_pfs_cluster_status() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '--wait')
+      return
       ;;
   esac
 
