@@ -144,12 +144,14 @@ public final class Replication implements AutoCloseable {
 
     /**
      * Writes {@code data} at {@code offset} of the chunk through its group; completes once a
-     * majority of the group holds the write durably, or fails with NOT_LEADER naming the leader.
+     * majority of the group holds the write durably, or fails with NOT_LEADER naming the leader,
+     * or with STALE_TRY if the group logged a later try generation than {@code generation} (the
+     * client's, raised whenever a try of its may still arrive: docs/replication.md "Late tries").
      */
-    public CompletableFuture<Void> write(long chunkId, long epoch, long offset, byte[] data) {
+    public CompletableFuture<Void> write(long chunkId, long epoch, long generation, long offset, byte[] data) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.WRITE, epoch, offset, data.length),
-                data, f), f).thenApply(b -> null);
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.WRITE, epoch, generation, offset,
+                data.length), data, f), f).thenApply(b -> null);
     }
 
     /**
@@ -158,14 +160,14 @@ public final class Replication implements AutoCloseable {
      */
     public CompletableFuture<Void> fence(long chunkId, long epoch) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.FENCE, epoch, 0,
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.FENCE, epoch, 0, 0,
                 ReplicaGroup.SECTOR), new byte[0], f), f).thenApply(b -> null);
     }
 
     /** Reads {@code length} bytes at {@code offset} at the group's leader, after every write committed before. */
     public CompletableFuture<byte[]> read(long chunkId, long offset, int length) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.READ, 0, offset, length),
+        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.READ, 0, 0, offset, length),
                 new byte[0], f), f);
     }
 

@@ -183,7 +183,7 @@ final class ReplicationAgent implements Agent {
             g.durableTerm = r.hard().term();
             g.durableVote = r.hard().votedFor();
             r.entries().forEach(g::logged);
-            g.recoveredEpoch(r.epoch());
+            g.recoveredFences(r.epoch(), r.generation());
             add(g);
         });
     }
@@ -231,7 +231,7 @@ final class ReplicationAgent implements Agent {
     private void streamFrom(ReplicaGroup g) {
         g.node.setCheckpointReader(new ChunkCheckpoint(store, g.spec.chunkId(), g.spec.size(),
                 RaftSettings.config(self, g.spec).checkpointPiece(), g::originAt, g::epoch,
-                () -> post(new Wake(g))));
+                g::generation, () -> post(new Wake(g))));
     }
 
     /** Queues {@code op} from any thread and wakes the agent. */
@@ -708,8 +708,10 @@ final class ReplicationAgent implements Agent {
             // header names the highest origin among them, which the merge's deposed-tail rule needs.
             hard = new HardState(hard.term(), hard.votedFor(), hard.commit(), hard.compactIndex(), hard.compactTerm(),
                     hard.members(), Math.max(hard.compactOrigin(), h.origin()));
-            // The header's writer epoch covers entries this server never logs: it goes in with the install.
-            records.add(ReplicationLog.epoch(group, Math.max(g.epoch(), h.epoch())));
+            // The header's writer epoch and try generation cover entries this server never logs:
+            // they go in with the install.
+            records.add(ReplicationLog.fences(group, Math.max(g.epoch(), h.epoch()),
+                    Math.max(g.generation(), h.generation())));
         }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {
