@@ -29,7 +29,7 @@ final class HoldingProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean armed;
-    private final CompletableFuture<Held> held = new CompletableFuture<>();
+    private volatile CompletableFuture<Held> held = new CompletableFuture<>();
 
     /** The write kept back, the server-side socket it belongs on, and the reply bytes that came back there. */
     private record Held(byte[] frame, Socket upstream, AtomicLong replied) {
@@ -46,8 +46,9 @@ final class HoldingProxy implements AutoCloseable {
         return InetSocketAddress.createUnresolved("127.0.0.1", listener.getLocalPort());
     }
 
-    /** Keeps the next client write back and cuts its client's connection. */
+    /** Keeps the next client write back and cuts its client's connection (the one held before is forgotten). */
     void holdNextWrite() {
+        held = new CompletableFuture<>();
         armed = true;
     }
 
