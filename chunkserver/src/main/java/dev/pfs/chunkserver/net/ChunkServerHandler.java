@@ -199,7 +199,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                 finish(ctx, m, replication.changeMembers(next), start, cost);
             }
             case REPLICATED_WRITE -> finish(ctx, m, replication.write(m.chunkId(), m.epoch(), m.generation(),
-                    m.offset(), bytes(m.payload())), start, cost);
+                    m.offset(), m.payload()), start, cost);
             case REPLICATED_FENCE -> finish(ctx, m, replication.fence(m.chunkId(), m.epoch()), start, cost);
             case REPLICATED_READ -> {
                 m.release();

@@ -1,5 +1,7 @@
 package dev.pfs.chunkserver.replication;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -23,12 +25,22 @@ record Command(Kind kind, long epoch, long generation, long offset, long length)
     /** What the entry does. */
     enum Kind { WRITE, READ, FENCE }
 
-    /** @return an entry payload: this command followed by {@code data} (WRITE) */
-    byte[] encode(byte[] data, int from, int len) {
+    /**
+     * @return an entry payload: this command followed by {@code data}'s readable bytes (a WRITE's),
+     *         copied once, straight from the received frame
+     */
+    byte[] encode(ByteBuf data) {
+        int len = data.readableBytes();
         byte[] out = new byte[HEADER + len];
         ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).put((byte) kind.ordinal()).putLong(epoch)
-                .putLong(generation).putLong(offset).putLong(length).put(data, from, len);
+                .putLong(generation).putLong(offset).putLong(length);
+        data.getBytes(data.readerIndex(), out, HEADER, len);
         return out;
+    }
+
+    /** @return the entry payload of a command without data (READ, FENCE) */
+    byte[] encode() {
+        return encode(Unpooled.EMPTY_BUFFER);
     }
 
     /** @return the command at the start of an entry payload, or null if it is not one */

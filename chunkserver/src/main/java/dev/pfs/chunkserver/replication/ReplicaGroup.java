@@ -157,10 +157,10 @@ final class ReplicaGroup {
     }
 
     /**
-     * Proposes {@code command} with its payload; the future completes when it commits (write)
-     * or with the data read (read), or fails with NOT_LEADER.
+     * Proposes {@code command}, whose encoded entry payload is {@code entry}; the future completes
+     * when it commits (write) or with the data read (read), or fails with NOT_LEADER.
      */
-    void propose(Command command, byte[] data, CompletableFuture<byte[]> future) {
+    void propose(Command command, byte[] entry, CompletableFuture<byte[]> future) {
         if (command.offset() < 0 || command.length() <= 0 || command.offset() % SECTOR != 0
                 || command.length() % SECTOR != 0 || command.offset() + command.length() > spec.size()) {
             future.completeExceptionally(new ChunkException(
@@ -180,7 +180,7 @@ final class ReplicaGroup {
             return;
         }
         ProposeResult r = node.propose(List.of(new LbaRange(command.offset() / SECTOR, command.length() / SECTOR)),
-                command.encode(data, 0, data.length));
+                entry);
         if (r.reason() == RejectReason.NONE) {
             epoch = Math.max(epoch, command.epoch());
             generation = Math.max(generation, command.generation());

@@ -80,8 +80,8 @@ final class ReplicationAgent implements Agent {
     record ChangeMembers(GroupSpec next, CompletableFuture<byte[]> future) implements Op {
     }
 
-    /** A client write or read at this server. */
-    record Propose(long chunkId, Command command, byte[] data, CompletableFuture<byte[]> future) implements Op {
+    /** A client write or read at this server; {@code entry} is the command's encoded entry payload. */
+    record Propose(long chunkId, Command command, byte[] entry, CompletableFuture<byte[]> future) implements Op {
     }
 
     /** Messages of one group from a peer. */
@@ -377,7 +377,7 @@ final class ReplicationAgent implements Agent {
                             + log.halfSize() + " bytes left): its space returns as every member of its groups "
                             + "applies and checkpoints; a member that lags holds it"));
                 } else {
-                    g.propose(p.command, p.data, p.future);
+                    g.propose(p.command, p.entry, p.future);
                     g.touch(System.nanoTime());
                     dirty.add(g);
                 }

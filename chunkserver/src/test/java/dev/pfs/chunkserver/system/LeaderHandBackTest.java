@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,7 +29,8 @@ class LeaderHandBackTest {
     /** Generous: a hand-back is tried once a second, the restarted server first catches up. */
     private static final long PATIENCE_NANOS = 90_000_000_000L;
 
-    @TempDir
+    /** Kept when the test fails: the servers' logs are there ({@code csN.log} beside each data directory). */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     @Test
@@ -58,7 +60,8 @@ class LeaderHandBackTest {
                     cluster.kill(preferred);
                     awaitLeader(v, l -> l != 0 && l != preferred, written, failed, "another server to take over");
                     cluster.start(preferred);
-                    awaitLeader(v, l -> l == preferred, written, failed, "the restarted preferred leader to lead again");
+                    awaitLeader(v, l -> l == preferred, written, failed, "the restarted preferred leader to lead again"
+                            + " (servers' logs in " + dir + ")");
                 } finally {
                     stop.set(true);
                     writer.join();
