@@ -141,7 +141,8 @@ public final class ChunkClient implements AutoCloseable {
             } else if (m.status() != ChunkStatus.OK) {
                 String why = m.payload().toString(StandardCharsets.UTF_8);
                 m.release();
-                f.completeExceptionally(new ChunkException(m.status(), "chunkserver " + server + ": " + why));
+                f.completeExceptionally(new ChunkException(m.status(), "chunkserver " + server + ": " + why,
+                        m.generation()));
             } else {
                 f.complete(m);
             }
@@ -164,11 +165,16 @@ public final class ChunkClient implements AutoCloseable {
 
     private CompletableFuture<ChunkMessage> send(ChunkOp op, long chunkId, long epoch, long offset, long length,
                                                  int flags, ByteBuf payload) {
+        return send(op, chunkId, epoch, offset, length, 0, flags, payload);
+    }
+
+    private CompletableFuture<ChunkMessage> send(ChunkOp op, long chunkId, long epoch, long offset, long length,
+                                                 long generation, int flags, ByteBuf payload) {
         long id = nextId.getAndIncrement();
         CompletableFuture<ChunkMessage> f = new CompletableFuture<>();
         pending.put(id, f);
         ByteBuf frame = ChunkFrameEncoder.encode(channel.alloc(), op, false, id, chunkId, epoch, offset, length,
-                flags, ChunkStatus.OK, payload);
+                generation, flags, ChunkStatus.OK, payload);
         // One task on the event loop for the deadline and the write: from another thread, each
         // would be a task of its own, and scheduling the deadline could wake the loop once more.
         if (channel.eventLoop().inEventLoop()) {
@@ -309,11 +315,14 @@ public final class ChunkClient implements AutoCloseable {
     /**
      * Writes {@code src} through the chunk's replication group; fails with NOT_LEADER (the
      * message's text after the server is the leader's {@code host:port}, or empty) unless this
-     * server leads it. The buffer must stay untouched until the future completes.
+     * server leads it, and with STALE_TRY (its {@link ChunkException#generation()} the group's)
+     * when the group logged a later try generation than {@code generation}. The buffer must stay
+     * untouched until the future completes.
      */
-    public CompletableFuture<Void> replicatedWrite(long chunkId, long epoch, long offset, ByteBuffer src) {
-        return done(send(ChunkOp.REPLICATED_WRITE, chunkId, epoch, offset, src.remaining(), ChunkFrameDescriptor.FLAG_FUA,
-                Unpooled.wrappedBuffer(src.duplicate())));
+    public CompletableFuture<Void> replicatedWrite(long chunkId, long epoch, long generation, long offset,
+                                                   ByteBuffer src) {
+        return done(send(ChunkOp.REPLICATED_WRITE, chunkId, epoch, offset, src.remaining(), generation,
+                ChunkFrameDescriptor.FLAG_FUA, Unpooled.wrappedBuffer(src.duplicate())));
     }
 
     /** Raises the writer epoch of the chunk's group to {@code epoch} at its leader (NOT_LEADER elsewhere). */

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,14 @@ import org.slf4j.LoggerFactory;
  * {@link VolumeException.Kind#UNAVAILABLE} naming the chunk and its servers. Every write is
  * durable on a majority of the chunk's replicas when it completes (FUA is implied, FLUSH is a
  * no-op); reads are served by the leader after every write committed before them.
+ *
+ * <p>A write try whose outcome is unknown (no reply in time, a lost connection) may still reach
+ * its server later, even after this volume went on to later writes of the same blocks: its
+ * bytes can sit in a TCP retransmit queue or a paused server's socket. So every write try
+ * carries this volume's try generation, raised above the generation of every such try before
+ * the next one goes out; a group refuses a write older than a generation it logged (STALE_TRY,
+ * answered by trying again at once with a generation at least as high), so a late try can no
+ * longer land on top of what was written after it (docs/replication.md "Late tries").
  */
 public final class ReplicatedVolume implements BlockVolume {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedVolume.class);
@@ -52,6 +61,8 @@ public final class ReplicatedVolume implements BlockVolume {
     private final Map<Integer, ChunkClient> clients = new ConcurrentHashMap<>();
     /** Per chunk, the server believed to lead it (0: unknown). */
     private final AtomicIntegerArray leaders;
+    /** The try generation write tries carry now: above that of every try whose outcome is unknown. */
+    private final AtomicLong generation = new AtomicLong();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean closed;
 
@@ -240,28 +251,42 @@ public final class ReplicatedVolume implements BlockVolume {
         }
     }
 
-    /** One try of a piece at one server. */
+    /** One try of a piece at one server, a write's carrying try generation {@code generation}. */
     private interface Try {
-        CompletableFuture<Void> run(ChunkClient client, long chunkId);
+        CompletableFuture<Void> run(ChunkClient client, long chunkId, long generation);
     }
 
-    /** Runs {@code op} at chunk {@code chunk}'s leader, following NOT_LEADER and retrying within the deadline. */
-    private void onLeader(int chunk, Try op) throws VolumeException {
+    /**
+     * Runs {@code op} at chunk {@code chunk}'s leader, following NOT_LEADER and retrying within the
+     * deadline. For a {@code write}, a try whose outcome is unknown raises the try generation above
+     * its own before the next try, and a STALE_TRY refusal is tried again at once at the group's.
+     */
+    private void onLeader(int chunk, boolean write, Try op) throws VolumeException {
         List<Integer> replicas = placement.replicas().get(chunk);
         long end = System.nanoTime() + deadline.toNanos();
         long backoff = 5_000_000L;
         int server = leaders.get(chunk) == 0 ? replicas.get(0) : leaders.get(chunk);
         String last = "no try";
         int hops = 0;
+        int refusals = 0;
         while (!closed) {
             int next;
+            long tried = generation.get();
             try {
-                await(op.run(client(server), placement.chunkId(chunk)));
+                await(op.run(client(server), placement.chunkId(chunk), tried));
                 leaders.set(chunk, server);
                 return;
             } catch (ChunkException e) {
                 last = server + ": " + e.getMessage();
-                if (e.status() == ChunkStatus.NOT_LEADER) {
+                if (e.status() == ChunkStatus.STALE_TRY) {
+                    // Refused, not proposed: the group logged a later generation (ours, or another
+                    // client's). At the group's, the next try passes unless a raise overtakes it again.
+                    generation.accumulateAndGet(e.generation(), Math::max);
+                    if (refusals++ < replicas.size()) {
+                        continue;
+                    }
+                    next = server;
+                } else if (e.status() == ChunkStatus.NOT_LEADER) {
                     int hinted = hinted(e.getMessage());
                     if (hinted != 0 && hinted != server && hops++ < replicas.size()) {
                         // Follow the named leader at once; a ring of stale hints falls back to the backoff.
@@ -271,7 +296,10 @@ public final class ReplicatedVolume implements BlockVolume {
                     // The server leads but does not serve yet (its merge stage), or knows no leader.
                     next = hinted == server ? server : hinted != 0 ? hinted : following(replicas, server);
                 } else if (e.status() == ChunkStatus.TIMED_OUT || e.status() == ChunkStatus.IO_ERROR
-                        || e.status() == ChunkStatus.CLOSED || e.status() == ChunkStatus.UNKNOWN_CHUNK) {
+                        || e.status() == ChunkStatus.CLOSED) {
+                    overtaken(write, tried);
+                    next = following(replicas, server);
+                } else if (e.status() == ChunkStatus.UNKNOWN_CHUNK) {
                     next = following(replicas, server);
                 } else {
                     throw new VolumeException(kind(e.status()), placement.describe(chunk) + ": " + e.getMessage(), e);
@@ -279,6 +307,7 @@ public final class ReplicatedVolume implements BlockVolume {
             } catch (IOException | RuntimeException e) {
                 // Unreachable, or a connection closed under us (its client's loop already stopped).
                 last = server + ": " + e;
+                overtaken(write, tried);
                 next = following(replicas, server);
             }
             hops = 0;
@@ -293,6 +322,16 @@ public final class ReplicatedVolume implements BlockVolume {
         throw new VolumeException(closed ? VolumeException.Kind.CLOSED : VolumeException.Kind.UNAVAILABLE,
                 placement.describe(chunk) + ": no leader with a quorum answered within " + deadline.toMillis()
                         + " ms (last: " + last + ")");
+    }
+
+    /**
+     * A write try at generation {@code tried} got no answer: it may still be proposed whenever it
+     * arrives, so every later try goes out above it, and a group that logged one refuses it.
+     */
+    private void overtaken(boolean write, long tried) {
+        if (write) {
+            generation.accumulateAndGet(tried + 1, Math::max);
+        }
     }
 
     /** @return the server id a NOT_LEADER message names ("...: host:port"), or 0 */
@@ -365,7 +404,7 @@ public final class ReplicatedVolume implements BlockVolume {
         int length = dst.remaining();
         return split(offset, length, (chunk, at, from, len) -> {
             ByteBuffer part = dst.duplicate().position(base + from).limit(base + from + len).slice();
-            onLeader(chunk, (c, id) -> c.replicatedRead(id, at, part.duplicate()));
+            onLeader(chunk, false, (c, id, g) -> c.replicatedRead(id, at, part.duplicate()));
         }).thenRun(() -> dst.position(base + length));
     }
 
@@ -374,7 +413,7 @@ public final class ReplicatedVolume implements BlockVolume {
         int base = src.position();
         return split(offset, src.remaining(), (chunk, at, from, len) -> {
             ByteBuffer part = src.duplicate().position(base + from).limit(base + from + len).slice();
-            onLeader(chunk, (c, id) -> c.replicatedWrite(id, epoch, at, part.duplicate()));
+            onLeader(chunk, true, (c, id, g) -> c.replicatedWrite(id, epoch, g, at, part.duplicate()));
         });
     }
 
@@ -394,7 +433,7 @@ public final class ReplicatedVolume implements BlockVolume {
     public CompletableFuture<Void> writeZeroes(long offset, long length, long epoch) {
         ByteBuffer zeros = ByteBuffer.allocate(PIECE);
         return split(offset, length, (chunk, at, from, len) ->
-                onLeader(chunk, (c, id) -> c.replicatedWrite(id, epoch, at, zeros.duplicate().limit(len))));
+                onLeader(chunk, true, (c, id, g) -> c.replicatedWrite(id, epoch, g, at, zeros.duplicate().limit(len))));
     }
 
     @Override
@@ -414,7 +453,7 @@ public final class ReplicatedVolume implements BlockVolume {
             int chunk = i;
             all.add(CompletableFuture.runAsync(() -> {
                 try {
-                    onLeader(chunk, (c, id) -> c.replicatedFence(id, epoch));
+                    onLeader(chunk, false, (c, id, g) -> c.replicatedFence(id, epoch));
                 } catch (VolumeException e) {
                     throw new CompletionException(e);
                 }

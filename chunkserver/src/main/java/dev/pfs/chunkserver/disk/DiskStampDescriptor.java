@@ -26,8 +26,11 @@ import java.util.zip.CRC32C;
 public final class DiskStampDescriptor {
     /** "PDSK" as a little-endian int. */
     public static final int MAGIC = 0x4B534450;
-    /** The format version this code writes and reads. */
-    public static final short FORMAT_VERSION = 1;
+    /**
+     * The format version this code writes and reads. 2: replicated WRITE entries carry a try
+     * generation, and the epoch record the group's (a version-1 log would be misread).
+     */
+    public static final short FORMAT_VERSION = 2;
     /** Bytes in a stamp. */
     public static final int LENGTH = 128;
     /** Longest cluster id in bytes. */

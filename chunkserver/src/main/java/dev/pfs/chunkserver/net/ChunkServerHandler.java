@@ -134,7 +134,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
             metrics.frameError("malformed");
             logBadInputOnce(ctx, why);
             ChunkOp op = m.op() == null ? ChunkOp.READ : m.op();
-            reply(ctx, op, m.requestId(), m.chunkId(), 0, ChunkStatus.MALFORMED, text(why), start, cost);
+            reply(ctx, op, m.requestId(), m.chunkId(), 0, 0, ChunkStatus.MALFORMED, text(why), start, cost);
             return;
         }
         switch (m.op()) {
@@ -198,8 +198,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                 }
                 finish(ctx, m, replication.changeMembers(next), start, cost);
             }
-            case REPLICATED_WRITE -> finish(ctx, m, replication.write(m.chunkId(), m.epoch(), m.offset(),
-                    bytes(m.payload())), start, cost);
+            case REPLICATED_WRITE -> finish(ctx, m, replication.write(m.chunkId(), m.epoch(), m.generation(),
+                    m.offset(), m.payload()), start, cost);
             case REPLICATED_FENCE -> finish(ctx, m, replication.fence(m.chunkId(), m.epoch()), start, cost);
             case REPLICATED_READ -> {
                 m.release();
@@ -266,7 +266,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
     private void replyFailure(ChannelHandlerContext ctx, ChunkMessage m, Throwable t, long start, long cost) {
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (cause instanceof ChunkException e) {
-            reply(ctx, m, e.status(), text(e.getMessage()), start, cost);
+            reply(ctx, m.op(), m.requestId(), m.chunkId(), 0, e.generation(), e.status(), text(e.getMessage()),
+                    start, cost);
         } else {
             LOG.error("request {} {} on chunk {} failed unexpectedly", m.requestId(), m.op(), m.chunkId(), cause);
             reply(ctx, m, ChunkStatus.IO_ERROR, text(String.valueOf(cause)), start, cost);
@@ -275,8 +276,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
 
     private void reply(ChannelHandlerContext ctx, ChunkMessage m, ChunkStatus status, ByteBuf payload, long start,
                        long cost) {
-        reply(ctx, m.op(), m.requestId(), m.chunkId(), m.op() == ChunkOp.WRITE ? m.length() : 0, status, payload,
-                start, cost);
+        reply(ctx, m.op(), m.requestId(), m.chunkId(), m.op() == ChunkOp.WRITE ? m.length() : 0, 0, status,
+                payload, start, cost);
     }
 
     /**
@@ -286,14 +287,15 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
      * request never recurses).
      */
     private void reply(ChannelHandlerContext ctx, ChunkOp op, long requestId, long chunkId, long written,
-                       ChunkStatus status, ByteBuf payload, long start, long cost) {
+                       long generation, ChunkStatus status, ByteBuf payload, long start, long cost) {
         long completed = System.nanoTime();
-        ctx.executor().execute(() -> sendReply(ctx, op, requestId, chunkId, written, status, payload, start, cost,
-                completed));
+        ctx.executor().execute(() -> sendReply(ctx, op, requestId, chunkId, written, generation, status, payload,
+                start, cost, completed));
     }
 
     private void sendReply(ChannelHandlerContext ctx, ChunkOp op, long requestId, long chunkId, long written,
-                           ChunkStatus status, ByteBuf payload, long start, long cost, long completed) {
+                           long generation, ChunkStatus status, ByteBuf payload, long start, long cost,
+                           long completed) {
         long moved = status == ChunkStatus.OK ? Math.max(written, op == ChunkOp.READ ? payload.readableBytes() : 0) : 0;
         long now = System.nanoTime();
         metrics.request(op.name(), status.name(), moved, now - start);
@@ -301,7 +303,7 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
             metrics.replyWaited(now - completed);
         }
         ByteBuf frame = ChunkFrameEncoder.encode(ctx.alloc(), op, true, requestId, chunkId, 0, 0,
-                payload.readableBytes(), 0, status, payload);
+                payload.readableBytes(), generation, 0, status, payload);
         inFlight--;
         if (op == ChunkOp.READ && status == ChunkStatus.OK) {
             // The reply's buffer stays the connection's until the socket took it: a client that

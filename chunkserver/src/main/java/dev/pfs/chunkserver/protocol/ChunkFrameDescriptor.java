@@ -17,24 +17,28 @@ import java.util.zip.CRC32C;
  *  |                    writer epoch (i64)                         |
  *  |                    offset (i64)                               |
  *  |                    length (i64)                               |
+ *  |                    try generation (i64)                       |
  *  +---------------+---------------+-------------------------------+
  *  | flags (u16)   | status (u16)  | crc32c (u32)                  |
- *  +---------------+---------------+-------------------------------+ 56
+ *  +---------------+---------------+-------------------------------+ 64
  *  | payload (WRITE data, READ reply data, STAT reply, error text) |
  *  +---------------------------------------------------------------+
  * </pre>
  *
  * The frame length counts the whole frame, header included. {@code length} is the byte count
  * the op is about (bytes to read, the write's payload, the range to zero, the size of a chunk
- * to create). The CRC32C covers the header with the CRC field zero, and the payload.
+ * to create). The try generation orders a replicated client's write tries: a REPLICATED_WRITE
+ * carries the client's, a STALE_TRY reply the group's ({@code docs/replication.md}, "Late
+ * tries"); every other frame carries 0. The CRC32C covers the header with the CRC field zero,
+ * and the payload.
  */
 public final class ChunkFrameDescriptor {
     /** "PF". */
     public static final short MAGIC = 0x5046;
     /** The protocol version this code speaks. */
-    public static final byte VERSION = 1;
+    public static final byte VERSION = 2;
     /** Bytes in the fixed header. */
-    public static final int HEADER_LENGTH = 56;
+    public static final int HEADER_LENGTH = 64;
     /** Largest payload a frame may carry. */
     public static final int MAX_PAYLOAD = 1 << 20;
     /** Largest frame. */
@@ -64,9 +68,10 @@ public final class ChunkFrameDescriptor {
     public static final int EPOCH_OFFSET = 24;
     public static final int OFFSET_OFFSET = 32;
     public static final int LENGTH_OFFSET = 40;
-    public static final int FLAGS_OFFSET = 48;
-    public static final int STATUS_OFFSET = 50;
-    public static final int CRC_OFFSET = 52;
+    public static final int GENERATION_OFFSET = 48;
+    public static final int FLAGS_OFFSET = 56;
+    public static final int STATUS_OFFSET = 58;
+    public static final int CRC_OFFSET = 60;
 
     private ChunkFrameDescriptor() {
     }

@@ -17,8 +17,8 @@ public final class ChunkFrameEncoder {
      * @return a frame ready to write
      */
     public static ByteBuf encode(ByteBufAllocator alloc, ChunkOp op, boolean reply, long requestId, long chunkId,
-                                 long epoch, long offset, long length, int flags, ChunkStatus status,
-                                 ByteBuf payload) {
+                                 long epoch, long offset, long length, long generation, int flags,
+                                 ChunkStatus status, ByteBuf payload) {
         ByteBuf header = alloc.buffer(ChunkFrameDescriptor.HEADER_LENGTH);
         header.writeInt(ChunkFrameDescriptor.HEADER_LENGTH + payload.readableBytes());
         header.writeShort(ChunkFrameDescriptor.MAGIC);
@@ -29,6 +29,7 @@ public final class ChunkFrameEncoder {
         header.writeLong(epoch);
         header.writeLong(offset);
         header.writeLong(length);
+        header.writeLong(generation);
         header.writeShort(flags);
         header.writeShort(status.code());
         header.writeInt(0);

@@ -15,16 +15,17 @@ import io.netty.buffer.Unpooled;
  * @param epoch     the writer's epoch
  * @param offset    byte offset in the chunk
  * @param length    the op's byte count
+ * @param generation a replicated write's try generation, or a STALE_TRY reply's (else 0)
  * @param flags     {@link ChunkFrameDescriptor#FLAG_FUA} and future flags
  * @param status    a reply's status
  * @param payload   the payload (empty if none)
  * @param malformed why the frame was rejected, or null
  */
 public record ChunkMessage(ChunkOp op, boolean reply, long requestId, long chunkId, long epoch, long offset,
-                           long length, int flags, ChunkStatus status, ByteBuf payload, String malformed) {
+                           long length, long generation, int flags, ChunkStatus status, ByteBuf payload, String malformed) {
     /** @return a message standing for a rejected frame */
     public static ChunkMessage malformed(long requestId, String why) {
-        return new ChunkMessage(null, false, requestId, 0, 0, 0, 0, 0, ChunkStatus.MALFORMED,
+        return new ChunkMessage(null, false, requestId, 0, 0, 0, 0, 0, 0, ChunkStatus.MALFORMED,
                 Unpooled.EMPTY_BUFFER, why);
     }
 

@@ -43,6 +43,7 @@ public final class ChunkMessageDecoder extends MessageToMessageDecoder<ByteBuf> 
                 frame.getLong(start + ChunkFrameDescriptor.EPOCH_OFFSET),
                 frame.getLong(start + ChunkFrameDescriptor.OFFSET_OFFSET),
                 frame.getLong(start + ChunkFrameDescriptor.LENGTH_OFFSET),
+                frame.getLong(start + ChunkFrameDescriptor.GENERATION_OFFSET),
                 frame.getUnsignedShort(start + ChunkFrameDescriptor.FLAGS_OFFSET), status,
                 frame.retainedSlice(start + ChunkFrameDescriptor.HEADER_LENGTH, payloadLength), null);
     }

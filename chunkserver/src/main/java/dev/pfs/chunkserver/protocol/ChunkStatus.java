@@ -28,7 +28,13 @@ public enum ChunkStatus {
      * Replication: this server does not lead the chunk's group; the payload is the leader's
      * {@code host:port}, empty when it knows none.
      */
-    NOT_LEADER(11);
+    NOT_LEADER(11),
+    /**
+     * Replication: the write try's generation is older than one the group logged from a later
+     * try or write, so it may have been overtaken and is not proposed; the reply carries the
+     * group's generation, and the client tries again at one at least that high.
+     */
+    STALE_TRY(12);
 
     private final int code;
 

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A leader's checkpoint of one group as the byte stream ParallelRaft sends to a follower that
  * needs pruned entries: a {@link #HEADER}-byte header (magic, the highest origin term of a
- * proposal at or below the checkpoint, the group's writer epoch), then the chunk as the store
+ * proposal at or below the checkpoint, the group's writer epoch and try generation), then the chunk as the store
  * holds it. The chunk is read from the store asynchronously, a window of pieces ahead of what the
  * node asks for; a piece not at hand yet is {@linkplain #available not available}, and the
  * group is woken once it is.
@@ -30,14 +30,14 @@ import org.slf4j.LoggerFactory;
 final class ChunkCheckpoint implements CheckpointReader {
     /** Header bytes before the chunk: a store block, so chunk offsets stay block-aligned. */
     static final int HEADER = 4096;
-    private static final long MAGIC = 0x7066_7343_6b70_7431L;
+    private static final long MAGIC = 0x7066_7343_6b70_7432L;
     /** Pieces fetched ahead of the one asked for (the streamer's window, and one more). */
     private static final int AHEAD = 5;
     /** Most pieces kept: two followers streaming at different offsets. */
     private static final int KEPT = 4 * AHEAD;
 
     /** What a follower learns from a checkpoint's header. */
-    record Header(long origin, long epoch) {
+    record Header(long origin, long epoch, long generation) {
     }
 
     private final ChunkStore store;
@@ -46,6 +46,7 @@ final class ChunkCheckpoint implements CheckpointReader {
     private final int piece;
     private final LongUnaryOperator originAt;
     private final LongSupplier epoch;
+    private final LongSupplier generation;
     private final Runnable wake;
     private static final Logger LOG = LoggerFactory.getLogger(ChunkCheckpoint.class);
     private long index = -1;
@@ -62,17 +63,19 @@ final class ChunkCheckpoint implements CheckpointReader {
     /**
      * @param originAt the highest origin term of a proposal at or below an index the leader still
      *                 can name (its log from the compaction point), or -1 when it pruned past it
-     * @param epoch    the group's writer epoch now
-     * @param wake     called from any thread when a fetched piece is at hand
+     * @param epoch      the group's writer epoch now
+     * @param generation the group's try generation now
+     * @param wake       called from any thread when a fetched piece is at hand
      */
     ChunkCheckpoint(ChunkStore store, long chunk, long chunkSize, int piece, LongUnaryOperator originAt,
-                    LongSupplier epoch, Runnable wake) {
+                    LongSupplier epoch, LongSupplier generation, Runnable wake) {
         this.store = store;
         this.chunk = chunk;
         this.chunkSize = chunkSize;
         this.piece = piece;
         this.originAt = originAt;
         this.epoch = epoch;
+        this.generation = generation;
         this.wake = wake;
     }
 
@@ -119,7 +122,8 @@ final class ChunkCheckpoint implements CheckpointReader {
             return null;
         }
         byte[] out = new byte[bytes.length + HEADER];
-        ByteBuffer.wrap(out).putLong(MAGIC).putLong(origin).putLong(epoch.getAsLong());
+        ByteBuffer.wrap(out).putLong(MAGIC).putLong(origin).putLong(epoch.getAsLong())
+                .putLong(generation.getAsLong());
         System.arraycopy(bytes, 0, out, HEADER, bytes.length);
         return out;
     }
@@ -142,7 +146,7 @@ final class ChunkCheckpoint implements CheckpointReader {
             return null;
         }
         ByteBuffer b = ByteBuffer.wrap(data);
-        return b.getLong() == MAGIC ? new Header(b.getLong(), b.getLong()) : null;
+        return b.getLong() == MAGIC ? new Header(b.getLong(), b.getLong(), b.getLong()) : null;
     }
 
     /** @return the chunk offset of the stream's byte {@code offset} (at or above {@link #HEADER}) */

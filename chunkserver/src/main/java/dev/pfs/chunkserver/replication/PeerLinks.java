@@ -124,7 +124,7 @@ final class PeerLinks implements AutoCloseable {
                         return;
                     }
                     Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
-                    ch.writeAndFlush(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.HELLO, false, 0, 0, self, 0, 0, 0,
+                    ch.writeAndFlush(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.HELLO, false, 0, 0, self, 0, 0, 0, 0,
                             ChunkStatus.OK, Unpooled.EMPTY_BUFFER));
                     links.put(peer, ch);
                     ch.closeFuture().addListener(c -> links.remove(peer, ch));
@@ -190,8 +190,8 @@ final class PeerLinks implements AutoCloseable {
         ByteBuffer b = ByteBuffer.allocate(bytes);
         RaftCodec.encodeMessages(batch, b);
         ByteBuf payload = Unpooled.wrappedBuffer(b.flip());
-        ch.write(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.RAFT, false, 0, group, incarnation, 0, bytes, 0, ChunkStatus.OK,
-                payload), ch.voidPromise());
+        ch.write(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.RAFT, false, 0, group, incarnation, 0, bytes, 0, 0,
+                ChunkStatus.OK, payload), ch.voidPromise());
         written.add(ch);
     }
 

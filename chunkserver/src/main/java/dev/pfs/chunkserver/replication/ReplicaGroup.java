@@ -64,6 +64,11 @@ final class ReplicaGroup {
     private long busyUntil;
     /** The highest writer epoch of any entry in this server's log: older writers are refused. */
     private long epoch;
+    /**
+     * The highest try generation of any write in this server's log: older tries are refused, as
+     * their client may have gone on to later writes since (docs/replication.md "Late tries").
+     */
+    private long generation;
     /** The hard state last logged: what a rewrite of the replication log carries. */
     HardState hard = HardState.EMPTY;
     /** Applied prefixes waiting for their store writes, oldest first. */
@@ -152,10 +157,10 @@ final class ReplicaGroup {
     }
 
     /**
-     * Proposes {@code command} with its payload; the future completes when it commits (write)
-     * or with the data read (read), or fails with NOT_LEADER.
+     * Proposes {@code command}, whose encoded entry payload is {@code entry}; the future completes
+     * when it commits (write) or with the data read (read), or fails with NOT_LEADER.
      */
-    void propose(Command command, byte[] data, CompletableFuture<byte[]> future) {
+    void propose(Command command, byte[] entry, CompletableFuture<byte[]> future) {
         if (command.offset() < 0 || command.length() <= 0 || command.offset() % SECTOR != 0
                 || command.length() % SECTOR != 0 || command.offset() + command.length() > spec.size()) {
             future.completeExceptionally(new ChunkException(
@@ -169,10 +174,16 @@ final class ReplicaGroup {
                     + ": stale epoch " + command.epoch() + " < " + epoch));
             return;
         }
+        if (command.kind() == Command.Kind.WRITE && command.generation() < generation) {
+            future.completeExceptionally(new ChunkException(ChunkStatus.STALE_TRY, "chunk " + spec.chunkId()
+                    + ": a late try (generation " + command.generation() + " < " + generation + ")", generation));
+            return;
+        }
         ProposeResult r = node.propose(List.of(new LbaRange(command.offset() / SECTOR, command.length() / SECTOR)),
-                command.encode(data, 0, data.length));
+                entry);
         if (r.reason() == RejectReason.NONE) {
             epoch = Math.max(epoch, command.epoch());
+            generation = Math.max(generation, command.generation());
             waiting.put(r.index(), new Waiting(r.term(), command, future));
         } else {
             future.completeExceptionally(notLeader());
@@ -181,8 +192,8 @@ final class ReplicaGroup {
 
     /**
      * Notes an entry this server logs (or found in its log at restart): its writer epoch fences
-     * older writers. Every entry a later leader may commit is in its log, so each leader refuses
-     * at least the writes every earlier committed entry fences.
+     * older writers, its try generation older tries. Every entry a later leader may commit is in
+     * its log, so each leader refuses at least the writes every earlier committed entry fences.
      */
     void logged(Entry e) {
         if (e.kind() == EntryKind.CONFIG) {
@@ -192,6 +203,7 @@ final class ReplicaGroup {
         Command c = Command.decode(e.data());
         if (c != null && c.kind() != Command.Kind.READ) {
             epoch = Math.max(epoch, c.epoch());
+            generation = Math.max(generation, c.generation());
         }
     }
 
@@ -317,9 +329,9 @@ final class ReplicaGroup {
         if (!hard.equals(HardState.EMPTY)) {
             out.add(ReplicationLog.hardState(id, hard));
         }
-        if (epoch > 0) {
-            // The entries that raised it may be pruned: the rewritten log must still fence.
-            out.add(ReplicationLog.epoch(id, epoch));
+        if (epoch > 0 || generation > 0) {
+            // The entries that raised them may be pruned: the rewritten log must still fence.
+            out.add(ReplicationLog.fences(id, epoch, generation));
         }
         for (Entry e : logEntries()) {
             out.add(ReplicationLog.entry(id, e));
@@ -355,14 +367,23 @@ final class ReplicaGroup {
         return node.forgetProgress(member);
     }
 
-    /** Takes {@code recovered}, the highest writer epoch the log held for this group, pruned entries included. */
-    void recoveredEpoch(long recovered) {
-        epoch = Math.max(epoch, recovered);
+    /**
+     * Takes the highest writer epoch and try generation the log held for this group, pruned
+     * entries included.
+     */
+    void recoveredFences(long recoveredEpoch, long recoveredGeneration) {
+        epoch = Math.max(epoch, recoveredEpoch);
+        generation = Math.max(generation, recoveredGeneration);
     }
 
     /** @return the highest writer epoch this server knows of in the group */
     long epoch() {
         return epoch;
+    }
+
+    /** @return the highest try generation this server knows of in the group */
+    long generation() {
+        return generation;
     }
 
     /**
@@ -391,6 +412,7 @@ final class ReplicaGroup {
         streamIndex = index;
         streamHeader = header;
         epoch = Math.max(epoch, header.epoch());
+        generation = Math.max(generation, header.generation());
     }
 
     /** @return the header of checkpoint {@code index} if its first piece was received, else null */

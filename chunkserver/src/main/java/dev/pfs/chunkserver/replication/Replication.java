@@ -6,6 +6,7 @@ import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.chunkserver.tls.ClusterTls;
 import dev.pfs.common.volume.BlockVolume;
 import dev.pfs.common.volume.VolumeException;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -144,12 +145,15 @@ public final class Replication implements AutoCloseable {
 
     /**
      * Writes {@code data} at {@code offset} of the chunk through its group; completes once a
-     * majority of the group holds the write durably, or fails with NOT_LEADER naming the leader.
+     * majority of the group holds the write durably, or fails with NOT_LEADER naming the leader,
+     * or with STALE_TRY if the group logged a later try generation than {@code generation} (the
+     * client's, raised whenever a try of its may still arrive: docs/replication.md "Late tries").
      */
-    public CompletableFuture<Void> write(long chunkId, long epoch, long offset, byte[] data) {
+    public CompletableFuture<Void> write(long chunkId, long epoch, long generation, long offset, ByteBuf data) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.WRITE, epoch, offset, data.length),
-                data, f), f).thenApply(b -> null);
+        Command c = new Command(Command.Kind.WRITE, epoch, generation, offset, data.readableBytes());
+        // Encoded here, on the connection's event loop: the payload's one copy stays off the agent's thread.
+        return submit(new ReplicationAgent.Propose(chunkId, c, c.encode(data), f), f).thenApply(b -> null);
     }
 
     /**
@@ -158,15 +162,15 @@ public final class Replication implements AutoCloseable {
      */
     public CompletableFuture<Void> fence(long chunkId, long epoch) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.FENCE, epoch, 0,
-                ReplicaGroup.SECTOR), new byte[0], f), f).thenApply(b -> null);
+        Command c = new Command(Command.Kind.FENCE, epoch, 0, 0, ReplicaGroup.SECTOR);
+        return submit(new ReplicationAgent.Propose(chunkId, c, c.encode(), f), f).thenApply(b -> null);
     }
 
     /** Reads {@code length} bytes at {@code offset} at the group's leader, after every write committed before. */
     public CompletableFuture<byte[]> read(long chunkId, long offset, int length) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Propose(chunkId, new Command(Command.Kind.READ, 0, offset, length),
-                new byte[0], f), f);
+        Command c = new Command(Command.Kind.READ, 0, 0, offset, length);
+        return submit(new ReplicationAgent.Propose(chunkId, c, c.encode(), f), f);
     }
 
     /**

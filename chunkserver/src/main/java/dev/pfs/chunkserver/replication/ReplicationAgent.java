@@ -80,8 +80,8 @@ final class ReplicationAgent implements Agent {
     record ChangeMembers(GroupSpec next, CompletableFuture<byte[]> future) implements Op {
     }
 
-    /** A client write or read at this server. */
-    record Propose(long chunkId, Command command, byte[] data, CompletableFuture<byte[]> future) implements Op {
+    /** A client write or read at this server; {@code entry} is the command's encoded entry payload. */
+    record Propose(long chunkId, Command command, byte[] entry, CompletableFuture<byte[]> future) implements Op {
     }
 
     /** Messages of one group from a peer. */
@@ -183,7 +183,7 @@ final class ReplicationAgent implements Agent {
             g.durableTerm = r.hard().term();
             g.durableVote = r.hard().votedFor();
             r.entries().forEach(g::logged);
-            g.recoveredEpoch(r.epoch());
+            g.recoveredFences(r.epoch(), r.generation());
             add(g);
         });
     }
@@ -231,7 +231,7 @@ final class ReplicationAgent implements Agent {
     private void streamFrom(ReplicaGroup g) {
         g.node.setCheckpointReader(new ChunkCheckpoint(store, g.spec.chunkId(), g.spec.size(),
                 RaftSettings.config(self, g.spec).checkpointPiece(), g::originAt, g::epoch,
-                () -> post(new Wake(g))));
+                g::generation, () -> post(new Wake(g))));
     }
 
     /** Queues {@code op} from any thread and wakes the agent. */
@@ -377,7 +377,7 @@ final class ReplicationAgent implements Agent {
                             + log.halfSize() + " bytes left): its space returns as every member of its groups "
                             + "applies and checkpoints; a member that lags holds it"));
                 } else {
-                    g.propose(p.command, p.data, p.future);
+                    g.propose(p.command, p.entry, p.future);
                     g.touch(System.nanoTime());
                     dirty.add(g);
                 }
@@ -708,8 +708,10 @@ final class ReplicationAgent implements Agent {
             // header names the highest origin among them, which the merge's deposed-tail rule needs.
             hard = new HardState(hard.term(), hard.votedFor(), hard.commit(), hard.compactIndex(), hard.compactTerm(),
                     hard.members(), Math.max(hard.compactOrigin(), h.origin()));
-            // The header's writer epoch covers entries this server never logs: it goes in with the install.
-            records.add(ReplicationLog.epoch(group, Math.max(g.epoch(), h.epoch())));
+            // The header's writer epoch and try generation cover entries this server never logs:
+            // they go in with the install.
+            records.add(ReplicationLog.fences(group, Math.max(g.epoch(), h.epoch()),
+                    Math.max(g.generation(), h.generation())));
         }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {

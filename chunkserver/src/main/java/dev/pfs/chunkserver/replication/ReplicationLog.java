@@ -61,7 +61,7 @@ final class ReplicationLog {
     static final int FRAME_ALIGNMENT = 4096;
 
     /** What recovery found for one group. */
-    record Recovered(GroupSpec spec, HardState hard, List<Entry> entries, long epoch) {
+    record Recovered(GroupSpec spec, HardState hard, List<Entry> entries, long epoch, long generation) {
     }
 
     private final LogHalf[] halves;
@@ -83,6 +83,8 @@ final class ReplicationLog {
         final Map<Long, TreeMap<Long, Entry>> entries = new LinkedHashMap<>();
         /** Per group the highest writer epoch of any entry or epoch record, pruned ones included. */
         final Map<Long, Long> epochs = new LinkedHashMap<>();
+        /** Per group the highest try generation of any write entry or epoch record, pruned ones included. */
+        final Map<Long, Long> generations = new LinkedHashMap<>();
 
         @Override
         public void accept(WalRecord r) {
@@ -96,9 +98,13 @@ final class ReplicationLog {
                     Command c = e.kind() == EntryKind.WRITE ? Command.decode(e.data()) : null;
                     if (c != null && c.kind() != Command.Kind.READ) {
                         epochs.merge(r.group(), c.epoch(), Math::max);
+                        generations.merge(r.group(), c.generation(), Math::max);
                     }
                 }
-                case GROUP_EPOCH -> epochs.merge(r.group(), r.epoch(), Math::max);
+                case GROUP_EPOCH -> {
+                    epochs.merge(r.group(), r.epoch(), Math::max);
+                    generations.merge(r.group(), r.offset(), Math::max);
+                }
                 case RAFT_TRUNCATE -> entries.computeIfAbsent(r.group(), g -> new TreeMap<>())
                         .tailMap(r.index(), false).clear();
                 case RAFT_HARD_STATE -> {
@@ -142,7 +148,8 @@ final class ReplicationLog {
         }
         Replay r = replay;
         r.specs.forEach((g, spec) -> groups.put(g, new Recovered(spec, r.hards.getOrDefault(g, HardState.EMPTY),
-                new ArrayList<>(r.entries.getOrDefault(g, new TreeMap<>()).values()), r.epochs.getOrDefault(g, 0L))));
+                new ArrayList<>(r.entries.getOrDefault(g, new TreeMap<>()).values()), r.epochs.getOrDefault(g, 0L),
+                r.generations.getOrDefault(g, 0L))));
         LOG.info("replication log: half {} of {} bytes, {} groups, {} records in {} frames read in {} ms; "
                 + "ends at {} ({})", current, half, r.specs.size(), scan.records(), scan.frames(),
                 (System.nanoTime() - started) / 1_000_000, scan.endPosition(), scan.stopReason());
@@ -167,8 +174,9 @@ final class ReplicationLog {
                     live.add(hardState(g, h));
                 }
                 long epoch = r.epochs.getOrDefault(g, 0L);
-                if (epoch > 0) {
-                    live.add(epoch(g, epoch));
+                long generation = r.generations.getOrDefault(g, 0L);
+                if (epoch > 0 || generation > 0) {
+                    live.add(fences(g, epoch, generation));
                 }
                 r.entries.getOrDefault(g, new TreeMap<>()).values().forEach(e -> live.add(entry(g, e)));
             });
@@ -276,9 +284,13 @@ final class ReplicationLog {
                 RaftCodec.encodeEntry(e));
     }
 
-    /** @return the record of {@code group}'s writer epoch */
-    static WalRecord epoch(long group, long epoch) {
-        return new WalRecord(WalRecordType.GROUP_EPOCH, group, 0, 0, group, epoch, 0, 0, ByteBuffer.allocate(0));
+    /**
+     * @return the record of {@code group}'s writer epoch and try generation (the record's offset
+     *         field carries the generation)
+     */
+    static WalRecord fences(long group, long epoch, long generation) {
+        return new WalRecord(WalRecordType.GROUP_EPOCH, group, 0, 0, group, epoch, generation, 0,
+                ByteBuffer.allocate(0));
     }
 
     /** @return the record dropping {@code group}'s entries above {@code index} */

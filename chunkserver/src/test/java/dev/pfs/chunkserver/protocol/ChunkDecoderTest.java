@@ -124,6 +124,6 @@ class ChunkDecoderTest {
     void lengthShorterThanTheHeaderCannotBeFramed() {
         ByteBuf bad = Unpooled.buffer(60).writeInt(10).writeZero(56);
         assertThatThrownBy(() -> ch.writeInbound(bad)).isInstanceOf(CorruptedFrameException.class)
-                .hasMessageContaining("shorter than the 56-byte header");
+                .hasMessageContaining("shorter than the " + ChunkFrameDescriptor.HEADER_LENGTH + "-byte header");
     }
 }

@@ -10,7 +10,7 @@ public final class Frames {
     }
 
     public static byte[] request(ChunkOp op, long id, long chunk, long epoch, long offset, long length, byte[] payload) {
-        ByteBuf f = ChunkFrameEncoder.encode(ByteBufAllocator.DEFAULT, op, false, id, chunk, epoch, offset, length, 0,
+        ByteBuf f = ChunkFrameEncoder.encode(ByteBufAllocator.DEFAULT, op, false, id, chunk, epoch, offset, length, 0, 0,
                 ChunkStatus.OK, Unpooled.wrappedBuffer(payload));
         byte[] out = new byte[f.readableBytes()];
         f.readBytes(out);

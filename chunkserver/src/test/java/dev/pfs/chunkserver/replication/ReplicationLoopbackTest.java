@@ -159,7 +159,7 @@ class ReplicationLoopbackTest {
         for (int id = 1; id <= 3; id++) {
             try (ChunkClient c = ChunkClient.connect(new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()))) {
                 try {
-                    c.replicatedWrite(p.chunkId(0), 0, 0, filled(512, 5)).get();
+                    c.replicatedWrite(p.chunkId(0), 0, 0, 0, filled(512, 5)).get();
                 } catch (java.util.concurrent.ExecutionException e) {
                     assertThat(e.getCause()).hasMessageMatching(".*NOT_LEADER.*|.*: 127\\.0\\.0\\.1:\\d+");
                     refusals++;

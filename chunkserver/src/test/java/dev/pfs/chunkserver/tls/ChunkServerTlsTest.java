@@ -192,7 +192,7 @@ class ChunkServerTlsTest {
     private static byte[] plainHello() {
         io.netty.buffer.ByteBuf b = dev.pfs.chunkserver.protocol.ChunkFrameEncoder.encode(
                 io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, dev.pfs.chunkserver.protocol.ChunkOp.HELLO, false,
-                0, 0, 1, 0, 0, 0, dev.pfs.chunkserver.protocol.ChunkStatus.OK, io.netty.buffer.Unpooled.EMPTY_BUFFER);
+                0, 0, 1, 0, 0, 0, 0, dev.pfs.chunkserver.protocol.ChunkStatus.OK, io.netty.buffer.Unpooled.EMPTY_BUFFER);
         byte[] bytes = new byte[b.readableBytes()];
         b.readBytes(bytes);
         b.release();
