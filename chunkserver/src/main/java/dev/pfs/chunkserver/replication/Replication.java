@@ -108,7 +108,7 @@ public final class Replication implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> submit(ReplicationAgent.Op op, CompletableFuture<T> f) {
+    private <T> CompletableFuture<T> submit(AgentOp op, CompletableFuture<T> f) {
         if (closed) {
             f.completeExceptionally(new ChunkException(ChunkStatus.CLOSED, "replication closed"));
             return f;
@@ -130,7 +130,7 @@ public final class Replication implements AutoCloseable {
      */
     public CompletableFuture<Void> createGroup(GroupSpec spec, boolean founding) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.Create(spec, founding, f), f).thenApply(b -> null);
+        return submit(new AgentOp.Create(spec, founding, f), f).thenApply(b -> null);
     }
 
     /**
@@ -140,7 +140,7 @@ public final class Replication implements AutoCloseable {
      */
     public CompletableFuture<Void> changeMembers(GroupSpec next) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
-        return submit(new ReplicationAgent.ChangeMembers(next, f), f).thenApply(b -> null);
+        return submit(new AgentOp.ChangeMembers(next, f), f).thenApply(b -> null);
     }
 
     /**
@@ -153,7 +153,7 @@ public final class Replication implements AutoCloseable {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         Command c = new Command(Command.Kind.WRITE, epoch, generation, offset, data.readableBytes());
         // Encoded here, on the connection's event loop: the payload's one copy stays off the agent's thread.
-        return submit(new ReplicationAgent.Propose(chunkId, c, c.encode(data), f), f).thenApply(b -> null);
+        return submit(new AgentOp.Propose(chunkId, c, c.encode(data), f), f).thenApply(b -> null);
     }
 
     /**
@@ -163,14 +163,14 @@ public final class Replication implements AutoCloseable {
     public CompletableFuture<Void> fence(long chunkId, long epoch) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         Command c = new Command(Command.Kind.FENCE, epoch, 0, 0, ReplicaGroup.SECTOR);
-        return submit(new ReplicationAgent.Propose(chunkId, c, c.encode(), f), f).thenApply(b -> null);
+        return submit(new AgentOp.Propose(chunkId, c, c.encode(), f), f).thenApply(b -> null);
     }
 
     /** Reads {@code length} bytes at {@code offset} at the group's leader, after every write committed before. */
     public CompletableFuture<byte[]> read(long chunkId, long offset, int length) {
         CompletableFuture<byte[]> f = new CompletableFuture<>();
         Command c = new Command(Command.Kind.READ, 0, 0, offset, length);
-        return submit(new ReplicationAgent.Propose(chunkId, c, c.encode(), f), f);
+        return submit(new AgentOp.Propose(chunkId, c, c.encode(), f), f);
     }
 
     /**
@@ -180,10 +180,10 @@ public final class Replication implements AutoCloseable {
      */
     public void receive(long group, long incarnation, ByteBuffer messages) {
         try {
-            submit(new ReplicationAgent.Inbound(group, incarnation, RaftCodec.decodeMessages(messages)),
+            submit(new AgentOp.Inbound(group, incarnation, RaftCodec.decodeMessages(messages)),
                     new CompletableFuture<>());
         } catch (IllegalArgumentException e) {
-            agent.refused.incrementAndGet();
+            agent.counters.refused.incrementAndGet();
         }
     }
 
@@ -201,28 +201,17 @@ public final class Replication implements AutoCloseable {
      *         group's node here became leader, and nanoseconds rounds waited for their log writes
      */
     public Map<String, Long> counters() {
-        return Map.ofEntries(Map.entry("unknown_group", agent.unknownGroup.get()),
-                Map.entry("refused", agent.refused.get()), Map.entry("log_writes", agent.logWrites.get()),
-                Map.entry("readies", agent.readies.get()), Map.entry("log_reclaims", agent.reclaims()),
-                Map.entry("refused_log_full", agent.refusedFull.get()),
-                Map.entry("leaders_handed_back", agent.handedBack.get()),
-                Map.entry("checkpoints_installed", agent.checkpointsInstalled.get()),
-                Map.entry("checkpoint_pieces", agent.checkpointPieces()),
-                Map.entry("members_released", agent.released.get()),
-                Map.entry("members_forgotten", agent.forgotten.get()),
-                Map.entry("leader_changes", agent.leaderChanges.get()),
-                Map.entry("log_pruned", agent.pruned.get()),
-                Map.entry("log_write_nanos", agent.logWriteNanos.get()));
+        return agent.counters.asMap(agent.reclaims(), agent.checkpointPieces());
     }
 
     /** @return groups this server is a member of */
     public int groups() {
-        return agent.groupCount;
+        return agent.counters.groupCount;
     }
 
     /** @return groups this server leads */
     public int leading() {
-        return agent.leading;
+        return agent.counters.leading;
     }
 
     /** @return why replication stopped, or null */

@@ -6,7 +6,6 @@ import dev.pfs.chunkserver.store.ChunkStore;
 import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.common.volume.VolumeException;
 import dev.pfs.parallelraft.Entry;
-import dev.pfs.parallelraft.EntryKind;
 import dev.pfs.parallelraft.HardState;
 import dev.pfs.parallelraft.Message;
 import dev.pfs.parallelraft.MessageType;
@@ -14,9 +13,9 @@ import dev.pfs.parallelraft.RaftNode;
 import dev.pfs.parallelraft.Ready;
 import dev.pfs.parallelraft.RejectReason;
 import dev.pfs.parallelraft.Role;
-import java.lang.foreign.Arena;
-import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,8 +25,8 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.concurrent.Agent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,52 +67,7 @@ final class ReplicationAgent implements Agent {
      */
     static final int ROUNDS_IN_FLIGHT = 4;
 
-    /** Work handed to the agent from other threads. */
-    sealed interface Op {
-    }
-
-    /** Create a group (idempotent); completes once its record is durable. */
-    record Create(GroupSpec spec, boolean founding, CompletableFuture<byte[]> future) implements Op {
-    }
-
-    /** Change a group's members by one, at its leader; completes once the change is committed. */
-    record ChangeMembers(GroupSpec next, CompletableFuture<byte[]> future) implements Op {
-    }
-
-    /** A client write or read at this server; {@code entry} is the command's encoded entry payload. */
-    record Propose(long chunkId, Command command, byte[] entry, CompletableFuture<byte[]> future) implements Op {
-    }
-
-    /** Messages of one group from a peer. */
-    record Inbound(long group, long incarnation, List<Message> messages) implements Op {
-    }
-
-    /** The store writes of a group's parked checkpoint Ready completed ({@code failure} null) or failed. */
-    record Resume(ReplicaGroup group, Throwable failure) implements Op {
-    }
-
-    /** A log write finished: the rounds at the head of those in flight may be finished. */
-    record Logged() implements Op {
-    }
-
-    private static final Logged LOGGED = new Logged();
-
-    /** The store's checkpoint for in-place writes finished ({@code error} null) or failed. */
-    record StoreCheckpointed(Throwable error) implements Op {
-    }
-
-    /**
-     * How often at most the agent asks the store for a checkpoint while applied writes wait for
-     * one (sooner when the log runs short of room): each is a data-volume sync plus a metadata
-     * write, and until it the applied entries stay in the log and in memory.
-     */
-    static final long STORE_CHECKPOINT_NANOS = 250_000_000L;
-
-    /** Checkpoint bytes a leader streams from are at hand: the group's node sends them at its next Ready. */
-    record Wake(ReplicaGroup group) implements Op {
-    }
-
-    final Queue<Op> queue = new ConcurrentLinkedQueue<>();
+    final Queue<AgentOp> queue = new ConcurrentLinkedQueue<>();
     private final int self;
     private final ReplicationLog log;
     private final ChunkStore store;
@@ -121,46 +75,27 @@ final class ReplicationAgent implements Agent {
     private final MemberChange memberChanges;
     private final Map<Long, ReplicaGroup> groups = new LinkedHashMap<>();
     private final Set<ReplicaGroup> dirty = new LinkedHashSet<>();
-    /** Groups whose applied entries still wait for store writes before they are a checkpoint. */
-    private final Set<ReplicaGroup> applying = new LinkedHashSet<>();
+    /** Groups whose applied entries still wait for store writes or a store checkpoint. */
+    private final StoreCheckpoints storeCheckpoints;
     /** Groups whose parked checkpoint Ready is durable in the store: logged, sent and advanced next round. */
     private final List<ReplicaGroup> resumed = new ArrayList<>();
     /** Unparks the agent's thread after work was queued from another thread. */
     private final Runnable wake;
-    private final List<CompletableFuture<Void>> roundWrites = new ArrayList<>();
+    private final EntryApplier applier;
     private final LogReclaimer reclaimer;
     private final CheckpointPieceWriter pieceWriter;
     /** Group creations taken since the last round, and their records: the next round logs them. */
     private final List<CompletableFuture<byte[]>> created = new ArrayList<>();
     private final List<WalRecord> records = new ArrayList<>();
     /** Rounds started and not finished, in log order. */
-    private final java.util.ArrayDeque<LogRound> inFlight = new java.util.ArrayDeque<>();
+    private final ArrayDeque<LogRound> inFlight = new ArrayDeque<>();
     /** A round whose records did not fit: started once the rounds in flight finished and a rewrite ran. */
     private LogRound pending;
     private long nextTick = System.nanoTime();
-    /** Whether a store checkpoint asked for is under way, and when the last was asked for. */
-    private boolean storeCheckpointing;
-    private long lastStoreCheckpoint = System.nanoTime();
     private long tickRound;
     private volatile String failure;
-    final AtomicLong unknownGroup = new AtomicLong();
-    final AtomicLong refused = new AtomicLong();
-    final AtomicLong logWrites = new AtomicLong();
-    final AtomicLong readies = new AtomicLong();
-    final AtomicLong refusedFull = new AtomicLong();
-    final AtomicLong handedBack = new AtomicLong();
-    final AtomicLong checkpointsInstalled = new AtomicLong();
-    final AtomicLong released = new AtomicLong();
-    final AtomicLong forgotten = new AtomicLong();
-    /** Hard states logged that moved a group's compaction point: its log pruned behind a checkpoint. */
-    final AtomicLong pruned = new AtomicLong();
-    /** Times a group's node on this server became its leader. */
-    final AtomicLong leaderChanges = new AtomicLong();
-    /** Nanoseconds from starting rounds' log writes until they (and every earlier one) were durable. */
-    final AtomicLong logWriteNanos = new AtomicLong();
-    /** Groups of this server, and those it leads (written by the agent, read by metrics). */
-    volatile int groupCount;
-    volatile int leading;
+    /** What the agent counted, read by metrics. */
+    final ReplicationCounters counters = new ReplicationCounters();
     private boolean loggedUnknown;
     private boolean loggedRefused;
 
@@ -173,6 +108,8 @@ final class ReplicationAgent implements Agent {
         this.links = links;
         this.reclaimer = new LogReclaimer(log);
         this.pieceWriter = new CheckpointPieceWriter(store);
+        this.storeCheckpoints = new StoreCheckpoints(store);
+        this.applier = new EntryApplier(store, (why, t) -> post(new AgentOp.Failed(why, t)));
         this.memberChanges = new MemberChange(self, links);
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
@@ -191,7 +128,7 @@ final class ReplicationAgent implements Agent {
     private void add(ReplicaGroup g) {
         streamFrom(g);
         groups.put(g.spec.chunkId(), g);
-        groupCount = groups.size();
+        counters.groupCount = groups.size();
         g.spec.members().forEach(links::learn);
         dirty.add(g);
     }
@@ -221,7 +158,7 @@ final class ReplicationAgent implements Agent {
                     g.node.members());
             groups.remove(g.spec.chunkId());
             dirty.remove(g);
-            applying.remove(g);
+            storeCheckpoints.forget(g);
             g.failAll(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + g.spec.chunkId()
                     + ": server " + self + " is no longer a member of its group"));
         }
@@ -231,11 +168,11 @@ final class ReplicationAgent implements Agent {
     private void streamFrom(ReplicaGroup g) {
         g.node.setCheckpointReader(new ChunkCheckpoint(store, g.spec.chunkId(), g.spec.size(),
                 RaftSettings.config(self, g.spec).checkpointPiece(), g::originAt, g::epoch,
-                g::generation, () -> post(new Wake(g))));
+                g::generation, () -> post(new AgentOp.Wake(g))));
     }
 
     /** Queues {@code op} from any thread and wakes the agent. */
-    private void post(Op op) {
+    private void post(AgentOp op) {
         queue.add(op);
         wake.run();
     }
@@ -273,7 +210,7 @@ final class ReplicationAgent implements Agent {
     @Override
     public int doWork() {
         int work = 0;
-        for (Op op; (op = queue.poll()) != null; ) {
+        for (AgentOp op; (op = queue.poll()) != null; ) {
             work++;
             handle(op);
         }
@@ -290,7 +227,7 @@ final class ReplicationAgent implements Agent {
                     dirty.add(g);
                 }
                 if (tickRound % HAND_BACK_EVERY == 0 && g.handBack(now)) {
-                    handedBack.incrementAndGet();
+                    counters.handedBack.incrementAndGet();
                     dirty.add(g);
                 }
             }
@@ -318,93 +255,94 @@ final class ReplicationAgent implements Agent {
         return work;
     }
 
-    private void handle(Op op) {
+    private void handle(AgentOp op) {
         if (failure != null) {
-            if (op instanceof Create c) {
-                c.future.completeExceptionally(stopped());
-            } else if (op instanceof Propose p) {
-                p.future.completeExceptionally(stopped());
-            } else if (op instanceof ChangeMembers m) {
-                m.future.completeExceptionally(stopped());
+            if (op instanceof AgentOp.Create c) {
+                c.future().completeExceptionally(stopped());
+            } else if (op instanceof AgentOp.Propose p) {
+                p.future().completeExceptionally(stopped());
+            } else if (op instanceof AgentOp.ChangeMembers m) {
+                m.future().completeExceptionally(stopped());
             }
             return;
         }
         switch (op) {
-            case Logged l -> {
+            case AgentOp.Logged l -> {
             }
-            case StoreCheckpointed k -> {
-                storeCheckpointing = false;
-                if (k.error != null) {
-                    stop("store checkpoint failed: " + VolumeException.unwrap(k.error).getMessage(), k.error);
+            case AgentOp.StoreCheckpointed k -> {
+                storeCheckpoints.finished();
+                if (k.error() != null) {
+                    stop("store checkpoint failed: " + VolumeException.unwrap(k.error()).getMessage(), k.error());
                 } else {
                     checkpoints();
                 }
             }
-            case Create c -> create(c);
-            case ChangeMembers m -> {
-                ReplicaGroup g = groups.get(m.next.chunkId());
+            case AgentOp.Failed f -> stop(f.why(), f.cause());
+            case AgentOp.Create c -> create(c);
+            case AgentOp.ChangeMembers m -> {
+                ReplicaGroup g = groups.get(m.next().chunkId());
                 if (g == null) {
-                    m.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
-                            + m.next.chunkId() + " has no replication group on server " + self));
+                    m.future().completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
+                            + m.next().chunkId() + " has no replication group on server " + self));
                 } else {
-                    memberChanges.start(g, m.next, m.future);
+                    memberChanges.start(g, m.next(), m.future());
                     g.touch(System.nanoTime());
                     dirty.add(g);
                 }
             }
-            case Wake w -> {
-                if (groups.get(w.group.spec.chunkId()) == w.group) {
-                    dirty.add(w.group);
+            case AgentOp.Wake w -> {
+                if (groups.get(w.group().spec.chunkId()) == w.group()) {
+                    dirty.add(w.group());
                 }
             }
-            case Resume r -> {
-                if (r.failure != null) {
-                    stop("chunk " + r.group.spec.chunkId() + ": writing a streamed checkpoint failed: "
-                            + VolumeException.unwrap(r.failure).getMessage(), r.failure);
+            case AgentOp.Resume r -> {
+                if (r.failure() != null) {
+                    stop("chunk " + r.group().spec.chunkId() + ": writing a streamed checkpoint failed: "
+                            + VolumeException.unwrap(r.failure()).getMessage(), r.failure());
                 } else {
-                    resumed.add(r.group);
+                    resumed.add(r.group());
                 }
             }
-            case Propose p -> {
-                ReplicaGroup g = groups.get(p.chunkId);
+            case AgentOp.Propose p -> {
+                ReplicaGroup g = groups.get(p.chunkId());
                 if (g == null) {
-                    p.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
-                            + p.chunkId + " has no replication group on server " + self));
-                } else if (p.command.kind() != Command.Kind.READ && reclaimer.roomShort() && !reclaimed()) {
-                    refusedFull.incrementAndGet();
-                    p.future.completeExceptionally(new ChunkException(ChunkStatus.NO_SPACE, "chunk " + p.chunkId
+                    p.future().completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk "
+                            + p.chunkId() + " has no replication group on server " + self));
+                } else if (p.command().kind() != Command.Kind.READ && reclaimer.roomShort() && !reclaimed()) {
+                    counters.refusedFull.incrementAndGet();
+                    p.future().completeExceptionally(new ChunkException(ChunkStatus.NO_SPACE, "chunk " + p.chunkId()
                             + ": the replication log of server " + self + " is full (" + log.room() + " of "
                             + log.halfSize() + " bytes left): its space returns as every member of its groups "
                             + "applies and checkpoints; a member that lags holds it"));
                 } else {
-                    g.propose(p.command, p.entry, p.future);
+                    g.propose(p.command(), p.entry(), p.future());
                     g.touch(System.nanoTime());
                     dirty.add(g);
                 }
             }
-            case Inbound in -> {
-                ReplicaGroup g = groups.get(in.group);
+            case AgentOp.Inbound in -> {
+                ReplicaGroup g = groups.get(in.group());
                 if (g == null) {
-                    unknownGroup.addAndGet(in.messages.size());
+                    counters.unknownGroup.addAndGet(in.messages().size());
                     if (!loggedUnknown) {
                         loggedUnknown = true;
                         LOG.warn("messages for group {}, unknown on server {}: refused and counted; further ones "
-                                + "are not logged", in.group, self);
+                                + "are not logged", in.group(), self);
                     }
                     return;
                 }
-                if (in.incarnation != 0 && !in.messages.isEmpty() && g.rejoined(in.messages.getFirst().from(),
-                        in.incarnation)) {
-                    forgotten.incrementAndGet();
+                if (in.incarnation() != 0 && !in.messages().isEmpty() && g.rejoined(in.messages().getFirst().from(),
+                        in.incarnation())) {
+                    counters.forgotten.incrementAndGet();
                     LOG.debug("group {}: server {} holds nothing committed of it, unlike what it acknowledged: "
                             + "its acknowledgements are forgotten and it is caught up afresh", g.spec.chunkId(),
-                            in.messages.getFirst().from());
+                            in.messages().getFirst().from());
                 }
                 if (g.parked != null) {
-                    g.held.addAll(in.messages);
+                    g.held.addAll(in.messages());
                     return;
                 }
-                step(g, in.messages);
+                step(g, in.messages());
             }
         }
     }
@@ -421,7 +359,7 @@ final class ReplicationAgent implements Agent {
             RejectReason r = g.node.members().contains(m.from()) || !g.node.members().contains(self)
                     ? g.node.step(m) : RejectReason.UNKNOWN_NODE;
             if (r != RejectReason.NONE && r != RejectReason.DUPLICATE && r != RejectReason.BUSY) {
-                refused.incrementAndGet();
+                counters.refused.incrementAndGet();
                 if (!loggedRefused) {
                     loggedRefused = true;
                     LOG.info("group {}: refused {} ({}); further refusals are counted, not logged",
@@ -432,55 +370,56 @@ final class ReplicationAgent implements Agent {
         dirty.add(g);
     }
 
-    private void create(Create c) {
-        ReplicaGroup existing = groups.get(c.spec.chunkId());
+    private void create(AgentOp.Create c) {
+        ReplicaGroup existing = groups.get(c.spec().chunkId());
         if (existing != null) {
             // After a membership change the members to compare with are those the node follows
             // (its logged spec catches up a tick later).
             // A joining server's spec names the members after the change; until the configuration
             // that added it reaches it, its node knows none of them.
-            boolean same = java.util.Arrays.equals(existing.spec.encode(), c.spec.encode())
-                    || (new HashSet<>(existing.node.members()).equals(new HashSet<>(c.spec.ids()))
-                        || existing.spec.joining() && new HashSet<>(existing.spec.ids()).equals(new HashSet<>(c.spec.ids())))
-                    && existing.spec.mode() == c.spec.mode();
-            if (same && existing.spec.size() == c.spec.size()) {
-                c.future.complete(null);
+            boolean same = Arrays.equals(existing.spec.encode(), c.spec().encode())
+                    || (new HashSet<>(existing.node.members()).equals(new HashSet<>(c.spec().ids()))
+                        || existing.spec.joining()
+                            && new HashSet<>(existing.spec.ids()).equals(new HashSet<>(c.spec().ids())))
+                    && existing.spec.mode() == c.spec().mode();
+            if (same && existing.spec.size() == c.spec().size()) {
+                c.future().complete(null);
             } else {
-                c.future.completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec.chunkId()
+                c.future().completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec().chunkId()
                         + " already has a group of other members, size or mode on server " + self));
             }
             return;
         }
-        if (!c.spec.members().containsKey(self)) {
-            c.future.completeExceptionally(new ChunkException(ChunkStatus.MALFORMED, "server " + self
-                    + " is not among the members " + c.spec.ids() + " of chunk " + c.spec.chunkId()));
+        if (!c.spec().members().containsKey(self)) {
+            c.future().completeExceptionally(new ChunkException(ChunkStatus.MALFORMED, "server " + self
+                    + " is not among the members " + c.spec().ids() + " of chunk " + c.spec().chunkId()));
             return;
         }
-        if (!c.founding && !c.spec.joining()) {
+        if (!c.founding() && !c.spec().joining()) {
             // A member that does not hold its group lost it (a wiped data directory) or never got
             // it: founded afresh it would vote with an empty log for a server lacking writes it
             // had acknowledged. It comes back as a new member: removed, then added.
-            c.future.completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "server " + self
-                    + " does not hold chunk " + c.spec.chunkId() + "'s group (its data may have been wiped):"
+            c.future().completeExceptionally(new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "server " + self
+                    + " does not hold chunk " + c.spec().chunkId() + "'s group (its data may have been wiped):"
                     + " remove it from the chunk's replicas and add it again (pfs chunk remove-replica,"
                     + " add-replica)"));
             return;
         }
         try {
-            VolumeException.await(store.create(c.spec.chunkId(), c.spec.size()).exceptionallyCompose(t -> {
-                Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+            VolumeException.await(store.create(c.spec().chunkId(), c.spec().size()).exceptionallyCompose(t -> {
+                Throwable cause = t instanceof CompletionException && t.getCause() != null
                         ? t.getCause() : t;
                 return cause instanceof ChunkException e && e.status() == ChunkStatus.EXISTS
                         ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(cause);
             }));
         } catch (VolumeException e) {
-            c.future.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, "chunk " + c.spec.chunkId()
+            c.future().completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, "chunk " + c.spec().chunkId()
                     + ": cannot create it in the store: " + e.getMessage(), e));
             return;
         }
-        records.add(ReplicationLog.group(c.spec));
-        add(new ReplicaGroup(c.spec, new RaftNode(RaftSettings.config(self, c.spec)), self));
-        created.add(c.future);
+        records.add(ReplicationLog.group(c.spec()));
+        add(new ReplicaGroup(c.spec(), new RaftNode(RaftSettings.config(self, c.spec())), self));
+        created.add(c.future());
     }
 
     /**
@@ -574,9 +513,9 @@ final class ReplicationAgent implements Agent {
             try {
                 r.started = System.nanoTime();
                 ReplicationLog.Started s = log.start(r.records, inFlight.isEmpty());
-                logWrites.addAndGet(s.frames());
+                counters.logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
-                r.durable.whenComplete((v, t) -> post(LOGGED));
+                r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
             } catch (VolumeException | RuntimeException e) {
                 stop("replication log write failed: " + e.getMessage(), e);
                 return 1;
@@ -587,12 +526,11 @@ final class ReplicationAgent implements Agent {
             Ready rd = r.readies.get(i);
             g.inFlight++;
             for (Entry e : rd.toApply()) {
-                apply(g, e);
+                applier.apply(g, e);
             }
             if (!rd.toApply().isEmpty()) {
-                g.applied(List.copyOf(roundWrites), store::inPlaceWrites);
-                roundWrites.clear();
-                applying.add(g);
+                g.applied(applier.takeWrites(), store::inPlaceWrites);
+                storeCheckpoints.applying(g);
             }
             g.settle();
         }
@@ -616,7 +554,7 @@ final class ReplicationAgent implements Agent {
             return;
         }
         if (r.durable != null) {
-            logWriteNanos.addAndGet(System.nanoTime() - r.started);
+            counters.logWriteNanos.addAndGet(System.nanoTime() - r.started);
         }
         r.created.forEach(f -> f.complete(null));
         for (int i = 0; i < r.groups.size(); i++) {
@@ -639,7 +577,7 @@ final class ReplicationAgent implements Agent {
             dirty.add(g);
         }
         links.flush();
-        readies.addAndGet(r.groups.size());
+        counters.readies.addAndGet(r.groups.size());
     }
 
     /** Counts a group whose node became leader here, and keeps the count of groups led. */
@@ -647,9 +585,9 @@ final class ReplicationAgent implements Agent {
         boolean now = g.node.role() == Role.LEADER;
         if (now != g.led) {
             g.led = now;
-            leading += now ? 1 : -1;
+            counters.leading += now ? 1 : -1;
             if (now) {
-                leaderChanges.incrementAndGet();
+                counters.leaderChanges.incrementAndGet();
             }
         }
     }
@@ -715,7 +653,7 @@ final class ReplicationAgent implements Agent {
         }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {
-                pruned.incrementAndGet();
+                counters.pruned.incrementAndGet();
             }
             records.add(ReplicationLog.hardState(group, hard));
             g.hard = hard;
@@ -740,7 +678,7 @@ final class ReplicationAgent implements Agent {
             stop(e.getMessage(), null);
             return;
         }
-        writes.whenComplete((v, t) -> post(new Resume(g, t)));
+        writes.whenComplete((v, t) -> post(new AgentOp.Resume(g, t)));
     }
 
     /**
@@ -754,7 +692,7 @@ final class ReplicationAgent implements Agent {
         if (index >= 0) {
             g.installed(new RaftNode(RaftSettings.config(self, g.spec), g.hard, g.logEntries()), index);
             streamFrom(g);
-            checkpointsInstalled.incrementAndGet();
+            counters.checkpointsInstalled.incrementAndGet();
             LOG.info("group {}: installed checkpoint {} streamed by server {}", g.spec.chunkId(), index,
                     rd.messages().isEmpty() ? 0 : rd.messages().getFirst().to());
         }
@@ -777,87 +715,22 @@ final class ReplicationAgent implements Agent {
         byPeer.forEach((peer, ms) -> links.send(peer, g.spec.chunkId(), incarnation, ms));
     }
 
-    /** Applies a committed entry to the store; the store runs its writes in the order they are given. */
-    private void apply(ReplicaGroup g, Entry e) {
-        if (e.kind() != EntryKind.WRITE) {
-            return;
-        }
-        Command c = Command.decode(e.data());
-        if (c == null) {
-            stop("group " + g.spec.chunkId() + ": entry " + e + " carries no command", null);
-            return;
-        }
-        long chunk = g.spec.chunkId();
-        switch (c.kind()) {
-            // In place, unlogged: the entry stays in this log until a store checkpoint covers it.
-            case WRITE -> roundWrites.add(store.writeInPlace(chunk, 0, c.offset(),
-                    ByteBuffer.wrap(e.data(), Command.HEADER, (int) c.length())).whenComplete((v, t) -> {
-                        if (t != null) {
-                            stop("chunk " + chunk + ": applying entry " + e.index() + " failed: "
-                                    + VolumeException.unwrap(t).getMessage(), t);
-                        }
-                    }));
-            case FENCE -> {
-            }
-            case READ -> {
-                ReplicaGroup.Waiting w = g.appliedRead(e);
-                if (w != null) {
-                    ByteBuffer dst = Arena.ofAuto().allocate(c.length(), 4096).asByteBuffer();
-                    // The store maps a write's blocks when it logs it but writes their data only
-                    // after its WAL commit, so a read it takes in between reads the blocks' old
-                    // content: the read waits for the writes applied before it.
-                    g.writesBefore(roundWrites).handle((v, t) -> null)
-                            .thenCompose(v -> store.read(chunk, c.offset(), dst)).whenComplete((v, t) -> {
-                        if (t == null) {
-                            byte[] out = new byte[(int) c.length()];
-                            dst.clear().get(out);
-                            w.future().complete(out);
-                        } else {
-                            w.future().completeExceptionally(VolumeException.unwrap(t));
-                        }
-                    });
-                }
-            }
-        }
-    }
-
     /** Passes the store's durable applied prefixes to the nodes as checkpoints; those that moved prune. */
     private void checkpoints() {
-        for (java.util.Iterator<ReplicaGroup> it = applying.iterator(); it.hasNext(); ) {
-            ReplicaGroup g = it.next();
-            if (g.checkpoint(store.inPlaceDurable())) {
-                dirty.add(g);
-            }
-            if (!g.applying()) {
-                it.remove();
-            }
-        }
+        storeCheckpoints.take(dirty::add);
     }
 
     /**
-     * Asks the store for a checkpoint when applied writes wait only for one, at most every {@link
-     * #STORE_CHECKPOINT_NANOS} unless {@code urgent} or the log runs short of room; its completion
-     * takes the checkpoints it made.
+     * Asks the store for a checkpoint when applied writes wait only for one ({@link
+     * StoreCheckpoints#ask}), sooner when {@code urgent} or the log runs short of room; its
+     * completion takes the checkpoints it made.
      */
     private void checkpointStore(long now, boolean urgent) {
-        if (storeCheckpointing) {
-            return;
-        }
-        long durable = store.inPlaceDurable();
-        boolean waiting = false;
-        for (ReplicaGroup g : applying) {
-            if (g.awaitsStoreCheckpoint(durable)) {
-                waiting = true;
-                break;
-            }
-        }
         boolean soon = urgent || log.room() < 2 * reclaimer.reserve() || reclaimer.due();
-        if (!waiting || (!soon && now - lastStoreCheckpoint < STORE_CHECKPOINT_NANOS)) {
-            return;
+        CompletableFuture<Void> asked = storeCheckpoints.ask(now, soon);
+        if (asked != null) {
+            asked.whenComplete((v, t) -> post(new AgentOp.StoreCheckpointed(t)));
         }
-        storeCheckpointing = true;
-        lastStoreCheckpoint = now;
-        store.checkpoint().whenComplete((v, t) -> post(new StoreCheckpointed(t)));
     }
 
     /**
@@ -875,7 +748,7 @@ final class ReplicationAgent implements Agent {
             }
         }
         if (all > 0) {
-            released.addAndGet(all);
+            counters.released.addAndGet(all);
             LOG.info("the replication log of server {} is short of room ({} of {} bytes left): its groups prune "
                     + "past {} silent member(s), which catch up from a checkpoint when they return", self,
                     log.room(), log.halfSize(), all);
