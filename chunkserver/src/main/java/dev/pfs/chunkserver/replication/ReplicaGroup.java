@@ -16,10 +16,13 @@ import dev.pfs.parallelraft.Role;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 
@@ -436,5 +439,21 @@ final class ReplicaGroup {
     void failAll(ChunkException e) {
         waiting.values().forEach(w -> w.future.completeExceptionally(e));
         waiting.clear();
+    }
+
+    /**
+     * @return whether a create of {@code requested} asks for this group (then it is a repeat and
+     *         succeeds): the same members, mode and size. After a membership change the members
+     *         to compare with are those the node follows (its logged spec catches up a tick
+     *         later); a joining server's spec names the members after the change, and until the
+     *         configuration that added it reaches it, its node knows none of them.
+     */
+    boolean isCreatedAs(GroupSpec requested) {
+        Set<Integer> asked = new HashSet<>(requested.ids());
+        boolean same = Arrays.equals(spec.encode(), requested.encode())
+                || (new HashSet<>(node.members()).equals(asked)
+                    || spec.joining() && new HashSet<>(spec.ids()).equals(asked))
+                && spec.mode() == requested.mode();
+        return same && spec.size() == requested.size();
     }
 }

@@ -15,9 +15,7 @@ import dev.pfs.parallelraft.RejectReason;
 import dev.pfs.parallelraft.Role;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -373,16 +371,7 @@ final class ReplicationAgent implements Agent {
     private void create(AgentOp.Create c) {
         ReplicaGroup existing = groups.get(c.spec().chunkId());
         if (existing != null) {
-            // After a membership change the members to compare with are those the node follows
-            // (its logged spec catches up a tick later).
-            // A joining server's spec names the members after the change; until the configuration
-            // that added it reaches it, its node knows none of them.
-            boolean same = Arrays.equals(existing.spec.encode(), c.spec().encode())
-                    || (new HashSet<>(existing.node.members()).equals(new HashSet<>(c.spec().ids()))
-                        || existing.spec.joining()
-                            && new HashSet<>(existing.spec.ids()).equals(new HashSet<>(c.spec().ids())))
-                    && existing.spec.mode() == c.spec().mode();
-            if (same && existing.spec.size() == c.spec().size()) {
+            if (existing.isCreatedAs(c.spec())) {
                 c.future().complete(null);
             } else {
                 c.future().completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec().chunkId()
