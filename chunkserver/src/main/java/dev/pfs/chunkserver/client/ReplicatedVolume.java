@@ -287,7 +287,7 @@ public final class ReplicatedVolume implements BlockVolume {
                     }
                     next = server;
                 } else if (e.status() == ChunkStatus.NOT_LEADER) {
-                    int hinted = hinted(e.getMessage());
+                    int hinted = hinted(e);
                     if (hinted != 0 && hinted != server && hops++ < replicas.size()) {
                         // Follow the named leader at once; a ring of stale hints falls back to the backoff.
                         server = hinted;
@@ -334,17 +334,9 @@ public final class ReplicatedVolume implements BlockVolume {
         }
     }
 
-    /** @return the server id a NOT_LEADER message names ("...: host:port"), or 0 */
-    private int hinted(String message) {
-        int at = message.lastIndexOf(": ");
-        String hostPort = at < 0 ? message : message.substring(at + 2);
-        for (Map.Entry<Integer, InetSocketAddress> s : placement.servers().entrySet()) {
-            InetSocketAddress a = s.getValue();
-            if (hostPort.equals(a.getHostString() + ":" + a.getPort())) {
-                return s.getKey();
-            }
-        }
-        return 0;
+    /** @return the server a NOT_LEADER refusal names as leader, if it is one of the placement's; else 0 */
+    private int hinted(ChunkException e) {
+        return placement.servers().containsKey(e.leader()) ? e.leader() : 0;
     }
 
     private static int following(List<Integer> replicas, int server) {

@@ -1,6 +1,7 @@
 package dev.pfs.chunkserver.replication;
 
 import dev.pfs.parallelraft.Message;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -37,6 +38,10 @@ sealed interface AgentOp {
 
     /** Checkpoint bytes a leader streams from are at hand: the group's node sends them at its next Ready. */
     record Wake(ReplicaGroup group) implements AgentOp {
+    }
+
+    /** A peer this server dials answered at {@code address}, which it had not proved before. */
+    record PeerProven(int peer, InetSocketAddress address) implements AgentOp {
     }
 
     /** Replication must stop: a write the agent handed to the store failed on the store's thread. */

@@ -36,9 +36,13 @@ import org.slf4j.LoggerFactory;
  * The replication transport: one connection per pair of servers, carrying the messages of every
  * group the two share, in the data path's frame family (RAFT frames, chunk id = group). The
  * server with the lower id dials (its first frame a HELLO naming it); the other takes the
- * accepted connection as its link. A message to a peer without a link is dropped: ParallelRaft
- * retransmits. Sends come from the replication agent's thread; messages for one peer written in
- * one agent round go out with one flush.
+ * accepted connection as its link and answers HELLO naming itself. The dialer takes the
+ * connection as its link to the peer only once that answer names the peer: an address can come
+ * to serve another server (a move that reused a port), and messages sent there would be dropped
+ * for good while the link looked healthy. The addresses to dial are a {@link PeerAddresses} per
+ * peer, tried in turn while the peer has no link. A message to a peer without a link is dropped:
+ * ParallelRaft retransmits. Sends come from the replication agent's thread; messages for one peer
+ * written in one agent round go out with one flush.
  */
 final class PeerLinks implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerLinks.class);
@@ -47,16 +51,24 @@ final class PeerLinks implements AutoCloseable {
     /** Largest payload of a RAFT frame: a message above it cannot be sent (counted, logged once). */
     private static final int MAX_MESSAGE = ChunkFrameDescriptor.MAX_RAFT_FRAME - ChunkFrameDescriptor.HEADER_LENGTH;
 
+    /** Longest wait for a dialed peer's HELLO answer before the dial counts as failed. */
+    private static final long HELLO_TIMEOUT_MILLIS = 2000;
+
     /** Receives the messages of one RAFT frame, on an event loop. */
     interface Inbound {
         void receive(long group, long incarnation, ByteBuffer messages);
+    }
+
+    /** Told, on an event loop, that a peer this server dials answered at an address it had not proved before. */
+    interface Proven {
+        void at(int peer, InetSocketAddress address);
     }
 
     private final int self;
     private final Inbound inbound;
     private final EventLoopGroup loops;
     private final ClusterTls tls;
-    private final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
+    private final Map<Integer, PeerAddresses> addresses = new ConcurrentHashMap<>();
     private final Map<Integer, Channel> links = new ConcurrentHashMap<>();
     private final Set<Integer> dialing = ConcurrentHashMap.newKeySet();
     private final Set<Channel> written = new HashSet<>();
@@ -64,6 +76,7 @@ final class PeerLinks implements AutoCloseable {
     /** Messages too large for one RAFT frame, dropped. */
     final java.util.concurrent.atomic.AtomicLong oversized = new java.util.concurrent.atomic.AtomicLong();
     private boolean loggedOversized;
+    private volatile Proven proven = (peer, address) -> { };
 
     /** @param tls the identity links are dialed with, or null for plain TCP */
     PeerLinks(int self, Inbound inbound, ClusterTls tls) {
@@ -73,16 +86,30 @@ final class PeerLinks implements AutoCloseable {
         this.loops = Transport.group(1, "pfs-repl-link");
     }
 
-    /** Learns where a peer serves. */
+    /** Sets who hears of addresses peers proved (once, before the first {@link #maintain}). */
+    void onProven(Proven listener) {
+        this.proven = listener;
+    }
+
+    /**
+     * Learns that a peer may serve at {@code address}: from a group's spec, a client's placement or
+     * a membership change. A peer with a working link keeps it; one without is dialed at each
+     * address known for it in turn.
+     */
     void learn(int id, InetSocketAddress address) {
         if (id != self) {
-            addresses.putIfAbsent(id, address);
+            addresses.computeIfAbsent(id, k -> new PeerAddresses(address)).learn(address);
         }
     }
 
     /** A peer with a lower id dialed us and said HELLO on {@code ch}: it is our link to it. */
     void accepted(int peer, Channel ch) {
-        if (peer >= self) {
+        if (peer == self) {
+            // Our own dial, at an address we hold for another peer that now reaches us (it moved).
+            ch.close();
+            return;
+        }
+        if (peer > self) {
             LOG.warn("server {} sent HELLO to server {}: only the lower id dials; closing", peer, self);
             ch.close();
             return;
@@ -92,18 +119,25 @@ final class PeerLinks implements AutoCloseable {
             old.close();
         }
         ch.closeFuture().addListener(f -> links.remove(peer, ch));
+        ch.writeAndFlush(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.HELLO, true, 0, 0, self, 0, 0, 0, 0,
+                ChunkStatus.OK, Unpooled.EMPTY_BUFFER));
     }
 
     /** Dials every known peer with a higher id that has no link (called on each tick). */
     void maintain() {
-        for (Map.Entry<Integer, InetSocketAddress> p : addresses.entrySet()) {
+        for (Map.Entry<Integer, PeerAddresses> p : addresses.entrySet()) {
             int peer = p.getKey();
             if (peer > self && !links.containsKey(peer) && !closed && dialing.add(peer)) {
-                dial(peer, p.getValue());
+                dial(peer, p.getValue().next());
             }
         }
     }
 
+    /**
+     * Connects to {@code peer} at {@code address} and says HELLO; the connection becomes the link
+     * once the answer names {@code peer} ({@link Receiver}), and the dial counts as failed when
+     * the connection fails, closes or stays silent first.
+     */
     private void dial(int peer, InetSocketAddress address) {
         new Bootstrap().group(loops).channel(Transport.clientChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -115,37 +149,91 @@ final class PeerLinks implements AutoCloseable {
                             c.pipeline().addLast(tls.clientHandler(c.alloc()));
                         }
                         c.pipeline().addLast(new ChunkFrameDecoder(ChunkFrameDescriptor.MAX_FRAME,
-                                ChunkFrameDescriptor.MAX_RAFT_FRAME), new ChunkMessageDecoder(), new Receiver());
+                                ChunkFrameDescriptor.MAX_RAFT_FRAME), new ChunkMessageDecoder(),
+                                new Receiver(peer, address));
                     }
                 })
                 .connect(address).addListener(f -> {
-                    dialing.remove(peer);
+                    Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
                     if (!f.isSuccess()) {
+                        dialFailed(peer, address);
                         return;
                     }
-                    Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                    ch.closeFuture().addListener(c -> {
+                        if (!links.remove(peer, ch)) {
+                            dialFailed(peer, address);
+                        }
+                    });
+                    ch.eventLoop().schedule(() -> {
+                        if (links.get(peer) != ch) {
+                            ch.close();
+                        }
+                    }, HELLO_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
                     ch.writeAndFlush(ChunkFrameEncoder.encode(ch.alloc(), ChunkOp.HELLO, false, 0, 0, self, 0, 0, 0, 0,
                             ChunkStatus.OK, Unpooled.EMPTY_BUFFER));
-                    links.put(peer, ch);
-                    ch.closeFuture().addListener(c -> links.remove(peer, ch));
                 });
     }
 
-    /** Frames from the peer we dialed: its messages to us. */
+    /** A dial that never became a link: the next one tries the peer's next address. */
+    private void dialFailed(int peer, InetSocketAddress address) {
+        PeerAddresses known = addresses.get(peer);
+        if (known != null) {
+            known.failed(address);
+        }
+        dialing.remove(peer);
+    }
+
+    /** The peer dialed at {@code address} answered HELLO as itself on {@code ch}: it is the link. */
+    private void proved(int peer, InetSocketAddress address, Channel ch) {
+        links.put(peer, ch);
+        dialing.remove(peer);
+        PeerAddresses known = addresses.get(peer);
+        if (known != null && known.proved(address)) {
+            proven.at(peer, address);
+        }
+    }
+
+    /** Frames from the peer we dialed: its HELLO answer, then its messages to us. */
     private final class Receiver extends SimpleChannelInboundHandler<ChunkMessage> {
-        Receiver() {
+        private final int peer;
+        private final InetSocketAddress address;
+        private boolean answered;
+
+        Receiver(int peer, InetSocketAddress address) {
             super(ChunkMessage.class, false);
+            this.peer = peer;
+            this.address = address;
         }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ChunkMessage m) {
             try {
-                if (m.malformed() == null && m.op() == ChunkOp.RAFT) {
+                if (m.malformed() != null) {
+                    return;
+                }
+                if (!answered) {
+                    hello(ctx, m);
+                } else if (m.op() == ChunkOp.RAFT) {
                     inbound.receive(m.chunkId(), m.epoch(), m.payload().nioBuffer());
                 }
             } finally {
                 m.release();
             }
+        }
+
+        /** The first frame must be the HELLO answer of the server we meant to reach. */
+        private void hello(ChannelHandlerContext ctx, ChunkMessage m) {
+            if (m.op() == ChunkOp.HELLO && m.reply() && m.epoch() == peer) {
+                answered = true;
+                proved(peer, address, ctx.channel());
+                return;
+            }
+            PeerAddresses known = addresses.get(peer);
+            if (known != null && known.firstMismatch(address)) {
+                LOG.info("server {} dialed server {} at {}, but {} answers there; trying its other addresses", self,
+                        peer, address, m.op() == ChunkOp.HELLO && m.reply() ? "server " + m.epoch() : "something else");
+            }
+            ctx.close();
         }
 
         @Override

@@ -153,10 +153,24 @@ final class ReplicaGroup {
         return node.transferLeadership(preferred);
     }
 
-    /** @return the refusal a client gets from a server that is not this group's serving leader */
+    /**
+     * @return the refusal a client gets from a server that is not this group's serving leader: it
+     *     names the leader by id ({@link ChunkException#leader()}) and, for people, by address too
+     */
     ChunkException notLeader() {
-        InetSocketAddress a = node.role() == Role.LEADER ? spec.members().get(self) : spec.members().get(node.leaderId());
-        return new ChunkException(ChunkStatus.NOT_LEADER, a == null ? "" : a.getHostString() + ":" + a.getPort());
+        int leader = node.role() == Role.LEADER ? self : node.leaderId();
+        InetSocketAddress a = leader == 0 ? null : spec.members().get(leader);
+        String chunk = "chunk " + spec.chunkId();
+        if (leader == self) {
+            return ChunkException.notLeader("server " + self + " leads " + chunk + " but does not serve it now"
+                    + " (it is settling its predecessor's writes, or handing the lead over)", self);
+        }
+        if (leader == 0) {
+            return ChunkException.notLeader("server " + self + " knows no leader of " + chunk + " (an election"
+                    + " may be under way, or it cannot reach enough of the members " + node.members() + ")", 0);
+        }
+        return ChunkException.notLeader("server " + self + " does not lead " + chunk + "; server " + leader
+                + " does" + (a == null ? "" : ", at " + a.getHostString() + ":" + a.getPort()), leader);
     }
 
     /**

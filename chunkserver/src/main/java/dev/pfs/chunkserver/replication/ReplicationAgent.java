@@ -13,6 +13,7 @@ import dev.pfs.parallelraft.RaftNode;
 import dev.pfs.parallelraft.Ready;
 import dev.pfs.parallelraft.RejectReason;
 import dev.pfs.parallelraft.Role;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -109,6 +110,7 @@ final class ReplicationAgent implements Agent {
         this.storeCheckpoints = new StoreCheckpoints(store);
         this.applier = new EntryApplier(store, (why, t) -> post(new AgentOp.Failed(why, t)));
         this.memberChanges = new MemberChange(self, links);
+        links.onProven((peer, address) -> post(new AgentOp.PeerProven(peer, address)));
         recovered.forEach((id, r) -> {
             // The store holds the chunk durably at the compaction point (the group's checkpoint):
             // the node re-applies only the entries above it.
@@ -276,6 +278,7 @@ final class ReplicationAgent implements Agent {
                 }
             }
             case AgentOp.Failed f -> stop(f.why(), f.cause());
+            case AgentOp.PeerProven p -> moved(p.peer(), p.address());
             case AgentOp.Create c -> create(c);
             case AgentOp.ChangeMembers m -> {
                 ReplicaGroup g = groups.get(m.next().chunkId());
@@ -368,10 +371,36 @@ final class ReplicationAgent implements Agent {
         dirty.add(g);
     }
 
+    /**
+     * Peer {@code peer} proved it serves at {@code address}: every group that names another
+     * address for it logs its spec anew, so that a restart dials it there at once rather than
+     * waiting for a client or a membership change to name the address again.
+     */
+    private void moved(int peer, InetSocketAddress address) {
+        List<Long> relogged = new ArrayList<>();
+        for (ReplicaGroup g : groups.values()) {
+            InetSocketAddress logged = g.spec.members().get(peer);
+            if (logged != null && !PeerAddresses.same(logged, address)) {
+                Map<Integer, InetSocketAddress> members = new LinkedHashMap<>(g.spec.members());
+                members.put(peer, InetSocketAddress.createUnresolved(address.getHostString(), address.getPort()));
+                GroupSpec next = new GroupSpec(g.spec.chunkId(), g.spec.size(), members, g.spec.mode(),
+                        g.spec.joining());
+                records.add(ReplicationLog.group(next));
+                g.spec = next;
+                relogged.add(next.chunkId());
+            }
+        }
+        if (!relogged.isEmpty()) {
+            LOG.info("server {} now answers at {}: the groups {} log it there", peer, address, relogged);
+        }
+    }
+
     private void create(AgentOp.Create c) {
         ReplicaGroup existing = groups.get(c.spec().chunkId());
         if (existing != null) {
             if (existing.isCreatedAs(c.spec())) {
+                // The client's placement may know where a member moved: tried while it has no link.
+                c.spec().members().forEach(links::learn);
                 c.future().complete(null);
             } else {
                 c.future().completeExceptionally(new ChunkException(ChunkStatus.EXISTS, "chunk " + c.spec().chunkId()

@@ -9,6 +9,8 @@ import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
 import dev.pfs.chunkserver.disk.DataDir;
+import dev.pfs.chunkserver.protocol.ChunkException;
+import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.common.volume.VolumeException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -155,17 +157,25 @@ class ReplicationLoopbackTest {
         try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(20), Duration.ofSeconds(2))) {
             VolumeException.await(v.write(0, filled(4096, 1), 0, true));
         }
-        int refusals = 0;
+        int leader = 0;
+        Map<Integer, ChunkException> refusals = new LinkedHashMap<>();
         for (int id = 1; id <= 3; id++) {
             try (ChunkClient c = ChunkClient.connect(new InetSocketAddress("127.0.0.1", addresses.get(id).getPort()))) {
                 try {
                     c.replicatedWrite(p.chunkId(0), 0, 0, 0, filled(512, 5)).get();
+                    leader = id;
                 } catch (java.util.concurrent.ExecutionException e) {
-                    assertThat(e.getCause()).hasMessageMatching(".*NOT_LEADER.*|.*: 127\\.0\\.0\\.1:\\d+");
-                    refusals++;
+                    assertThat(e.getCause()).isInstanceOf(ChunkException.class);
+                    refusals.put(id, (ChunkException) e.getCause());
                 }
             }
         }
-        assertThat(refusals).isEqualTo(2);
+        assertThat(refusals).hasSize(2);
+        for (Map.Entry<Integer, ChunkException> r : refusals.entrySet()) {
+            assertThat(r.getValue().status()).isEqualTo(ChunkStatus.NOT_LEADER);
+            assertThat(r.getValue().leader()).as("the leader server %d names", r.getKey()).isEqualTo(leader);
+            assertThat(r.getValue()).hasMessageContaining("server " + leader + " does, at 127.0.0.1:"
+                    + addresses.get(leader).getPort());
+        }
     }
 }

@@ -95,6 +95,22 @@ final class ReplicatedCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Swaps the addresses of servers {@code a} and {@code b}, which must be down: each starts
+     * where the other served, as after a move that reused the ports (and a placement made from
+     * now on names the new addresses).
+     */
+    void swapAddresses(int a, int b) {
+        InetSocketAddress was = addresses.get(a);
+        addresses.put(a, addresses.get(b));
+        addresses.put(b, was);
+    }
+
+    /** @return where server {@code id} serves (or will, once started) */
+    InetSocketAddress address(int id) {
+        return addresses.get(id);
+    }
+
     /** kill -9 of server {@code id}. */
     void kill(int id) throws InterruptedException {
         procs.get(id).kill();

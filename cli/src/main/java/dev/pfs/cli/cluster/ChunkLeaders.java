@@ -6,7 +6,6 @@ import dev.pfs.chunkserver.protocol.ChunkException;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
 import dev.pfs.chunkserver.tls.ClusterTls;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,24 +120,12 @@ final class ChunkLeaders {
             return new Answer(id, null);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ChunkException ce && ce.status() == ChunkStatus.NOT_LEADER) {
-                return new Answer(named(placement, ce.getMessage()), null);
+                return new Answer(placement.servers().containsKey(ce.leader()) ? ce.leader() : 0, null);
             }
             return new Answer(-1, String.valueOf(e.getCause().getMessage()));
         } catch (IOException | TimeoutException e) {
             return new Answer(-1, e instanceof TimeoutException ? "no answer within " + TRY.toSeconds() + " s"
                     : String.valueOf(e.getMessage()));
         }
-    }
-
-    /** @return the server a NOT_LEADER message names ("...: host:port"), or 0 */
-    private static int named(Placement placement, String message) {
-        int at = message.lastIndexOf(": ");
-        String hostPort = at < 0 ? message : message.substring(at + 2);
-        for (Map.Entry<Integer, InetSocketAddress> s : placement.servers().entrySet()) {
-            if (hostPort.equals(s.getValue().getHostString() + ":" + s.getValue().getPort())) {
-                return s.getKey();
-            }
-        }
-        return 0;
     }
 }
