@@ -79,17 +79,11 @@ final class ReplicaGroup {
     /** The highest applied prefix the store holds durably, and the highest the node took as its checkpoint. */
     private long durable;
     private long checkpointed;
-    /**
-     * A Ready carrying checkpoint pieces whose store writes are under way, or wait for the
-     * group's earlier Readies to finish; no other is taken meanwhile.
-     */
+    /** A Ready carrying checkpoint pieces whose store writes are under way; no other is taken meanwhile. */
     Ready parked;
     /** Whether this server's node led the group when last looked at (for the leader metrics). */
     boolean led;
-    /**
-     * This group's Readies in rounds started and not yet finished (their log writes in flight):
-     * up to {@link ReplicationAgent#READIES_IN_FLIGHT}.
-     */
+    /** This group's Readies in rounds started and not yet finished (their log writes in flight): 0 or 1. */
     int inFlight;
     /** The term and vote of the last hard state known durable (Readies still in flight may carry newer ones). */
     long durableTerm;

@@ -49,12 +49,6 @@ final class ReplicationAgent implements Agent {
      * or an election message at a member turns its group busy at once).
      */
     static final int QUIET_EVERY = 20;
-    /**
-     * Readies a group may have in rounds in flight. With one, a QD1 write waited at the leader and
-     * again at each follower for the previous write's commit-prefix hard state to be logged
-     * before its own entry could be taken; two let the next entry's log write overlap it.
-     */
-    static final int READIES_IN_FLIGHT = 2;
     /** How often a leader in place of a group's preferred leader tries to hand the group back. */
     static final long HAND_BACK_NANOS = 30_000_000_000L;
     /** Every this many ticks (one second) the leaders look for groups to hand back. */
@@ -484,12 +478,9 @@ final class ReplicationAgent implements Agent {
         }
         resumed.clear();
         for (ReplicaGroup g : dirty) {
-            // Up to READIES_IN_FLIGHT Readies per group, under Ready's rules: rounds are logged
-            // in Ready order (replay stops at the first missing frame, so what survives a crash
-            // is a prefix of them) and finish in that order; a Ready that carries checkpoint
-            // pieces waits for every earlier one (park). One at a time while a membership
-            // change waits to be logged: it is logged only with none in flight.
-            if (g.parked != null || g.inFlight >= (g.membersSettled() ? READIES_IN_FLIGHT : 1)) {
+            // One Ready per group at a time: its next is taken once this one finished (which
+            // marks the group dirty again), the simplest use of the Ready contract.
+            if (g.parked != null || g.inFlight > 0) {
                 continue;
             }
             Ready rd = g.node.ready();
@@ -598,8 +589,6 @@ final class ReplicationAgent implements Agent {
             g.node.advance(rd);
             if (rd == g.parked) {
                 unpark(g, rd);
-            } else if (g.parked != null && g.inFlight == 0) {
-                writePieces(g, g.parked);
             }
             g.settle();
             noteRole(g);
@@ -691,21 +680,13 @@ final class ReplicationAgent implements Agent {
     }
 
     /**
-     * Holds a Ready carrying checkpoint pieces until they are durable in the group's chunk: its
-     * answers (CHECKPOINT_RESP), and the hard state naming an installed checkpoint, may leave or
-     * be logged only then. The writes start once the group's earlier Readies are durable (at
-     * once, or when the last of them finishes). The agent goes on with the other groups
-     * meanwhile; this one takes no further Ready and holds its messages.
+     * Writes a Ready's checkpoint pieces into the group's chunk in the store and holds the Ready
+     * until they are durable: its answers (CHECKPOINT_RESP), and the hard state naming an
+     * installed checkpoint, may leave or be logged only then. The agent goes on with the other
+     * groups meanwhile; this one takes no further Ready and holds its messages.
      */
     private void park(ReplicaGroup g, Ready rd) {
         g.parked = rd;
-        if (g.inFlight == 0) {
-            writePieces(g, rd);
-        }
-    }
-
-    /** Writes the parked Ready's checkpoint pieces into the store; {@link AgentOp.Resume} follows. */
-    private void writePieces(ReplicaGroup g, Ready rd) {
         LOG.debug("group {}: {} checkpoint pieces, install {}", g.spec.chunkId(), rd.checkpointPieces().size(),
                 rd.installCheckpoint());
         CompletableFuture<Void> writes;
