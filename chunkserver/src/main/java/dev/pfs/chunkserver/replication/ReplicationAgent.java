@@ -528,6 +528,11 @@ final class ReplicationAgent implements Agent {
                     reclaim(tight);
                 }
             }
+        }
+        // Before the log write starts: a round started with none in flight writes inline, and
+        // what it answers (committed, so durable on a majority) must not wait for that write.
+        applyAndAnswer(r);
+        if (!r.records.isEmpty()) {
             try {
                 r.started = System.nanoTime();
                 ReplicationLog.Started s = log.start(r.records, inFlight.isEmpty());
@@ -539,6 +544,13 @@ final class ReplicationAgent implements Agent {
                 return 1;
             }
         }
+        inFlight.add(r);
+        finishLogged();
+        return r.groups.size() + 1;
+    }
+
+    /** Applies round {@code r}'s committed entries and answers the writes that committed. */
+    private void applyAndAnswer(LogRound r) {
         for (int i = 0; i < r.groups.size(); i++) {
             ReplicaGroup g = r.groups.get(i);
             Ready rd = r.readies.get(i);
@@ -552,9 +564,6 @@ final class ReplicationAgent implements Agent {
             }
             g.settle();
         }
-        inFlight.add(r);
-        finishLogged();
-        return r.groups.size() + 1;
     }
 
     /** Finishes, in the order they started, the rounds at the head whose log writes are done. */
