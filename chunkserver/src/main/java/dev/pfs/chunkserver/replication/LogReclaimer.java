@@ -4,6 +4,7 @@ import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.common.volume.VolumeException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * entries above its checkpoint), when that frees at least half of what is in use, or anything
  * when room is short. What cannot be freed (a member down keeps its groups from pruning) stays,
  * and writes are refused once room runs below the {@link #reserve}. Owned by the agent's thread,
- * which rewrites only with no log write in flight.
+ * which rewrites only with no log write in flight, and finishes no later round before the
+ * rewrite is durable.
  */
 final class LogReclaimer {
     private static final Logger LOG = LoggerFactory.getLogger(LogReclaimer.class);
@@ -54,16 +56,17 @@ final class LogReclaimer {
     }
 
     /**
-     * Rewrites the log if that frees enough (anything, with {@code force}); forced tries are
-     * taken at most once per tick round, since collecting the live records costs their number.
+     * Starts a rewrite of the log if that frees enough (anything, with {@code force}); forced
+     * tries are taken at most once per tick round, since collecting the live records costs their
+     * number.
      *
      * @param live adds every live record, in replay order, to the list it is given
-     * @throws VolumeException if the rewrite failed other than for want of room (replication must stop)
+     * @return the rewrite's durability ({@link ReplicationLog#startRewrite}), or null if none started
      */
-    void reclaim(boolean force, long tickRound, Consumer<List<WalRecord>> live) throws VolumeException {
+    CompletableFuture<Void> reclaim(boolean force, long tickRound, Consumer<List<WalRecord>> live) {
         if (force) {
             if (forcedRound == tickRound) {
-                return;
+                return null;
             }
             forcedRound = tickRound;
         }
@@ -73,19 +76,20 @@ final class LogReclaimer {
         long used = log.used();
         if (liveBytes >= used || liveBytes * 2 > used && !force) {
             nextReclaim = used + log.reclaimStep(log.halfSize() / 8);
-            return;
+            return null;
         }
         try {
-            log.rewrite(records);
+            CompletableFuture<Void> durable = log.startRewrite(records);
             reclaims.incrementAndGet();
             nextReclaim = Math.max(log.reclaimStep(log.halfSize() / 2),
                     log.used() + log.reclaimStep(log.halfSize() / 4));
-            LOG.debug("replication log rewritten: {} bytes in use of {} became {}", used, log.halfSize(), log.used());
+            LOG.debug("replication log rewrite started: {} bytes in use of {} become {}", used, log.halfSize(),
+                    log.used());
+            return durable;
         } catch (VolumeException e) {
-            if (e.kind() != VolumeException.Kind.NO_SPACE) {
-                throw e;
-            }
+            // Only NO_SPACE is thrown: the live records do not fit in a half, and nothing changed.
             nextReclaim = used + log.reclaimStep(log.halfSize() / 8);
+            return null;
         }
     }
 

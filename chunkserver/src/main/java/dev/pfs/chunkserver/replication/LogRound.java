@@ -22,6 +22,8 @@ final class LogRound {
     final List<WalRecord> records = new ArrayList<>();
     /** Group creations whose record is in {@link #records}: answered once it is durable. */
     final List<CompletableFuture<byte[]>> created = new ArrayList<>();
+    /** Whether this round is a rewrite of the log to reclaim space, with no Readies ({@link LogReclaimer}). */
+    boolean rewrite;
     /** When its log write started (nanoTime). */
     long started;
     /** Done once the round's records are durable; null until started (and for a round with none). */

@@ -65,6 +65,12 @@ final class ReplicationAgent implements Agent {
      * while the next round gathers, as the store's pipelined group commit does.
      */
     static final int ROUNDS_IN_FLIGHT = 4;
+    /**
+     * Largest round written on the agent's thread when no other is in flight (saving a hand-off
+     * to an I/O thread and back at QD1): a few 4 KB writes. A larger one, such as a 1 MB write's
+     * entries, would hold every group of the server for milliseconds.
+     */
+    static final long INLINE_BYTES = 64 << 10;
 
     final Queue<AgentOp> queue = new ConcurrentLinkedQueue<>();
     private final int self;
@@ -529,13 +535,14 @@ final class ReplicationAgent implements Agent {
                 }
             }
         }
-        // Before the log write starts: a round started with none in flight writes inline, and
+        // Before the log write starts: a small round started with none in flight writes inline, and
         // what it answers (committed, so durable on a majority) must not wait for that write.
         applyAndAnswer(r);
         if (!r.records.isEmpty()) {
             try {
                 r.started = System.nanoTime();
-                ReplicationLog.Started s = log.start(r.records, inFlight.isEmpty());
+                boolean inline = inFlight.isEmpty() && LogReclaimer.bytes(r.records) <= INLINE_BYTES;
+                ReplicationLog.Started s = log.start(r.records, inline);
                 counters.logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
                 r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
@@ -577,10 +584,11 @@ final class ReplicationAgent implements Agent {
     private void finish(LogRound r) {
         if (r.durable != null && r.durable.isCompletedExceptionally()) {
             Throwable t = r.durable.exceptionNow();
-            stop("replication log write failed: " + VolumeException.unwrap(t).getMessage(), t);
+            stop("replication log " + (r.rewrite ? "rewrite" : "write") + " failed: "
+                    + VolumeException.unwrap(t).getMessage(), t);
             return;
         }
-        if (r.durable != null) {
+        if (r.durable != null && !r.rewrite) {
             counters.logWriteNanos.addAndGet(System.nanoTime() - r.started);
         }
         r.created.forEach(f -> f.complete(null));
@@ -791,17 +799,26 @@ final class ReplicationAgent implements Agent {
     }
 
     /**
-     * Rewrites the log to reclaim space ({@link LogReclaimer}) unless a log write is in flight: a
-     * rewrite continues the log in the other half, so no frame may still be on its way to this one.
+     * Starts a rewrite of the log to reclaim space ({@link LogReclaimer}) unless a log write is in
+     * flight: a rewrite continues the log in the other half, so no frame may still be on its way
+     * to this one. The rewrite goes in flight as a round of its own, with no Readies: rounds
+     * started after it write behind it in the new half, and none finishes before it is durable
+     * (recovery reads the old half until then), while the agent goes on handling messages,
+     * proposals and committed entries instead of waiting for megabytes of writes.
      */
     private void reclaim(boolean force) {
         if (!inFlight.isEmpty()) {
             return;
         }
-        try {
-            reclaimer.reclaim(force, tickRound, live -> groups.values().forEach(g -> g.liveRecords(live)));
-        } catch (VolumeException e) {
-            stop("replication log rewrite failed: " + e.getMessage(), e);
+        CompletableFuture<Void> rewrite = reclaimer.reclaim(force, tickRound,
+                live -> groups.values().forEach(g -> g.liveRecords(live)));
+        if (rewrite != null) {
+            LogRound r = new LogRound();
+            r.rewrite = true;
+            r.started = System.nanoTime();
+            r.durable = rewrite;
+            r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
+            inFlight.add(r);
         }
     }
 

@@ -33,12 +33,12 @@ import org.slf4j.LoggerFactory;
  * the later record wins, a truncation drops what was logged above it, and the latest hard
  * state is the group's.
  *
- * <p>Reclaim: the volume is two halves. One is written front to back; {@link #rewrite} writes
- * the records still needed (every group's creation, hard state and the entries above its
+ * <p>Reclaim: the volume is two halves. One is written front to back; {@link #startRewrite}
+ * writes the records still needed (every group's creation, hard state and the entries above its
  * compaction point) to the other half and continues there. The rewrite's first frame goes last,
  * so until it is durable the other half still starts with an older generation (frame sequences
  * only grow) and recovery keeps reading the old half; once it is, recovery reads the new one.
- * One thread owns the log.
+ * One thread owns the log; writes complete on the volume's threads.
  */
 final class ReplicationLog {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicationLog.class);
@@ -66,6 +66,8 @@ final class ReplicationLog {
 
     private final LogHalf[] halves;
     private final FrameBufferPool buffers;
+    /** A rewrite's frames: one in use at a time, so acquiring one never waits. */
+    private final FrameBufferPool rewriteBuffers = new FrameBufferPool(MAX_FRAME_RECORDS + (1 << 20));
     private int current;
     private WalWriter writer;
 
@@ -219,12 +221,31 @@ final class ReplicationLog {
 
     /**
      * Writes {@code live} (every record recovery needs, in replay order) to the other half and
-     * continues the log there; the old half is dropped once the new one's first frame is durable.
+     * waits for it; the log continues there ({@link #startRewrite}).
      *
-     * @throws VolumeException NO_SPACE if {@code live} does not fit in a half (nothing changed), or
-     *                         if a write failed (the log stays on the old half: recovery reads it)
+     * @throws VolumeException as {@link #startRewrite}, or if a write failed (recovery reads the old half)
      */
     void rewrite(List<WalRecord> live) throws VolumeException {
+        VolumeException.await(startRewrite(live));
+    }
+
+    /**
+     * Starts writing {@code live} (every record recovery needs, in replay order) to the other
+     * half and continues the log there at once: frames started after this return follow the
+     * rewrite in the new half. The rewrite's frames are written one after another, its first
+     * frame last, off the calling thread; until that one is durable the new half still starts
+     * with an older generation, so recovery reads the old half, which must then hold everything
+     * acted on: the caller starts no rewrite with a frame of the old half in flight, and acts on
+     * no later frame before the returned future completes.
+     *
+     * <p>The frames come from a pool of their own, one in use at a time, so that a rewrite never
+     * waits for buffers the rounds after it hold, on whichever I/O thread continues it.
+     *
+     * @param live not changed by the caller afterwards: its records are read as they are written
+     * @return done once the whole rewrite is durable; failed if a write failed
+     * @throws VolumeException NO_SPACE if {@code live} does not fit in a half (nothing changed)
+     */
+    CompletableFuture<Void> startRewrite(List<WalRecord> live) throws VolumeException {
         List<List<WalRecord>> frames = frames(live);
         LogHalf target = halves[1 - current];
         long[] at = new long[frames.size() + 1];
@@ -240,13 +261,25 @@ final class ReplicationLog {
                     + at[frames.size()] + " bytes, a half holds " + target.size());
         }
         long sequence = writer.nextSequence();
+        CompletableFuture<Void> written = CompletableFuture.completedFuture(null);
         for (int i = frames.size() - 1; i >= 0; i--) {
+            WalWriter w = new WalWriter(target, at[i], sequence + i, rewriteBuffers, FRAME_ALIGNMENT);
             List<WalRecord> f = frames.get(i);
-            WalWriter w = new WalWriter(target, at[i], sequence + i, buffers, FRAME_ALIGNMENT);
-            w.releaseFrame(w.append(f, new int[f.size()]));
+            written = written.thenCompose(v -> writeRewriteFrame(w, f));
         }
         current = 1 - current;
         writer = new WalWriter(target, at[frames.size()], sequence + frames.size(), buffers, FRAME_ALIGNMENT);
+        return written;
+    }
+
+    /** @return done once frame {@code records} is durable through {@code w} and its buffer is back */
+    private CompletableFuture<Void> writeRewriteFrame(WalWriter w, List<WalRecord> records) {
+        try {
+            WalWriter.Started s = w.start(records, new int[records.size()], false);
+            return s.durable().whenComplete((v, t) -> rewriteBuffers.release(s.frame()));
+        } catch (VolumeException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** @return {@code records} cut into frames of at most {@link #MAX_FRAME_RECORDS} bytes of records */
