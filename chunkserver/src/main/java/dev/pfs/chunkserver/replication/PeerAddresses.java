@@ -18,6 +18,12 @@ import java.util.Set;
  * client holding an old placement. Keeping every recent address, each tried in turn while the
  * peer has no link, lets the true one win without letting a stale one break a link that works:
  * a wrong address costs a failed dial, nothing else. Agent thread and the links' event loop.
+ *
+ * <p>Once a whole turn through the addresses has failed, the next dial waits, twice as long
+ * after each further failed turn, up to {@link #MAX_PAUSE_NANOS}: a peer that is down or gone
+ * would otherwise be dialed on every tick for as long as a group names it, which on a host
+ * shared by several daemons costs the CPU they need (each dial builds and closes a channel).
+ * A newly learned address ends the wait: it may be where the peer came back.
  */
 final class PeerAddresses {
     /** Learned addresses kept besides the proven one: the oldest goes first. */
@@ -29,6 +35,13 @@ final class PeerAddresses {
     private int failedDials;
     /** Addresses found serving another server since the last proof, each reported once. */
     private final Set<InetSocketAddress> mismatched = new HashSet<>();
+    /** The wait after the first failed turn through the addresses: two ticks of the agent. */
+    static final long FIRST_PAUSE_NANOS = 100_000_000L;
+    /** The longest wait between turns of dials: a returning peer waits at most this for its link. */
+    static final long MAX_PAUSE_NANOS = 1_000_000_000L;
+    /** Whether dials wait until {@link #pausedUntil}. */
+    private boolean paused;
+    private long pausedUntil;
 
     /** @param first the address the peer is first known at */
     PeerAddresses(InetSocketAddress first) {
@@ -46,6 +59,12 @@ final class PeerAddresses {
         while (learned.size() > MAX_LEARNED) {
             learned.removeLast();
         }
+        paused = false;
+    }
+
+    /** @return whether a dial may start at {@code now} (nanoTime): no wait after failed turns is under way */
+    synchronized boolean mayDial(long now) {
+        return !paused || now - pausedUntil >= 0;
     }
 
     /** @return the address to dial next: they take turns while dials fail */
@@ -54,10 +73,20 @@ final class PeerAddresses {
         return order.get(failedDials % order.size());
     }
 
-    /** A dial at {@code address} failed or reached another server: the next dial tries the following address. */
-    synchronized void failed(InetSocketAddress address) {
-        if (order().contains(normal(address))) {
-            failedDials++;
+    /**
+     * A dial at {@code address} failed or reached another server at {@code now} (nanoTime): the
+     * next dial tries the following address, after a wait if that completed a turn through all.
+     */
+    synchronized void failed(InetSocketAddress address, long now) {
+        List<InetSocketAddress> order = order();
+        if (!order.contains(normal(address))) {
+            return;
+        }
+        failedDials++;
+        if (failedDials % order.size() == 0) {
+            int turns = failedDials / order.size();
+            paused = true;
+            pausedUntil = now + Math.min(MAX_PAUSE_NANOS, FIRST_PAUSE_NANOS << Math.min(turns - 1, 10));
         }
     }
 
@@ -74,6 +103,7 @@ final class PeerAddresses {
     synchronized boolean proved(InetSocketAddress address) {
         InetSocketAddress a = normal(address);
         failedDials = 0;
+        paused = false;
         mismatched.clear();
         if (a.equals(proven)) {
             return false;

@@ -123,11 +123,16 @@ final class PeerLinks implements AutoCloseable {
                 ChunkStatus.OK, Unpooled.EMPTY_BUFFER));
     }
 
-    /** Dials every known peer with a higher id that has no link (called on each tick). */
+    /**
+     * Dials every known peer with a higher id that has no link and is not waiting out failed
+     * dials ({@link PeerAddresses}); called on each tick.
+     */
     void maintain() {
+        long now = System.nanoTime();
         for (Map.Entry<Integer, PeerAddresses> p : addresses.entrySet()) {
             int peer = p.getKey();
-            if (peer > self && !links.containsKey(peer) && !closed && dialing.add(peer)) {
+            if (peer > self && !links.containsKey(peer) && !closed && p.getValue().mayDial(now)
+                    && dialing.add(peer)) {
                 dial(peer, p.getValue().next());
             }
         }
@@ -178,7 +183,7 @@ final class PeerLinks implements AutoCloseable {
     private void dialFailed(int peer, InetSocketAddress address) {
         PeerAddresses known = addresses.get(peer);
         if (known != null) {
-            known.failed(address);
+            known.failed(address, System.nanoTime());
         }
         dialing.remove(peer);
     }

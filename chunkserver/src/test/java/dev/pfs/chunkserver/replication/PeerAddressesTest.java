@@ -16,9 +16,9 @@ class PeerAddressesTest {
         PeerAddresses p = new PeerAddresses(at(1000));
         p.learn(at(2000));
         assertThat(p.next()).isEqualTo(at(2000));
-        p.failed(at(2000));
+        p.failed(at(2000), 0);
         assertThat(p.next()).isEqualTo(at(1000));
-        p.failed(at(1000));
+        p.failed(at(1000), 0);
         assertThat(p.next()).as("the turns go round").isEqualTo(at(2000));
     }
 
@@ -32,9 +32,9 @@ class PeerAddressesTest {
         p.learn(at(1000));
         assertThat(p.order()).containsExactly(at(2000), at(1000));
         assertThat(p.next()).isEqualTo(at(2000));
-        p.failed(at(2000));
+        p.failed(at(2000), 0);
         assertThat(p.next()).isEqualTo(at(1000));
-        p.failed(at(1000));
+        p.failed(at(1000), 0);
         assertThat(p.next()).isEqualTo(at(2000));
     }
 
@@ -62,7 +62,7 @@ class PeerAddressesTest {
     void aFailureAtAnAddressNoLongerKnownMovesNothing() {
         PeerAddresses p = new PeerAddresses(at(1000));
         p.learn(at(2000));
-        p.failed(at(3000));
+        p.failed(at(3000), 0);
         assertThat(p.next()).isEqualTo(at(2000));
     }
 
@@ -73,5 +73,43 @@ class PeerAddressesTest {
         assertThat(p.firstMismatch(at(1000))).isFalse();
         p.proved(at(2000));
         assertThat(p.firstMismatch(at(1000))).isTrue();
+    }
+
+    @Test
+    void afterAFailedTurnThroughEveryAddressDialsWaitLongerEachTurnUpToASecond() {
+        PeerAddresses p = new PeerAddresses(at(1000));
+        p.learn(at(2000));
+        long t = 0;
+        assertThat(p.mayDial(t)).isTrue();
+        p.failed(at(2000), t);
+        assertThat(p.mayDial(t)).as("the other address is still to try").isTrue();
+        long[] expected = {100, 200, 400, 800, 1000, 1000};
+        for (long pauseMillis : expected) {
+            p.failed(p.next(), t);
+            long until = t + pauseMillis * 1_000_000;
+            assertThat(p.mayDial(until - 1)).as("waiting %d ms", pauseMillis).isFalse();
+            assertThat(p.mayDial(until)).isTrue();
+            t = until;
+            p.failed(p.next(), t);
+            assertThat(p.mayDial(t)).as("mid-turn").isTrue();
+        }
+    }
+
+    @Test
+    void aNewAddressOrAProofEndsTheWait() {
+        PeerAddresses p = new PeerAddresses(at(1000));
+        p.failed(at(1000), 0);
+        assertThat(p.mayDial(1)).isFalse();
+        p.learn(at(2000));
+        assertThat(p.mayDial(1)).as("where the peer may have come back").isTrue();
+        p.failed(at(2000), 0);
+        p.failed(at(1000), 0);
+        assertThat(p.mayDial(1)).isFalse();
+        p.proved(at(2000));
+        assertThat(p.mayDial(1)).isTrue();
+        p.failed(at(2000), 0);
+        p.failed(at(1000), 0);
+        assertThat(p.mayDial(1)).as("counting from the proof again: the first wait").isFalse();
+        assertThat(p.mayDial(PeerAddresses.FIRST_PAUSE_NANOS)).isTrue();
     }
 }
