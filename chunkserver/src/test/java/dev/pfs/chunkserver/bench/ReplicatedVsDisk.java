@@ -13,7 +13,8 @@ import java.util.Map;
  * The chunkserver side of {@code scripts/bench/replicated-vs-disk}: over one unreplicated
  * chunkserver (a 512 MB chunk, {@link ChunkClient}) or over a replicated volume of four 128 MB
  * chunks on three chunkservers ({@link ReplicatedVolume}; chunk i's preferred leader is server
- * i+1, so leaders spread), 1 MB sequential FUA writes at iodepth 4, then 4 KB random FUA writes
+ * i+1, so leaders spread), the region written once in full ({@link WriteLoad#fill}, as fio's file
+ * is), then 1 MB sequential FUA writes at iodepth 4, then 4 KB random FUA writes
  * at iodepth 1 and 32, each from as many threads as the iodepth, each load first run unmeasured
  * for the ramp (the JIT's warm-up, see {@link WriteLoad#run}). The disk side (fio) is the script's.
  *
@@ -56,7 +57,7 @@ public final class ReplicatedVsDisk {
             try (ChunkClient client = ChunkClient.connect(address(args[1]))) {
                 client.create(1, WriteLoad.REGION).get();
                 WriteLoad.Writer w = (t, off, data) -> client.write(1, 1, off, data, true).get();
-                // Sequential first: it also allocates every block of the region, as fio's file is written.
+                WriteLoad.fill(4, w);
                 seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
                 qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w);
                 qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w);
@@ -72,6 +73,7 @@ public final class ReplicatedVsDisk {
                     .withMode(Placement.parseMode(args[0]));
             try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(60), Duration.ofSeconds(10))) {
                 WriteLoad.Writer w = (t, off, data) -> VolumeException.await(v.write(off, data, 1, true));
+                WriteLoad.fill(4, w);
                 seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
                 qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w);
                 qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w);

@@ -39,6 +39,53 @@ final class WriteLoad {
         void write(int thread, long offset, ByteBuffer data) throws Exception;
     }
 
+    /** What one load thread does; {@code thread} counts from 0. */
+    private interface Body {
+        void run(int thread) throws Exception;
+    }
+
+    /** Runs {@code body} on {@code depth} threads and waits for them; rethrows a failure of any. */
+    private static void onThreads(int depth, Body body) throws Exception {
+        Thread[] threads = new Thread[depth];
+        Exception[] failure = new Exception[1];
+        for (int t = 0; t < depth; t++) {
+            int id = t;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                try {
+                    body.run(id);
+                } catch (Exception e) {
+                    failure[0] = e;
+                }
+            });
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure[0] != null) {
+            throw failure[0];
+        }
+    }
+
+    /**
+     * Writes the whole region once, in 1 MB writes from {@code depth} threads, unmeasured, as fio
+     * writes its file in full before its loads, so that the random loads overwrite written blocks
+     * on both sides. The sequential load alone covered the region only on a fast disk: at
+     * 30 MB/s it wrote 420 MB of the 512, and the random loads after it met blocks never written
+     * (each first write allocates a block, which the store logs).
+     */
+    static void fill(int depth, Writer w) throws Exception {
+        int size = 1 << 20;
+        AtomicLong next = new AtomicLong();
+        onThreads(depth, id -> {
+            ByteBuffer buf = Arena.ofAuto().allocate(size, 4096).asByteBuffer();
+            for (long off; (off = next.getAndAdd(size)) < REGION; ) {
+                buf.clear();
+                buf.putLong(0, off);
+                w.write(id, off, buf);
+            }
+        });
+    }
+
     /**
      * Runs {@code depth} threads of writes of {@code size} bytes, sequential or at random aligned
      * offsets in the first 512 MB: first for {@code rampSeconds} unmeasured (as fio's
@@ -54,41 +101,29 @@ final class WriteLoad {
         AtomicLong ops = new AtomicLong();
         AtomicLong seq = new AtomicLong();
         long[][] lat = new long[depth][];
-        Thread[] threads = new Thread[depth];
-        Exception[] failure = new Exception[1];
-        for (int t = 0; t < depth; t++) {
-            int id = t;
-            threads[t] = Thread.ofPlatform().start(() -> {
-                ByteBuffer buf = Arena.ofAuto().allocate(size, 4096).asByteBuffer();
-                long[] mine = new long[1 << 20];
-                int n = 0;
-                try {
-                    while (System.nanoTime() < end) {
-                        long off = sequential ? seq.getAndAdd(size) % REGION
-                                : ThreadLocalRandom.current().nextLong(REGION / size) * size;
-                        buf.clear();
-                        buf.putLong(0, off);
-                        long t0 = System.nanoTime();
-                        w.write(id, off, buf);
-                        if (t0 >= measureFrom) {
-                            if (n < mine.length) {
-                                mine[n++] = System.nanoTime() - t0;
-                            }
-                            ops.incrementAndGet();
+        onThreads(depth, id -> {
+            ByteBuffer buf = Arena.ofAuto().allocate(size, 4096).asByteBuffer();
+            long[] mine = new long[1 << 20];
+            int n = 0;
+            try {
+                while (System.nanoTime() < end) {
+                    long off = sequential ? seq.getAndAdd(size) % REGION
+                            : ThreadLocalRandom.current().nextLong(REGION / size) * size;
+                    buf.clear();
+                    buf.putLong(0, off);
+                    long t0 = System.nanoTime();
+                    w.write(id, off, buf);
+                    if (t0 >= measureFrom) {
+                        if (n < mine.length) {
+                            mine[n++] = System.nanoTime() - t0;
                         }
+                        ops.incrementAndGet();
                     }
-                } catch (Exception e) {
-                    failure[0] = e;
                 }
+            } finally {
                 lat[id] = Arrays.copyOf(mine, n);
-            });
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failure[0] != null) {
-            throw failure[0];
-        }
+            }
+        });
         double secs = (System.nanoTime() - measureFrom) / 1e9;
         long[] all = Arrays.stream(lat).flatMapToLong(Arrays::stream).toArray();
         return new Result(ops.get(), ops.get() * size, secs, all);
