@@ -136,8 +136,10 @@ class ChunkServerLoopbackTest {
         client.create(1, 0).get();
         ChunkClient other = ChunkClient.connect(server.address());
         List<CompletableFuture<Void>> abandoned = new ArrayList<>();
+        // 32 writes that together fill the chunk: each is answered OK, or fails as the connection closes.
+        int size = (int) (CHUNK / 32);
         for (int i = 0; i < 32; i++) {
-            abandoned.add(other.write(1, 0, i * 65536L, ByteBuffer.allocateDirect(65536), true));
+            abandoned.add(other.write(1, 0, (long) i * size, ByteBuffer.allocateDirect(size), true));
         }
         other.close();
         for (CompletableFuture<Void> f : abandoned) {
