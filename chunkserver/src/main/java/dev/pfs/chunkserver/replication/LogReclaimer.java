@@ -45,9 +45,9 @@ final class LogReclaimer {
         return log.room() < reserve();
     }
 
-    /** @return whether {@code records} and the reserve do not fit in the room left */
-    boolean tight(List<WalRecord> records) {
-        return bytes(records) + reserve() > log.room();
+    /** @return whether records of {@code bytes} and the reserve do not fit in the room left */
+    boolean tight(long bytes) {
+        return bytes + reserve() > log.room();
     }
 
     /** @return whether the log grew enough since the last try that a rewrite is worth trying */

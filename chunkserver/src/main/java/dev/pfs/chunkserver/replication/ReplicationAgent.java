@@ -522,8 +522,9 @@ final class ReplicationAgent implements Agent {
 
     /** Starts round {@code r}'s log write, applies its committed entries and answers what committed. */
     private int launch(LogRound r) {
+        long bytes = LogReclaimer.bytes(r.records);
         if (!r.records.isEmpty()) {
-            boolean tight = reclaimer.tight(r.records);
+            boolean tight = reclaimer.tight(bytes);
             if (tight || reclaimer.due()) {
                 if (!inFlight.isEmpty()) {
                     if (tight) {
@@ -541,7 +542,7 @@ final class ReplicationAgent implements Agent {
         if (!r.records.isEmpty()) {
             try {
                 r.started = System.nanoTime();
-                boolean inline = inFlight.isEmpty() && LogReclaimer.bytes(r.records) <= INLINE_BYTES;
+                boolean inline = inFlight.isEmpty() && bytes <= INLINE_BYTES;
                 ReplicationLog.Started s = log.start(r.records, inline);
                 counters.logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
