@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * The chunkserver side of {@code scripts/bench/chunkserver-vs-disk}: 1 MB sequential writes at
- * iodepth 4, then 4 KB random FUA writes at iodepth 1 and 32, each from as many threads as the
- * iodepth, over one connection, each load first run unmeasured for the ramp (the JIT's warm-up).
+ * iodepth 4, then 4 KB random FUA writes at iodepth 1 and 32, kept in flight by one submitter
+ * over one connection ({@link WriteLoad}), after the region is written in full once, each load
+ * first run unmeasured for the ramp (the JIT's warm-up).
  * After each test it prints, from the server's metrics, where a write waited inside the server
  * (queued for the store agent, batched until its group commit, WAL write + sync, durable until
  * its reply went out) and what is left for the client and the network, and the records per
@@ -98,8 +99,8 @@ public final class ChunkServerVsDisk {
         double ramp = Double.parseDouble(args[3]);
         try (ChunkClient client = ChunkClient.connect(new InetSocketAddress(hp[0], Integer.parseInt(hp[1])))) {
             client.create(1, WriteLoad.REGION).get();
-            WriteLoad.Writer cs = (t, off, data) -> client.write(1, 1, off, data, true).get();
-            // Sequential first: it also allocates every block of the region, as fio's file is written.
+            WriteLoad.Writer cs = (off, data) -> client.write(1, 1, off, data, true);
+            WriteLoad.fill(4, cs);
             WriteLoad.Result seq = measured("chunkserver 1M seq qd4 FUA", metrics, 4, 1 << 20, true, ramp, secs, cs);
             WriteLoad.Result qd1 = measured("chunkserver 4K rand qd1 FUA", metrics, 1, 4096, false, ramp, secs, cs);
             WriteLoad.Result qd32 = measured("chunkserver 4K rand qd32 FUA", metrics, 32, 4096, false, ramp, secs, cs);

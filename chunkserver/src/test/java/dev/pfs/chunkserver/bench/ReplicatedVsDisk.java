@@ -15,7 +15,7 @@ import java.util.Map;
  * chunks on three chunkservers ({@link ReplicatedVolume}; chunk i's preferred leader is server
  * i+1, so leaders spread), the region written once in full ({@link WriteLoad#fill}, as fio's file
  * is), then 1 MB sequential FUA writes at iodepth 4, then 4 KB random FUA writes
- * at iodepth 1 and 32, each from as many threads as the iodepth, each load first run unmeasured
+ * at iodepth 1 and 32, kept in flight by one submitter ({@link WriteLoad}), each load first run unmeasured
  * for the ramp (the JIT's warm-up, see {@link WriteLoad#run}). The disk side (fio) is the script's.
  *
  * <p>Before the loads, after the fill, a warm-up of 4 KB random writes at iodepth 32 for
@@ -63,7 +63,7 @@ public final class ReplicatedVsDisk {
         if (args[0].equals("single")) {
             try (ChunkClient client = ChunkClient.connect(address(args[1]))) {
                 client.create(1, WriteLoad.REGION).get();
-                WriteLoad.Writer w = (t, off, data) -> client.write(1, 1, off, data, true).get();
+                WriteLoad.Writer w = (off, data) -> client.write(1, 1, off, data, true);
                 WriteLoad.fill(4, w);
                 WriteLoad.run(32, 4096, false, warm, 0, w);
                 seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
@@ -80,7 +80,7 @@ public final class ReplicatedVsDisk {
             Placement p = Placement.spread("bench", 1, WriteLoad.REGION, CHUNK, servers, servers.size())
                     .withMode(Placement.parseMode(args[0]));
             try (ReplicatedVolume v = ReplicatedVolume.create(p, Duration.ofSeconds(60), Duration.ofSeconds(10))) {
-                WriteLoad.Writer w = (t, off, data) -> VolumeException.await(v.write(off, data, 1, true));
+                WriteLoad.Writer w = (off, data) -> v.write(off, data, 1, true);
                 WriteLoad.fill(4, w);
                 WriteLoad.run(32, 4096, false, warm, 0, w);
                 seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
