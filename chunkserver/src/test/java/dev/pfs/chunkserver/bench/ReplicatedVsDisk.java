@@ -3,10 +3,10 @@ package dev.pfs.chunkserver.bench;
 import dev.pfs.chunkserver.client.ChunkClient;
 import dev.pfs.chunkserver.client.Placement;
 import dev.pfs.chunkserver.client.ReplicatedVolume;
-import dev.pfs.common.volume.VolumeException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,7 +26,9 @@ import java.util.Map;
  *
  * <p>Usage: {@code ReplicatedVsDisk single HOST:PORT SECONDS LABEL RAMP-SECONDS WARM-SECONDS} or
  * {@code ReplicatedVsDisk parallel|strict 1=HOST:PORT,2=HOST:PORT,3=HOST:PORT SECONDS LABEL RAMP-SECONDS
- * WARM-SECONDS} (the replicated volume's mode).
+ * WARM-SECONDS} (the replicated volume's mode), each optionally followed by the servers' metrics
+ * endpoints, {@code HOST:PORT,HOST:PORT,...}: then each measured load also prints what the servers
+ * together did per client write (replication-log writes, Readies, store WAL syncs).
  * The last line is {@code LABEL
  * seq_mbps=.. qd1_p50_us=.. qd1_p99_us=.. qd1_mean_us=.. qd32_iops=..}.
  */
@@ -38,12 +40,33 @@ public final class ReplicatedVsDisk {
 
 
     private static WriteLoad.Result measured(String name, int depth, int size, boolean sequential, double ramp,
-                                             double seconds, WriteLoad.Writer w)
+                                             double seconds, WriteLoad.Writer w, List<String> metrics)
             throws Exception {
-        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, ramp, seconds, w);
+        WriteLoad.run(depth, size, sequential, ramp, 0, w);
+        ServerMetrics before = metrics.isEmpty() ? null : ServerMetrics.scrape(metrics);
+        WriteLoad.Result r = WriteLoad.run(depth, size, sequential, 0, seconds, w);
         System.out.printf("%-36s %10.0f IOPS %9.1f MB/s  mean %8.1f us  p50 %8.1f us  p99 %8.1f us%n", name,
                 r.iops(), r.mbps(), r.meanMicros(), r.pctMicros(0.5), r.pctMicros(0.99));
+        if (before != null && r.ops() > 0) {
+            perWrite(r.ops(), before, ServerMetrics.scrape(metrics));
+        }
         return r;
+    }
+
+    /**
+     * Prints what the servers together did per client write while it ran: replication-log writes
+     * (each a frame of one round, FUA) and how long a round waited for its own, Readies handled,
+     * store WAL syncs. These explain a mode's figures: on one shared disk, every log write is a
+     * FUA write of its own.
+     */
+    private static void perWrite(long ops, ServerMetrics before, ServerMetrics after) {
+        double logWrites = after.since(before, "pfs_chunkserver_replication_events_total{event=\"log_writes\"}");
+        double readies = after.since(before, "pfs_chunkserver_replication_events_total{event=\"readies\"}");
+        double logSecs = after.since(before, "pfs_chunkserver_replication_log_write_seconds_total");
+        double walSyncs = after.since(before, "pfs_chunkserver_wal_syncs_total");
+        System.out.printf("    per client write, all servers: %.2f replication-log writes (%.0f us each until durable),"
+                + " %.2f Readies, %.2f store WAL syncs%n", logWrites / ops,
+                logWrites == 0 ? 0 : logSecs / logWrites * 1e6, readies / ops, walSyncs / ops);
     }
 
     private static InetSocketAddress address(String hostPort) {
@@ -57,6 +80,7 @@ public final class ReplicatedVsDisk {
         String label = args[3];
         double ramp = Double.parseDouble(args[4]);
         double warm = Double.parseDouble(args[5]);
+        List<String> metrics = args.length > 6 ? List.of(args[6].split(",")) : List.of();
         WriteLoad.Result seq;
         WriteLoad.Result qd1;
         WriteLoad.Result qd32;
@@ -66,9 +90,9 @@ public final class ReplicatedVsDisk {
                 WriteLoad.Writer w = (off, data) -> client.write(1, 1, off, data, true);
                 WriteLoad.fill(4, w);
                 WriteLoad.run(32, 4096, false, warm, 0, w);
-                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
-                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w);
-                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w);
+                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w, metrics);
+                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w, metrics);
+                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w, metrics);
             }
         } else {
             Map<Integer, InetSocketAddress> servers = new LinkedHashMap<>();
@@ -83,9 +107,9 @@ public final class ReplicatedVsDisk {
                 WriteLoad.Writer w = (off, data) -> v.write(off, data, 1, true);
                 WriteLoad.fill(4, w);
                 WriteLoad.run(32, 4096, false, warm, 0, w);
-                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w);
-                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w);
-                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w);
+                seq = measured(label + " 1M seq qd4 FUA", 4, 1 << 20, true, ramp, secs, w, metrics);
+                qd1 = measured(label + " 4K rand qd1 FUA", 1, 4096, false, ramp, secs, w, metrics);
+                qd32 = measured(label + " 4K rand qd32 FUA", 32, 4096, false, ramp, secs, w, metrics);
             }
         }
         System.out.printf("%s seq_mbps=%.1f qd1_p50_us=%.1f qd1_p99_us=%.1f qd1_mean_us=%.1f qd32_iops=%.0f%n", label,
