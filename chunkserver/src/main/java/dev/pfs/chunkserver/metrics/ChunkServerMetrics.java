@@ -23,6 +23,7 @@ public final class ChunkServerMetrics implements StoreObserver {
     private final Histogram walSyncSeconds;
     private final Histogram walFramesInFlight;
     private final Counter checkpoints;
+    private final Counter redirectedBlocks;
     private final Counter frameErrors;
     private final Counter writeStageSeconds;
     private final Counter writeStageCount;
@@ -53,6 +54,9 @@ public final class ChunkServerMetrics implements StoreObserver {
                 .classicExponentialUpperBounds(1, 2, 7).register(registry);
         checkpoints = Counter.builder().name("pfs_chunkserver_checkpoints_total")
                 .help("Checkpoints written (each reclaims the WAL)").register(registry);
+        redirectedBlocks = Counter.builder().name("pfs_chunkserver_redirected_blocks_total")
+                .help("64 KB blocks written by redirected writes: data once to fresh blocks, only a REMAP logged")
+                .register(registry);
         writeStageSeconds = Counter.builder().name("pfs_chunkserver_write_stage_seconds")
                 .help("Time writes spent per stage: queued (submitted until the store took it), batched (until its"
                         + " group commit's WAL write began), sync (WAL write + sync), reply (durable until the reply"
@@ -166,5 +170,10 @@ public final class ChunkServerMetrics implements StoreObserver {
     @Override
     public void checkpointed(long nanos) {
         checkpoints.inc();
+    }
+
+    @Override
+    public void redirected(int blocks) {
+        redirectedBlocks.inc(blocks);
     }
 }

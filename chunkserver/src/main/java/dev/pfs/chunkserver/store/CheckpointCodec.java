@@ -15,8 +15,14 @@ final class CheckpointCodec {
         ByteBuffer b = slot.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         b.clear();
         b.position(CheckpointDescriptor.HEADER_LENGTH);
-        for (long w : state.bitmap.words()) {
-            b.putLong(w);
+        long[] words = state.bitmap.words();
+        for (int i = 0; i < words.length; i++) {
+            b.putLong(words[i]);
+        }
+        // Blocks reserved for redirected writes are in use but mapped by no chunk: free here.
+        for (int r : state.reserved) {
+            int at = CheckpointDescriptor.HEADER_LENGTH + 8 * (r >>> 6);
+            b.putLong(at, b.getLong(at) & ~(1L << r));
         }
         for (Chunk c : state.chunks.values()) {
             b.putLong(c.id).putLong(c.size).putInt(c.map.mapped()).putInt(0);
@@ -35,7 +41,9 @@ final class CheckpointCodec {
         b.putInt(CheckpointDescriptor.BLOCKS_OFFSET, state.bitmap.blocks());
         b.putInt(CheckpointDescriptor.CHUNK_COUNT_OFFSET, state.chunks.size());
         b.putInt(CheckpointDescriptor.VOLUME_COUNT_OFFSET, state.volumeEpochs.size());
-        for (int i = CheckpointDescriptor.VOLUME_COUNT_OFFSET + 4; i < CheckpointDescriptor.HEADER_LENGTH; i += 4) {
+        // Every block written so far lies below writtenBelow, reserved ones included.
+        b.putInt(CheckpointDescriptor.WRITTEN_LIMIT_OFFSET, Math.max(state.writtenLimit, state.writtenBelow));
+        for (int i = CheckpointDescriptor.WRITTEN_LIMIT_OFFSET + 4; i < CheckpointDescriptor.HEADER_LENGTH; i += 4) {
             b.putInt(i, 0);
         }
         b.putInt(CheckpointDescriptor.BODY_LENGTH_OFFSET, bodyLength);
@@ -80,6 +88,12 @@ final class CheckpointCodec {
             }
             state.chunks.put(id, c);
         }
+        int limit = b.getInt(CheckpointDescriptor.WRITTEN_LIMIT_OFFSET);
+        if (limit < 0 || limit > state.bitmap.blocks()) {
+            return "written limit " + limit + " is outside the " + state.bitmap.blocks() + " data blocks";
+        }
+        state.writtenLimit = limit;
+        state.writtenBelow = limit;
         int volumeCount = b.getInt(CheckpointDescriptor.VOLUME_COUNT_OFFSET);
         for (int i = 0; i < volumeCount; i++) {
             state.volumeEpochs.put(b.getLong(), b.getLong());

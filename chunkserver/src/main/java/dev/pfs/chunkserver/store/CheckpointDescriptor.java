@@ -19,7 +19,7 @@ import java.util.zip.CRC32C;
  *  +---------------+---------------+---------------+---------------+
  *  | data blocks   | chunk count   | body length   | crc32c        |
  *  +---------------+---------------+---------------+---------------+
- *  | volume count  | reserved (12 bytes)                           |
+ *  | volume count  | written limit | reserved (8 bytes)            |
  *  +---------------+-----------------------------------------------+ 64
  *  | bitmap: ceil(blocks / 64) x u64                               |
  *  | per chunk: id i64, size i64, mapped u32, rsvd u32             |
@@ -28,6 +28,8 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  * </pre>
  *
+ * The written limit is a block number: no data block at or above it was written since format
+ * (0 in checkpoints of pfs before redirect-on-write, whose free blocks were all zeroed).
  * The CRC32C covers the header with the CRC field zero and the body. Little-endian. A store
  * fences at most as many volumes as it holds chunks, so the slot is sized for both at format.
  */
@@ -55,6 +57,7 @@ public final class CheckpointDescriptor {
     public static final int BODY_LENGTH_OFFSET = 40;
     public static final int CRC_OFFSET = 44;
     public static final int VOLUME_COUNT_OFFSET = 48;
+    public static final int WRITTEN_LIMIT_OFFSET = 52;
 
     private CheckpointDescriptor() {
     }

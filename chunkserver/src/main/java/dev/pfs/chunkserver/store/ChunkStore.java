@@ -51,15 +51,24 @@ public final class ChunkStore implements AutoCloseable {
      * @param writeAheadBytes    data-file space written ahead of the bitmap at a time
      * @param walInFlight        WAL frames (group commits) written at once, 1 to
      *                           {@link #MAX_WAL_IN_FLIGHT}; the WAL volume needs as many I/O threads
+     * @param redirectMinBytes   smallest write of whole blocks that is redirected: its data written
+     *                           FUA to fresh blocks, then a REMAP logged, instead of its data logged
+     *                           and then written over the old blocks
      */
     public record Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer, long maxChunkSize,
-                          long writeAheadBytes, int walInFlight) {
+                          long writeAheadBytes, int walInFlight, int redirectMinBytes) {
         /** The default run of data-file space written ahead of the bitmap at a time. */
         public static final long DEFAULT_WRITE_AHEAD = 64L << 20;
         /** The default number of WAL frames in flight. */
         public static final int DEFAULT_WAL_IN_FLIGHT = 4;
         /** Most WAL frames in flight; recovery's sequence gap must exceed it. */
         public static final int MAX_WAL_IN_FLIGHT = 64;
+        /**
+         * The default smallest write redirected (its blocks written in full to fresh blocks, then
+         * a REMAP logged) rather than logged with its data: at 256 KB a logged write's second
+         * copy costs more than the redirect's second round trip.
+         */
+        public static final int DEFAULT_REDIRECT_MIN = 256 * 1024;
 
         public Options {
             if (walInFlight < 1 || walInFlight > MAX_WAL_IN_FLIGHT) {
@@ -71,7 +80,7 @@ public final class ChunkStore implements AutoCloseable {
         /** Options with any chunk size up to the capacity and the default write-ahead run. */
         public Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer) {
             this(maxBatchBytes, checkpointFraction, observer, Long.MAX_VALUE, DEFAULT_WRITE_AHEAD,
-                    DEFAULT_WAL_IN_FLIGHT);
+                    DEFAULT_WAL_IN_FLIGHT, DEFAULT_REDIRECT_MIN);
         }
 
         /** @return the defaults: 4 MB frames, checkpoint at half the WAL, 64 MB written ahead */
@@ -81,22 +90,31 @@ public final class ChunkStore implements AutoCloseable {
 
         /** @return these options with another observer */
         public Options withObserver(StoreObserver o) {
-            return new Options(maxBatchBytes, checkpointFraction, o, maxChunkSize, writeAheadBytes, walInFlight);
+            return new Options(maxBatchBytes, checkpointFraction, o, maxChunkSize, writeAheadBytes, walInFlight, redirectMinBytes);
         }
 
         /** @return these options refusing chunks larger than {@code bytes} */
         public Options withMaxChunkSize(long bytes) {
-            return new Options(maxBatchBytes, checkpointFraction, observer, bytes, writeAheadBytes, walInFlight);
+            return new Options(maxBatchBytes, checkpointFraction, observer, bytes, writeAheadBytes, walInFlight, redirectMinBytes);
         }
 
         /** @return these options writing {@code bytes} of data-file space ahead at a time */
         public Options withWriteAhead(long bytes) {
-            return new Options(maxBatchBytes, checkpointFraction, observer, maxChunkSize, bytes, walInFlight);
+            return new Options(maxBatchBytes, checkpointFraction, observer, maxChunkSize, bytes, walInFlight, redirectMinBytes);
+        }
+
+        /**
+         * @return these options redirecting FUA writes of whole blocks from {@code bytes} up
+         *         (Integer.MAX_VALUE: never)
+         */
+        public Options withRedirectMin(int bytes) {
+            return new Options(maxBatchBytes, checkpointFraction, observer, maxChunkSize, writeAheadBytes, walInFlight,
+                    bytes);
         }
 
         /** @return these options with up to {@code frames} WAL frames in flight */
         public Options withWalInFlight(int frames) {
-            return new Options(maxBatchBytes, checkpointFraction, observer, maxChunkSize, writeAheadBytes, frames);
+            return new Options(maxBatchBytes, checkpointFraction, observer, maxChunkSize, writeAheadBytes, frames, redirectMinBytes);
         }
     }
 
@@ -120,10 +138,10 @@ public final class ChunkStore implements AutoCloseable {
     private final AgentRunner runner;
     private volatile boolean closed;
 
-    private ChunkStore(StoreAgent agent, Queue<StoreRequest> queue) {
+    private ChunkStore(StoreAgent agent, Queue<StoreRequest> queue, WakeableIdleStrategy idle) {
         this.agent = agent;
         this.queue = queue;
-        this.idle = new WakeableIdleStrategy(() -> !queue.isEmpty());
+        this.idle = idle;
         this.runner = new AgentRunner(idle, ChunkStore::agentFailed, null, new Loop());
         AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-chunk-store").daemon().unstarted(r));
     }
@@ -199,6 +217,7 @@ public final class ChunkStore implements AutoCloseable {
         if (bad != null) {
             throw new IOException("checkpoint " + bestSequence + " is inconsistent: " + bad);
         }
+        reserveRemapped(wal, best.getLong(CheckpointDescriptor.NEXT_FRAME_OFFSET), state);
         DataApplier applier = new DataApplier(data);
         List<CompletableFuture<Void>> replayed = new ArrayList<>();
         long[] nextIndex = {best.getLong(CheckpointDescriptor.NEXT_INDEX_OFFSET)};
@@ -214,16 +233,54 @@ public final class ChunkStore implements AutoCloseable {
         for (CompletableFuture<Void> f : replayed) {
             VolumeException.await(f);
         }
+        state.releaseReservations();
         LOG.info("recovered checkpoint {} and {} WAL records in {} frames; log ends at {} ({})", bestSequence,
                 scan[0].records(), scan[0].frames(), scan[0].endPosition(), scan[0].stopReason());
         Queue<StoreRequest> queue = new ConcurrentLinkedQueue<>();
+        WakeableIdleStrategy idle = new WakeableIdleStrategy(() -> !queue.isEmpty());
         StoreAgent agent = new StoreAgent(state, writer, data, meta, applier, options, nextIndex[0],
-                bestSequence, slotLength, () -> !queue.isEmpty());
+                bestSequence, slotLength, () -> !queue.isEmpty(), r -> {
+                    queue.add(r);
+                    idle.wake();
+                });
         agent.checkpoint();
         if (agent.failure() != null) {
             throw new IOException("recovery checkpoint failed: " + agent.failure());
         }
-        return new ChunkStore(agent, queue);
+        return new ChunkStore(agent, queue, idle);
+    }
+
+    /**
+     * Before replay, reserves every block a REMAP in the log names, so that no WRITE replayed
+     * before that REMAP allocates it: the live store had reserved it before the write's data
+     * went out and logged the REMAP after. It also takes the highest WRITTEN_LIMIT logged: any
+     * block a replayed write allocates below it may hold stale data.
+     */
+    private static void reserveRemapped(BlockVolume wal, long firstSequence, StoreState state) throws IOException {
+        List<String> bad = new ArrayList<>();
+        WalScanner.scan(wal, firstSequence, r -> {
+            switch (r.type()) {
+                case REMAP -> {
+                    ByteBuffer blocks = r.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                    for (int at = blocks.position(); at + 4 <= blocks.limit(); at += 4) {
+                        int b = blocks.getInt(at);
+                        if (b < 0 || b >= state.bitmap.blocks() || state.bitmap.isUsed(b)) {
+                            bad.add("REMAP record " + r.index() + " names data block " + b
+                                    + ", which is out of range or in use");
+                        } else {
+                            state.bitmap.markUsed(b);
+                            state.reserved.add(b);
+                        }
+                    }
+                }
+                case WRITTEN_LIMIT -> state.writtenBelow = Math.max(state.writtenBelow,
+                        (int) Math.min(state.bitmap.blocks(), r.length()));
+                default -> { }
+            }
+        });
+        if (!bad.isEmpty()) {
+            throw new IOException("the WAL does not fit checkpoint: " + bad.getFirst());
+        }
     }
 
     /**
@@ -308,6 +365,11 @@ public final class ChunkStore implements AutoCloseable {
     /** @return in-place writes issued so far (a count that only grows) */
     public long inPlaceWrites() {
         return agent.inPlaceIssued();
+    }
+
+    /** @return writes redirected to fresh blocks so far (a count that only grows) */
+    public long redirectedWrites() {
+        return agent.redirected();
     }
 
     /** @return in-place writes durable: the first this many issued, covered by a checkpoint */

@@ -13,9 +13,13 @@ import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * finished in log order by whichever thread completes it ({@link CommitPipeline}): its data
  * writes start (reads of those blocks wait for them), then its changes are acknowledged. When
  * the WAL fills past its threshold it checkpoints the metadata and starts the WAL over.
+ *
+ * <p>A large write of whole blocks is redirected instead of logged with its data: its data goes
+ * FUA to fresh blocks, and once there a REMAP record moves the chunk blocks to them, so the disk
+ * takes its data once, not twice. The fresh blocks lie below the written limit that is durable
+ * already, so a power cut before the REMAP leaves nothing a replay takes for clean.
  */
 final class StoreAgent {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAgent.class);
@@ -44,8 +53,19 @@ final class StoreAgent {
      * it is finished (exceptionally if refused).
      */
     private record Commit(List<Change> changes, int bytes, WalWriter.Started started, int[] payloadAt, long start,
-                          long issued, long inlineWriteNanos, CompletableFuture<Void> finished) {
+                          long issued, long inlineWriteNanos, int writtenLimit, CompletableFuture<Void> finished) {
     }
+
+    /**
+     * A redirected write on its way to its fresh blocks, picked up by the agent at {@code picked};
+     * {@code written} completes when its data is there.
+     */
+    record Redirect(Chunk chunk, StoreRequest.Write write, int[] blocks, long picked,
+                    CompletableFuture<Void> written) {
+    }
+
+    /** How far one WRITTEN_LIMIT record moves the limit past the block that needed it: 64 MB. */
+    private static final int LIMIT_STEP_BLOCKS = 1024;
 
     /** Largest lone change whose frame the agent writes itself rather than on an I/O thread. */
     private static final int INLINE_MAX_BYTES = 64 * 1024;
@@ -66,23 +86,43 @@ final class StoreAgent {
     private final CommitPipeline<Commit> pipeline = new CommitPipeline<>(this::finish);
     private final int walInFlight;
     private final BooleanSupplier moreQueued;
+    private final Consumer<StoreRequest> resubmit;
+    private final int redirectMinBytes;
+    /** Quarantined blocks past which a redirect checkpoints first, so freed blocks are reused. */
+    private final int quarantineCheckpoint;
+    /** Redirected writes whose data is on its way. */
+    private final Set<Redirect> redirects = new HashSet<>();
+    /**
+     * The written limit of the last commit finished or checkpoint written: durable, so a block
+     * below it may be written (a redirect's fresh blocks must lie below it).
+     */
+    private final AtomicInteger durableLimit = new AtomicInteger();
     /** Finished once the last commit started is; flushes wait for it. */
     private CompletableFuture<Void> lastCommit = CompletableFuture.completedFuture(null);
     private int batchBytes;
     private long nextIndex;
     private long checkpointSequence;
+    /** Redirected writes logged so far (written by the agent's thread only). */
+    private volatile long redirectedLogged;
     /** In-place writes issued so far (written by the agent's thread only). */
     private volatile long inPlaceIssued;
     /** In-place writes the last checkpoint covers: the first this many are durable. */
     private volatile long inPlaceDurable;
     private volatile String failure;
 
-    /** @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline) */
+    /**
+     * @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline)
+     * @param resubmit   queues a request for the agent from any thread (a redirect's data is written)
+     */
     StoreAgent(StoreState state, WalWriter wal, BlockVolume data, BlockVolume meta, DataApplier applier,
                ChunkStore.Options options, long nextIndex, long checkpointSequence, long slotLength,
-               BooleanSupplier moreQueued) {
+               BooleanSupplier moreQueued, Consumer<StoreRequest> resubmit) {
         this.walInFlight = options.walInFlight();
         this.moreQueued = moreQueued;
+        this.resubmit = resubmit;
+        this.redirectMinBytes = options.redirectMinBytes();
+        this.quarantineCheckpoint = Math.min(4096, Math.max(16, state.bitmap.blocks() / 8));
+        this.durableLimit.set(state.writtenLimit);
         this.state = state;
         this.wal = wal;
         this.data = data;
@@ -103,6 +143,11 @@ final class StoreAgent {
     /** @return in-place writes issued so far */
     long inPlaceIssued() {
         return inPlaceIssued;
+    }
+
+    /** @return redirected writes whose REMAP was logged so far */
+    long redirected() {
+        return redirectedLogged;
     }
 
     /** @return in-place writes durable: the first this many issued */
@@ -160,20 +205,26 @@ final class StoreAgent {
             case StoreRequest.Write w -> {
                 int length = w.src().remaining();
                 Chunk c = state.checkRange(w.chunkId(), w.offset(), length, w.epoch(), true);
-                int needed = state.blocksToAllocate(c, w.offset(), length);
-                makeRoom(needed, WalRecordDescriptor.recordLength(length));
-                log(WalRecord.write(w.chunkId(), w.epoch(), w.offset(), w.src()), w.future(), w.submitted(), picked);
+                if (!redirect(c, w, picked)) {
+                    int needed = state.blocksToAllocate(c, w.offset(), length);
+                    makeRoom(needed, WalRecordDescriptor.recordLength(length) + WalRecordDescriptor.HEADER_LENGTH);
+                    log(WalRecord.write(w.chunkId(), w.epoch(), w.offset(), w.src()), w.future(), w.submitted(),
+                            picked);
+                }
             }
+            case StoreRequest.Redirected r -> redirected(r.redirect(), r.error());
             case StoreRequest.InPlaceWrite w -> {
                 int length = w.src().remaining();
                 Chunk c = state.checkRange(w.chunkId(), w.offset(), length, w.epoch(), true);
                 int needed = state.blocksToAllocate(c, w.offset(), length);
                 // In place only into blocks every replay maps the same way (no allocation) and
                 // behind every logged data write (none on its way, so per-block order holds).
-                if (needed == 0 && batch.isEmpty() && pipeline.size() == 0 && w.epoch() <= state.volumeEpoch(c.id)) {
+                // Not beside a redirect either: its REMAP would move the block away from under it.
+                if (needed == 0 && batch.isEmpty() && pipeline.size() == 0 && redirects.isEmpty()
+                        && w.epoch() <= state.volumeEpoch(c.id)) {
                     writeInPlace(c, w);
                 } else {
-                    makeRoom(needed, WalRecordDescriptor.recordLength(length));
+                    makeRoom(needed, WalRecordDescriptor.recordLength(length) + WalRecordDescriptor.HEADER_LENGTH);
                     log(WalRecord.write(w.chunkId(), w.epoch(), w.offset(), w.src()), w.future(), 0, 0);
                 }
             }
@@ -228,6 +279,7 @@ final class StoreAgent {
                 flushes.add(f.future());
             }
             case StoreRequest.Stop s -> {
+                awaitRedirects();
                 checkpoint();
                 pipeline.awaitEmpty();
                 flushes.add(s.future());
@@ -326,11 +378,149 @@ final class StoreAgent {
         }
     }
 
+    /**
+     * Adds a change to the batch. If it allocated blocks past the written limit, a WRITTEN_LIMIT
+     * record follows it in the same frame (the caller made room for it), so the limit is durable
+     * before the change's data writes go out.
+     */
     private void log(WalRecord record, CompletableFuture<Void> future, long submitted, long picked) {
+        append(record, future, submitted, picked);
+        if (state.writtenBelow > state.writtenLimit) {
+            append(WalRecord.of(WalRecordType.WRITTEN_LIMIT, 0, 0, 0, limitPast(state.writtenBelow)),
+                    new CompletableFuture<>(), 0, 0);
+        }
+    }
+
+    private void append(WalRecord record, CompletableFuture<Void> future, long submitted, long picked) {
         WalRecord stamped = record.withSlot(0, nextIndex++);
         List<DataOp> ops = state.apply(stamped);
         batch.add(new Change(stamped, ops, future, submitted, picked));
         batchBytes += stamped.encodedLength();
+    }
+
+    /** @return a written limit a step past {@code block}, within the volume */
+    private int limitPast(int block) {
+        return (int) Math.min(state.bitmap.blocks(), (long) block + LIMIT_STEP_BLOCKS);
+    }
+
+    /**
+     * Redirects a write if it is large, of whole blocks, and fresh blocks below the durable
+     * written limit are free for it: reserves them and writes its data there, FUA; {@link
+     * #redirected} logs the REMAP once that is done. Otherwise it raises the written limit if
+     * that is what stood in the way, and the write is logged as usual.
+     *
+     * @return whether the write was redirected
+     */
+    private boolean redirect(Chunk c, StoreRequest.Write w, long picked) throws ChunkException {
+        int length = w.src().remaining();
+        if (length < redirectMinBytes || w.offset() % StoreState.BLOCK_SIZE != 0 || length % StoreState.BLOCK_SIZE != 0
+                || failure != null) {
+            return false;
+        }
+        int count = length >>> StoreState.BLOCK_SHIFT;
+        if (!state.quarantine.isEmpty()
+                && (state.bitmap.free() < count || state.quarantine.size() >= quarantineCheckpoint)) {
+            checkpoint();
+            if (failure != null) {
+                throw refusal();
+            }
+        }
+        if (state.bitmap.free() < count) {
+            return false;
+        }
+        try {
+            writeAhead.ensureFree(state.bitmap.used(), count);
+        } catch (ChunkException e) {
+            return false;
+        }
+        int[] blocks = state.reserve(count, durableLimit.get());
+        if (blocks == null) {
+            int end = state.lowestFreeEnd(count);
+            if (end > state.writtenLimit) {
+                makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
+                append(WalRecord.of(WalRecordType.WRITTEN_LIMIT, 0, 0, 0, limitPast(end)), new CompletableFuture<>(),
+                        0, 0);
+            }
+            return false;
+        }
+        Redirect r = new Redirect(c, w, blocks, picked, writeBlocks(blocks, w.src()));
+        redirects.add(r);
+        r.written().whenComplete((v, t) -> resubmit.accept(new StoreRequest.Redirected(r, t)));
+        return true;
+    }
+
+    /** Writes {@code src} FUA over {@code blocks}, one write per run of consecutive blocks. */
+    private CompletableFuture<Void> writeBlocks(int[] blocks, ByteBuffer src) {
+        List<CompletableFuture<Void>> writes = new ArrayList<>(1);
+        int base = src.position();
+        for (int i = 0; i < blocks.length; ) {
+            int j = i + 1;
+            while (j < blocks.length && blocks[j] == blocks[j - 1] + 1) {
+                j++;
+            }
+            ByteBuffer part = src.duplicate();
+            part.limit(base + (j << StoreState.BLOCK_SHIFT)).position(base + (i << StoreState.BLOCK_SHIFT));
+            writes.add(data.write((long) blocks[i] << StoreState.BLOCK_SHIFT, part, BlockVolume.NO_EPOCH, true));
+            i = j;
+        }
+        return writes.size() == 1 ? writes.getFirst()
+                : CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
+    }
+
+    /**
+     * A redirect's data is on its blocks (or failed): logs its REMAP, acknowledged once durable,
+     * unless the chunk is gone or fenced meanwhile; then its blocks are quarantined. A failed
+     * data write fails the store, as any failed data write does.
+     */
+    private void redirected(Redirect r, Throwable error) throws ChunkException {
+        if (!redirects.remove(r)) {
+            return;
+        }
+        StoreRequest.Write w = r.write();
+        if (error != null) {
+            String why = "redirected data write failed: " + VolumeException.unwrap(error).getMessage();
+            fail(why, error);
+            state.unreserve(r.blocks());
+            throw new ChunkException(ChunkStatus.IO_ERROR, why, error);
+        }
+        if (state.chunks.get(w.chunkId()) != r.chunk()) {
+            state.unreserve(r.blocks());
+            throw new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + w.chunkId()
+                    + " was deleted while this write was on its way");
+        }
+        try {
+            state.checkEpoch(w.chunkId(), w.epoch());
+            makeRoom(0, WalRecordDescriptor.recordLength(4 * r.blocks().length));
+        } catch (ChunkException e) {
+            state.unreserve(r.blocks());
+            throw e;
+        }
+        ByteBuffer payload = ByteBuffer.allocate(4 * r.blocks().length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int b : r.blocks()) {
+            payload.putInt(b);
+        }
+        payload.flip();
+        log(WalRecord.remap(w.chunkId(), w.epoch(), w.offset(), w.src().remaining(), payload), w.future(),
+                w.submitted(), r.picked());
+        redirectedLogged++;
+        observer.redirected(r.blocks().length);
+    }
+
+    /** Waits for every redirect's data and logs (or refuses) it: before the agent stops. */
+    private void awaitRedirects() {
+        for (Redirect r : List.copyOf(redirects)) {
+            Throwable error = null;
+            try {
+                VolumeException.await(r.written());
+            } catch (VolumeException e) {
+                error = e;
+            }
+            try {
+                redirected(r, error);
+            } catch (ChunkException e) {
+                r.write().future().completeExceptionally(e);
+            }
+        }
     }
 
     /**
@@ -359,7 +549,7 @@ final class StoreAgent {
                 int[] payloadAt = new int[records.size()];
                 WalWriter.Started started = wal.start(records, payloadAt, inline);
                 Commit c = new Commit(List.copyOf(batch), batchBytes, started, payloadAt, start, System.nanoTime(),
-                        inline ? wal.lastWriteNanos() : -1, new CompletableFuture<>());
+                        inline ? wal.lastWriteNanos() : -1, state.writtenLimit, new CompletableFuture<>());
                 lastCommit = c.finished;
                 batch.clear();
                 pipeline.add(c, started.durable());
@@ -425,6 +615,7 @@ final class StoreAgent {
             c.finished.completeExceptionally(new ChunkException(ChunkStatus.IO_ERROR, why));
             return;
         }
+        durableLimit.accumulateAndGet(c.writtenLimit, Math::max);
         long synced = System.nanoTime();
         observer.walSynced(c.changes.size(), c.bytes, synced - c.start);
         if (c.inlineWriteNanos >= 0) {
@@ -452,7 +643,7 @@ final class StoreAgent {
         c.finished.complete(null);
     }
 
-    /** @return the change's data writes, reading their data from the logged frame */
+    /** @return the change's data writes, reading their data from the logged frame (zeros stay zeros) */
     private static List<DataOp> fromFrame(Change c, ByteBuffer frame, int payloadAt) {
         if (c.record.type() != WalRecordType.WRITE) {
             return c.ops;
@@ -460,6 +651,10 @@ final class StoreAgent {
         int base = c.record.payload().position();
         List<DataOp> ops = new ArrayList<>(c.ops.size());
         for (DataOp op : c.ops) {
+            if (op.src() == null) {
+                ops.add(op);
+                continue;
+            }
             ByteBuffer src = frame.slice(payloadAt + op.src().position() - base, (int) op.length());
             ops.add(new DataOp(op.dataOffset(), op.length(), src, op.dataBlock()));
         }
@@ -474,9 +669,11 @@ final class StoreAgent {
     }
 
     /**
-     * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, zeroes (by writing
-     * zeros, so their space stays written) and frees quarantined blocks, syncs the data volume, writes the metadata to the older slot, and only
-     * then starts the WAL over. The in-place writes issued before it are durable once it is.
+     * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, frees quarantined
+     * blocks (they keep their data: a write that allocates one below the written limit writes it
+     * in full), syncs the data volume, writes the metadata to the older slot, and only then starts
+     * the WAL over. The in-place writes issued before it are durable once it is. Redirects on
+     * their way stay so: their blocks are free in the checkpoint, and their REMAPs go to the new WAL.
      */
     void checkpoint() {
         commit(true);
@@ -493,12 +690,6 @@ final class StoreAgent {
                 // The extension's flush failed: it may have dropped data writes this checkpoint would cover.
                 return;
             }
-            List<CompletableFuture<Void>> zeroing = new ArrayList<>();
-            for (int block : state.quarantine) {
-                zeroing.add(data.write((long) block << StoreState.BLOCK_SHIFT, Zeros.of(StoreState.BLOCK_SIZE),
-                        BlockVolume.NO_EPOCH, false));
-            }
-            VolumeException.await(CompletableFuture.allOf(zeroing.toArray(new CompletableFuture<?>[0])));
             VolumeException.await(data.flush());
             state.releaseQuarantine();
             long sequence = checkpointSequence + 1;
@@ -509,6 +700,8 @@ final class StoreAgent {
             VolumeException.await(meta.write((sequence % 2) * slotLength, slot, BlockVolume.NO_EPOCH, true));
             checkpointSequence = sequence;
             inPlaceDurable = covered;
+            state.writtenLimit = Math.max(state.writtenLimit, state.writtenBelow);
+            durableLimit.accumulateAndGet(state.writtenLimit, Math::max);
             wal.reset();
             observer.checkpointed(System.nanoTime() - start);
         } catch (VolumeException e) {

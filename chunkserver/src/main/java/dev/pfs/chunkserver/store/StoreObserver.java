@@ -34,6 +34,10 @@ public interface StoreObserver {
     default void walInFlight(int frames) {
     }
 
+    /** A write of {@code blocks} whole blocks went to fresh blocks and its REMAP was logged. */
+    default void redirected(int blocks) {
+    }
+
     /** A checkpoint was written and the WAL reclaimed. */
     default void checkpointed(long nanos) {
     }

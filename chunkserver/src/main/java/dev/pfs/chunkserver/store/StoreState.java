@@ -7,18 +7,22 @@ import dev.pfs.chunkserver.wal.WalRecord;
 import dev.pfs.chunkserver.wal.WalRecordType;
 import dev.pfs.common.volume.BlockVolume;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The store's metadata in memory: the chunks with their block maps, each volume's writer
  * epoch, and the free-block bitmap. It checks requests and turns a logged change into the data-volume writes
  * that apply it; the same {@link #apply} runs live and at WAL replay, so both end in the same
- * state. Blocks freed by a change are quarantined until the next checkpoint has zeroed them,
- * so a free block always reads as zeros and no read in flight can see a block reused.
- * Owned by one thread.
+ * state. Blocks freed by a change are quarantined until the next checkpoint, so no read in
+ * flight can see a block reused. A free block may hold what it held before it was freed: a block
+ * a write allocates is written in full, the write's data and zeros around it, unless no data
+ * block at or above it has been written since format ({@link #writtenBelow}). Owned by one thread.
  */
 final class StoreState {
     /** The allocation unit of thin provisioning. */
@@ -30,7 +34,25 @@ final class StoreState {
     final Map<Long, Long> volumeEpochs = new HashMap<>();
     final BlockBitmap bitmap;
     final List<Integer> quarantine = new ArrayList<>();
+    /**
+     * Blocks taken for redirected writes (see {@link WalRecordType#REMAP}) whose REMAP is not
+     * applied yet: in use, mapped by no chunk, and written to checkpoints as free. During replay,
+     * every block a REMAP in the log names, so that no replayed WRITE allocates it first.
+     */
+    final Set<Integer> reserved = new HashSet<>();
     final int maxChunks;
+    /**
+     * No data block at or above this one has been written since format, so one allocated there
+     * reads as zeros; those below may hold stale data. Never lowered; after a restart it starts
+     * at {@link #writtenLimit}.
+     */
+    int writtenBelow;
+    /**
+     * What the log and the checkpoints promise of {@link #writtenBelow}: no block at or above
+     * it has been written. Raised by {@link WalRecordType#WRITTEN_LIMIT} records, logged before
+     * a write reaches a block past it.
+     */
+    int writtenLimit;
 
     StoreState(int blocks, int maxChunks) {
         this.bitmap = new BlockBitmap(blocks);
@@ -128,13 +150,25 @@ final class StoreState {
                     break;
                 }
                 raiseEpoch(r.chunkId(), r.epoch());
-                allocate(c, r.offset(), r.length());
+                Set<Integer> padded = allocate(c, r.offset(), r.length());
                 forEachSegment(c, r.offset(), r.length(), (dataBlock, dataOffset, from, len) -> {
                     ByteBuffer src = r.payload().duplicate();
                     src.position(src.position() + (int) from).limit(src.position() + (int) len);
+                    long blockStart = (long) dataBlock << BLOCK_SHIFT;
+                    boolean pad = padded.contains(dataBlock);
+                    // Ops on one block run in list order: zeros before the data, the data, zeros after.
+                    if (pad && dataOffset > blockStart) {
+                        ops.add(new DataOp(blockStart, dataOffset - blockStart, null, dataBlock));
+                    }
                     ops.add(new DataOp(dataOffset, len, src, dataBlock));
+                    if (pad && dataOffset + len < blockStart + BLOCK_SIZE) {
+                        ops.add(new DataOp(dataOffset + len, blockStart + BLOCK_SIZE - dataOffset - len, null,
+                                dataBlock));
+                    }
                 });
             }
+            case REMAP -> remap(r);
+            case WRITTEN_LIMIT -> writtenLimit = Math.max(writtenLimit, (int) Math.min(bitmap.blocks(), r.length()));
             case ZERO -> {
                 Chunk c = chunks.get(r.chunkId());
                 if (c == null) {
@@ -164,7 +198,9 @@ final class StoreState {
         return ops;
     }
 
-    private void allocate(Chunk c, long offset, long length) {
+    /** @return the blocks allocated that may hold stale data, so must be written in full */
+    private Set<Integer> allocate(Chunk c, long offset, long length) {
+        Set<Integer> padded = Set.of();
         for (long b = offset >>> BLOCK_SHIFT; length > 0 && b <= (offset + length - 1) >>> BLOCK_SHIFT; b++) {
             if (c.map.get((int) b) < 0) {
                 int dataBlock = bitmap.allocate();
@@ -172,8 +208,101 @@ final class StoreState {
                     throw new IllegalStateException("no free block for a logged write to chunk " + c.id);
                 }
                 c.map.set((int) b, dataBlock);
+                if (dataBlock < writtenBelow) {
+                    if (padded.isEmpty()) {
+                        padded = new HashSet<>();
+                    }
+                    padded.add(dataBlock);
+                }
+                writtenBelow = Math.max(writtenBelow, dataBlock + 1);
             }
         }
+        return padded;
+    }
+
+    /**
+     * Applies a REMAP: each chunk block of the range now maps to the block the record names, and
+     * the block it mapped before is quarantined. The named blocks must be reserved.
+     */
+    private void remap(WalRecord r) {
+        Chunk c = chunks.get(r.chunkId());
+        int first = (int) (r.offset() >>> BLOCK_SHIFT);
+        int count = (int) (r.length() >>> BLOCK_SHIFT);
+        ByteBuffer blocks = r.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (c == null || r.offset() % BLOCK_SIZE != 0 || r.length() % BLOCK_SIZE != 0
+                || blocks.remaining() != 4 * count || r.offset() + r.length() > c.size) {
+            throw new IllegalStateException("REMAP record " + r.index() + " of chunk " + r.chunkId()
+                    + " does not fit the store's state");
+        }
+        raiseEpoch(r.chunkId(), r.epoch());
+        for (int i = 0; i < count; i++) {
+            int dataBlock = blocks.getInt(blocks.position() + 4 * i);
+            if (!reserved.remove(dataBlock)) {
+                throw new IllegalStateException("REMAP record " + r.index() + " names data block " + dataBlock
+                        + ", which is not reserved");
+            }
+            int old = c.map.get(first + i);
+            if (old >= 0) {
+                quarantine.add(old);
+            }
+            c.map.set(first + i, dataBlock);
+            writtenBelow = Math.max(writtenBelow, dataBlock + 1);
+        }
+    }
+
+    /**
+     * Takes the {@code count} lowest free blocks for a redirected write, if they all lie below
+     * {@code limit}; else takes nothing.
+     *
+     * @return the blocks, now reserved, or null
+     */
+    int[] reserve(int count, int limit) {
+        int[] blocks = new int[count];
+        for (int i = 0; i < count; i++) {
+            blocks[i] = bitmap.allocate();
+            if (blocks[i] < 0 || blocks[i] >= limit) {
+                for (int j = 0; j <= i; j++) {
+                    if (blocks[j] >= 0) {
+                        bitmap.markFree(blocks[j]);
+                    }
+                }
+                return null;
+            }
+        }
+        for (int b : blocks) {
+            reserved.add(b);
+            writtenBelow = Math.max(writtenBelow, b + 1);
+        }
+        return blocks;
+    }
+
+    /** @return one past the highest of the {@code count} lowest free blocks, or -1 if fewer are free */
+    int lowestFreeEnd(int count) {
+        int[] taken = new int[count];
+        int n = 0;
+        while (n < count && (taken[n] = bitmap.allocate()) >= 0) {
+            n++;
+        }
+        for (int i = 0; i < n; i++) {
+            bitmap.markFree(taken[i]);
+        }
+        return n < count ? -1 : taken[n - 1] + 1;
+    }
+
+    /** Gives up reserved blocks that were written but will not be mapped: quarantined like freed ones. */
+    void unreserve(int[] blocks) {
+        for (int b : blocks) {
+            reserved.remove(b);
+            quarantine.add(b);
+        }
+    }
+
+    /** After replay: frees the blocks REMAPs in the log named but did not map (a damaged log only). */
+    void releaseReservations() {
+        for (int b : reserved) {
+            bitmap.markFree(b);
+        }
+        reserved.clear();
     }
 
     /** Visits the mapped data ranges of a chunk range, in order. */

@@ -30,6 +30,14 @@ public record WalRecord(WalRecordType type, long group, long term, long index, l
         return new WalRecord(WalRecordType.WRITE, chunkId, 0, 0, chunkId, epoch, offset, payload.remaining(), payload);
     }
 
+    /**
+     * @return a REMAP record moving the chunk range {@code [offset, offset + length)} to the data
+     *         blocks in {@code blocks} (one little-endian u32 each), not yet given a slot
+     */
+    public static WalRecord remap(long chunkId, long epoch, long offset, long length, ByteBuffer blocks) {
+        return new WalRecord(WalRecordType.REMAP, chunkId, 0, 0, chunkId, epoch, offset, length, blocks);
+    }
+
     /** @return this record in slot {@code (newTerm, newIndex)} of its group */
     public WalRecord withSlot(long newTerm, long newIndex) {
         return new WalRecord(type, group, newTerm, newIndex, chunkId, epoch, offset, length, payload);

@@ -24,7 +24,18 @@ public enum WalRecordType {
      * Replication log: a group's writer epoch (the record's epoch), logged where the entries that
      * raised it may be gone: a rewrite of the log and an installed checkpoint.
      */
-    GROUP_EPOCH(10);
+    GROUP_EPOCH(10),
+    /**
+     * A chunk range of whole blocks now maps to data blocks written in full before the record
+     * was logged (redirect-on-write; payload: the data blocks, one little-endian u32 per chunk
+     * block).
+     */
+    REMAP(11),
+    /**
+     * No data block at or above the record's length has been written since the store was
+     * formatted: logged before any write reaches a block past the limit logged so far.
+     */
+    WRITTEN_LIMIT(12);
 
     private final byte code;
 

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Timeout;
  * (1 to 6, seeded) they reach the disk in any order, so a power cut can leave a durable frame
  * after one that never arrived, and some rounds end in a power cut with requests still in
  * flight. Some writes are in-place ({@link ChunkStore#writeInPlace}, replication's): they count as
- * acknowledged only once a checkpoint asked for after them completes. After each recovery every
+ * acknowledged only once a checkpoint asked for after them completes. Writes of whole blocks are
+ * redirected (data FUA to fresh blocks, then a REMAP logged), and some data FUA writes fail. After each recovery every
  * acknowledged change reads back and no sector holds data nobody wrote there. Run one seed with
  * {@code -Dpfs.seed=N}.
  */
@@ -56,10 +57,11 @@ class StoreFaultTest {
         }
         if (one == null) {
             System.out.printf("StoreFaultTest: %d WAL frames overtook an earlier one, %d power cuts left a hole, "
-                    + "%d writes went in place%n", overtaken, holes, inPlace);
+                    + "%d writes went in place, %d were redirected%n", overtaken, holes, inPlace, redirected);
             assertThat(overtaken).as("WAL frames reached the disk out of order").isPositive();
             assertThat(holes).as("power cuts left a durable frame after a lost one").isPositive();
             assertThat(inPlace).as("writes went in place, unlogged").isPositive();
+            assertThat(redirected).as("writes were redirected to fresh blocks").isPositive();
         }
     }
 
@@ -68,6 +70,8 @@ class StoreFaultTest {
     private static int holes;
     /** Over all seeds: writes the stores took in place, unlogged. */
     private static long inPlace;
+    /** Over all seeds: writes the stores redirected to fresh blocks. */
+    private static long redirected;
 
     /** The three volumes of one store, restarted together after a power cut. */
     private static final class Disks {
@@ -113,8 +117,9 @@ class StoreFaultTest {
         }
     }
 
+    /** Writes of whole blocks are redirected: fresh blocks written FUA, then a REMAP logged. */
     private static final ChunkStore.Options BASE = new ChunkStore.Options(32 * 1024, 0.5, StoreObserver.NONE)
-            .withWriteAhead(8L * ChunkStore.BLOCK_SIZE);
+            .withWriteAhead(8L * ChunkStore.BLOCK_SIZE).withRedirectMin(ChunkStore.BLOCK_SIZE);
 
     private void runSeed(long seed) throws Exception {
         Random rnd = new Random(seed);
@@ -141,10 +146,12 @@ class StoreFaultTest {
                 case 3 -> d.meta.powerLossAtWrite(1 + rnd.nextInt(3));
                 case 4 -> d.data.fail(FaultRule.nth(FaultRule.Op.FLUSH, 1 + rnd.nextInt(3), VolumeException.Kind.IO));
                 case 5 -> d.wal.fail(FaultRule.nth(FaultRule.Op.FUA_WRITE, 1 + rnd.nextInt(30), VolumeException.Kind.IO));
+                case 6 -> d.data.fail(FaultRule.nth(FaultRule.Op.FUA_WRITE, 1 + rnd.nextInt(6), VolumeException.Kind.IO));
                 default -> { }
             }
             load.run(store, 20 + rnd.nextInt(120), d, rnd.nextInt(3) == 0);
             inPlace += store.inPlaceWrites();
+            redirected += store.redirectedWrites();
             store.close();
             d.powerCut();
             store = recover(d, rnd, options);
@@ -237,9 +244,12 @@ class StoreFaultTest {
                 if (!burst && inPlaceRnd.nextInt(12) == 0) {
                     checkpoint(store);
                 }
-                int sectors = rnd.nextInt(8) == 0 ? 128 + rnd.nextInt(128) : 1 + rnd.nextInt(24);
+                int shape = rnd.nextInt(8);
+                boolean wholeBlocks = shape == 1;
+                int sectors = shape == 0 ? 128 + rnd.nextInt(128) : wholeBlocks ? 128 * (1 + rnd.nextInt(2))
+                        : 1 + rnd.nextInt(24);
                 int firstSector = rnd.nextInt(SECTORS - sectors + 1);
-                if (rnd.nextBoolean()) {
+                if (wholeBlocks || rnd.nextBoolean()) {
                     firstSector = firstSector / 128 * 128;
                 }
                 int f = firstSector;

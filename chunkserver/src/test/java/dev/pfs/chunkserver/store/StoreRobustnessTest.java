@@ -1,5 +1,6 @@
 package dev.pfs.chunkserver.store;
 
+import static dev.pfs.chunkserver.store.StoreBuffers.filled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pfs.chunkserver.protocol.ChunkStatus;
@@ -48,20 +49,8 @@ class StoreRobustnessTest {
         }
     }
 
-    private static ByteBuffer filled(int length, int value) {
-        ByteBuffer b = ByteBuffer.allocateDirect(length);
-        for (int i = 0; i < length; i++) {
-            b.put(i, (byte) value);
-        }
-        return b;
-    }
-
     private byte[] read(long chunk, long offset, int length) throws Exception {
-        ByteBuffer b = ByteBuffer.allocateDirect(length);
-        store.read(chunk, offset, b).get(10, TimeUnit.SECONDS);
-        byte[] out = new byte[length];
-        b.get(0, out);
-        return out;
+        return StoreBuffers.read(store, chunk, offset, length);
     }
 
     @Test
