@@ -539,9 +539,10 @@ final class StoreAgent {
             try {
                 // Inline only a lone small change with nothing else around (queue depth 1): the
                 // agent is blocked for the write, so anything bigger or busier goes to the I/O
-                // threads and the agent goes on batching the next frame meanwhile.
+                // threads and the agent goes on batching the next frame meanwhile. Redirects on
+                // their way count as busy: each will want the agent as soon as its data is down.
                 boolean inline = mayInline && batch.size() == 1 && batchBytes <= INLINE_MAX_BYTES
-                        && pipeline.size() == 0 && !moreQueued.getAsBoolean();
+                        && pipeline.size() == 0 && redirects.isEmpty() && !moreQueued.getAsBoolean();
                 if (!inline) {
                     pipeline.awaitBelow(walInFlight);
                 }
