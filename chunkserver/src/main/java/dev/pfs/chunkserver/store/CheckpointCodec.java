@@ -15,14 +15,8 @@ final class CheckpointCodec {
         ByteBuffer b = slot.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         b.clear();
         b.position(CheckpointDescriptor.HEADER_LENGTH);
-        long[] words = state.bitmap.words();
-        for (int i = 0; i < words.length; i++) {
-            b.putLong(words[i]);
-        }
-        // Blocks reserved for redirected writes are in use but mapped by no chunk: free here.
-        for (int r : state.reserved) {
-            int at = CheckpointDescriptor.HEADER_LENGTH + 8 * (r >>> 6);
-            b.putLong(at, b.getLong(at) & ~(1L << r));
+        for (long w : state.bitmap.words()) {
+            b.putLong(w);
         }
         for (Chunk c : state.chunks.values()) {
             b.putLong(c.id).putLong(c.size).putInt(c.map.mapped()).putInt(0);
@@ -41,7 +35,7 @@ final class CheckpointCodec {
         b.putInt(CheckpointDescriptor.BLOCKS_OFFSET, state.bitmap.blocks());
         b.putInt(CheckpointDescriptor.CHUNK_COUNT_OFFSET, state.chunks.size());
         b.putInt(CheckpointDescriptor.VOLUME_COUNT_OFFSET, state.volumeEpochs.size());
-        // Every block written so far lies below writtenBelow, reserved ones included.
+        // Every block written so far lies below writtenBelow.
         b.putInt(CheckpointDescriptor.WRITTEN_LIMIT_OFFSET, Math.max(state.writtenLimit, state.writtenBelow));
         for (int i = CheckpointDescriptor.WRITTEN_LIMIT_OFFSET + 4; i < CheckpointDescriptor.HEADER_LENGTH; i += 4) {
             b.putInt(i, 0);

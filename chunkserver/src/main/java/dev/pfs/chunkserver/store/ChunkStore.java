@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.zip.CRC32C;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.AgentTerminationException;
@@ -138,10 +139,10 @@ public final class ChunkStore implements AutoCloseable {
     private final AgentRunner runner;
     private volatile boolean closed;
 
-    private ChunkStore(StoreAgent agent, Queue<StoreRequest> queue, WakeableIdleStrategy idle) {
+    private ChunkStore(StoreAgent agent, Queue<StoreRequest> queue) {
         this.agent = agent;
         this.queue = queue;
-        this.idle = idle;
+        this.idle = new WakeableIdleStrategy(() -> !queue.isEmpty());
         this.runner = new AgentRunner(idle, ChunkStore::agentFailed, null, new Loop());
         AgentRunner.startOnThread(runner, r -> Thread.ofPlatform().name("pfs-chunk-store").daemon().unstarted(r));
     }
@@ -217,7 +218,7 @@ public final class ChunkStore implements AutoCloseable {
         if (bad != null) {
             throw new IOException("checkpoint " + bestSequence + " is inconsistent: " + bad);
         }
-        reserveRemapped(wal, best.getLong(CheckpointDescriptor.NEXT_FRAME_OFFSET), state);
+        reserveRemapped(wal, data, best.getLong(CheckpointDescriptor.NEXT_FRAME_OFFSET), state);
         DataApplier applier = new DataApplier(data);
         List<CompletableFuture<Void>> replayed = new ArrayList<>();
         long[] nextIndex = {best.getLong(CheckpointDescriptor.NEXT_INDEX_OFFSET)};
@@ -237,49 +238,72 @@ public final class ChunkStore implements AutoCloseable {
         LOG.info("recovered checkpoint {} and {} WAL records in {} frames; log ends at {} ({})", bestSequence,
                 scan[0].records(), scan[0].frames(), scan[0].endPosition(), scan[0].stopReason());
         Queue<StoreRequest> queue = new ConcurrentLinkedQueue<>();
-        WakeableIdleStrategy idle = new WakeableIdleStrategy(() -> !queue.isEmpty());
         StoreAgent agent = new StoreAgent(state, writer, data, meta, applier, options, nextIndex[0],
-                bestSequence, slotLength, () -> !queue.isEmpty(), r -> {
-                    queue.add(r);
-                    idle.wake();
-                });
+                bestSequence, slotLength, () -> !queue.isEmpty());
         agent.checkpoint();
         if (agent.failure() != null) {
             throw new IOException("recovery checkpoint failed: " + agent.failure());
         }
-        return new ChunkStore(agent, queue, idle);
+        return new ChunkStore(agent, queue);
     }
 
     /**
-     * Before replay, reserves every block a REMAP in the log names, so that no WRITE replayed
-     * before that REMAP allocates it: the live store had reserved it before the write's data
-     * went out and logged the REMAP after. It also takes the highest WRITTEN_LIMIT logged: any
-     * block a replayed write allocates below it may hold stale data.
+     * Before replay, decides which REMAPs in the log made it: its data went out beside it, so one
+     * counts if a later FINISHED confirms it or else if each of its blocks holds what its CRC says
+     * (nothing writes into a REMAP's blocks before a FINISHED covering it is logged); replay skips
+     * the others, whose writes were never acknowledged. It reserves the blocks of those that
+     * count, so that no WRITE replayed before the REMAP allocates them. It also takes the highest
+     * WRITTEN_LIMIT logged: any block a replayed write allocates below it may hold stale data.
      */
-    private static void reserveRemapped(BlockVolume wal, long firstSequence, StoreState state) throws IOException {
-        List<String> bad = new ArrayList<>();
+    private static void reserveRemapped(BlockVolume wal, BlockVolume data, long firstSequence, StoreState state)
+            throws IOException {
+        List<long[]> remaps = new ArrayList<>();
+        long[] finished = {-1};
         WalScanner.scan(wal, firstSequence, r -> {
             switch (r.type()) {
                 case REMAP -> {
-                    ByteBuffer blocks = r.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                    for (int at = blocks.position(); at + 4 <= blocks.limit(); at += 4) {
-                        int b = blocks.getInt(at);
-                        if (b < 0 || b >= state.bitmap.blocks() || state.bitmap.isUsed(b)) {
-                            bad.add("REMAP record " + r.index() + " names data block " + b
-                                    + ", which is out of range or in use");
-                        } else {
-                            state.bitmap.markUsed(b);
-                            state.reserved.add(b);
-                        }
+                    // index, then per block: data block, CRC
+                    ByteBuffer entries = r.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                    int count = entries.remaining() / StoreState.REMAP_ENTRY_BYTES;
+                    long[] remap = new long[1 + 2 * count];
+                    remap[0] = r.index();
+                    for (int i = 0; i < count; i++) {
+                        remap[1 + 2 * i] = entries.getInt(entries.position() + StoreState.REMAP_ENTRY_BYTES * i);
+                        remap[2 + 2 * i] = entries.getInt(entries.position() + StoreState.REMAP_ENTRY_BYTES * i + 4);
                     }
+                    remaps.add(remap);
                 }
+                case FINISHED -> finished[0] = Math.max(finished[0], r.length());
                 case WRITTEN_LIMIT -> state.writtenBelow = Math.max(state.writtenBelow,
                         (int) Math.min(state.bitmap.blocks(), r.length()));
                 default -> { }
             }
         });
-        if (!bad.isEmpty()) {
-            throw new IOException("the WAL does not fit checkpoint: " + bad.getFirst());
+        ByteBuffer block = Arena.ofAuto().allocate(BLOCK_SIZE, 4096).asByteBuffer();
+        CRC32C crc = new CRC32C();
+        for (long[] remap : remaps) {
+            boolean holds = true;
+            for (int i = 1; i < remap.length; i += 2) {
+                int b = (int) remap[i];
+                if (b < 0 || b >= state.bitmap.blocks() || state.bitmap.isUsed(b)) {
+                    throw new IOException("the WAL does not fit the checkpoint: REMAP record " + remap[0]
+                            + " names data block " + b + ", which is out of range or in use");
+                }
+                if (holds && remap[0] > finished[0]) {
+                    VolumeException.await(data.read((long) b * BLOCK_SIZE, block.clear()));
+                    crc.reset();
+                    crc.update(block.flip());
+                    holds = (int) crc.getValue() == (int) remap[i + 1];
+                }
+            }
+            if (!holds) {
+                state.rejectedRemaps.add(remap[0]);
+                continue;
+            }
+            for (int i = 1; i < remap.length; i += 2) {
+                state.bitmap.markUsed((int) remap[i]);
+                state.reserved.add((int) remap[i]);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.pfs.chunkserver.store;
 
 import dev.pfs.common.volume.BlockVolume;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +45,37 @@ final class DataApplier {
         track(result);
         result.whenComplete((v, t) -> tails.remove(op.dataBlock(), result));
         return result;
+    }
+
+    /**
+     * Writes {@code src} (position to limit, whole blocks) FUA over fresh {@code blocks}, one write
+     * per run of consecutive blocks; reads of those blocks wait for it.
+     *
+     * @return a future done when all of it is durable
+     */
+    CompletableFuture<Void> writeBlocks(int[] blocks, ByteBuffer src) {
+        List<CompletableFuture<Void>> runs = new ArrayList<>(1);
+        int base = src.position();
+        for (int i = 0; i < blocks.length; ) {
+            int j = i + 1;
+            while (j < blocks.length && blocks[j] == blocks[j - 1] + 1) {
+                j++;
+            }
+            ByteBuffer part = src.duplicate();
+            part.limit(base + (j << StoreState.BLOCK_SHIFT)).position(base + (i << StoreState.BLOCK_SHIFT));
+            CompletableFuture<Void> run = data.write((long) blocks[i] << StoreState.BLOCK_SHIFT, part,
+                    BlockVolume.NO_EPOCH, true);
+            track(run);
+            for (int k = i; k < j; k++) {
+                int block = blocks[k];
+                // A fresh block has no write before this one: nothing to order behind.
+                tails.put(block, run);
+                run.whenComplete((v, t) -> tails.remove(block, run));
+            }
+            runs.add(run);
+            i = j;
+        }
+        return runs.size() == 1 ? runs.getFirst() : CompletableFuture.allOf(runs.toArray(new CompletableFuture<?>[0]));
     }
 
     private CompletableFuture<Void> start(DataOp op) {

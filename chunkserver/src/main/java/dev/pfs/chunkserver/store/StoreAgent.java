@@ -13,13 +13,14 @@ import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,16 +35,23 @@ import org.slf4j.LoggerFactory;
  * the WAL fills past its threshold it checkpoints the metadata and starts the WAL over.
  *
  * <p>A large write of whole blocks is redirected instead of logged with its data: its data goes
- * FUA to fresh blocks, and once there a REMAP record moves the chunk blocks to them, so the disk
- * takes its data once, not twice. The fresh blocks lie below the written limit that is durable
- * already, so a power cut before the REMAP leaves nothing a replay takes for clean.
+ * FUA to fresh blocks while a REMAP record moving the chunk blocks to them (with each block's
+ * CRC) goes into the WAL, and it is acknowledged once both are durable. The disk takes its data
+ * once, not twice, and the two writes overlap. Replay applies a REMAP that a later FINISHED
+ * record confirms, or one whose blocks hold what its CRCs say; nothing writes into a REMAP's
+ * blocks before a FINISHED covering it is logged, so those CRCs still hold. The fresh blocks lie
+ * below the written limit that is durable already, so a power cut that loses the REMAP leaves
+ * nothing a replay takes for clean.
  */
 final class StoreAgent {
     private static final Logger LOG = LoggerFactory.getLogger(StoreAgent.class);
 
-    /** A logged change waiting for its commit; a write also carries when it was submitted and picked up. */
+    /**
+     * A logged change waiting for its commit; a write also carries when it was submitted and
+     * picked up, a redirect the write of its data (which its commit waits for too), else null.
+     */
     private record Change(WalRecord record, List<DataOp> ops, CompletableFuture<Void> future, long submitted,
-                          long picked) {
+                          long picked, CompletableFuture<Void> redirectedData) {
     }
 
     /**
@@ -54,14 +62,6 @@ final class StoreAgent {
      */
     private record Commit(List<Change> changes, int bytes, WalWriter.Started started, int[] payloadAt, long start,
                           long issued, long inlineWriteNanos, int writtenLimit, CompletableFuture<Void> finished) {
-    }
-
-    /**
-     * A redirected write on its way to its fresh blocks, picked up by the agent at {@code picked};
-     * {@code written} completes when its data is there.
-     */
-    record Redirect(Chunk chunk, StoreRequest.Write write, int[] blocks, long picked,
-                    CompletableFuture<Void> written) {
     }
 
     /** How far one WRITTEN_LIMIT record moves the limit past the block that needed it: 64 MB. */
@@ -86,12 +86,16 @@ final class StoreAgent {
     private final CommitPipeline<Commit> pipeline = new CommitPipeline<>(this::finish);
     private final int walInFlight;
     private final BooleanSupplier moreQueued;
-    private final Consumer<StoreRequest> resubmit;
     private final int redirectMinBytes;
     /** Quarantined blocks past which a redirect checkpoints first, so freed blocks are reused. */
     private final int quarantineCheckpoint;
-    /** Redirected writes whose data is on its way. */
-    private final Set<Redirect> redirects = new HashSet<>();
+    /**
+     * Chunk blocks of REMAPs that no FINISHED record covers yet (chunk id → chunk block → the
+     * REMAP's index): before a change touches one, a FINISHED is logged ahead of it.
+     */
+    private final Map<Long, Map<Integer, Long>> unconfirmed = new HashMap<>();
+    /** Index of the newest record whose commit is finished (durable, redirected data included). */
+    private final AtomicLong finishedThrough = new AtomicLong(-1);
     /**
      * The written limit of the last commit finished or checkpoint written: durable, so a block
      * below it may be written (a redirect's fresh blocks must lie below it).
@@ -102,24 +106,20 @@ final class StoreAgent {
     private int batchBytes;
     private long nextIndex;
     private long checkpointSequence;
-    /** Redirected writes logged so far (written by the agent's thread only). */
-    private volatile long redirectedLogged;
+    /** Writes redirected so far (written by the agent's thread only). */
+    private volatile long redirectedCount;
     /** In-place writes issued so far (written by the agent's thread only). */
     private volatile long inPlaceIssued;
     /** In-place writes the last checkpoint covers: the first this many are durable. */
     private volatile long inPlaceDurable;
     private volatile String failure;
 
-    /**
-     * @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline)
-     * @param resubmit   queues a request for the agent from any thread (a redirect's data is written)
-     */
+    /** @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline) */
     StoreAgent(StoreState state, WalWriter wal, BlockVolume data, BlockVolume meta, DataApplier applier,
                ChunkStore.Options options, long nextIndex, long checkpointSequence, long slotLength,
-               BooleanSupplier moreQueued, Consumer<StoreRequest> resubmit) {
+               BooleanSupplier moreQueued) {
         this.walInFlight = options.walInFlight();
         this.moreQueued = moreQueued;
-        this.resubmit = resubmit;
         this.redirectMinBytes = options.redirectMinBytes();
         this.quarantineCheckpoint = Math.min(4096, Math.max(16, state.bitmap.blocks() / 8));
         this.durableLimit.set(state.writtenLimit);
@@ -145,9 +145,9 @@ final class StoreAgent {
         return inPlaceIssued;
     }
 
-    /** @return redirected writes whose REMAP was logged so far */
+    /** @return writes redirected so far */
     long redirected() {
-        return redirectedLogged;
+        return redirectedCount;
     }
 
     /** @return in-place writes durable: the first this many issued */
@@ -205,6 +205,7 @@ final class StoreAgent {
             case StoreRequest.Write w -> {
                 int length = w.src().remaining();
                 Chunk c = state.checkRange(w.chunkId(), w.offset(), length, w.epoch(), true);
+                confirm(w.chunkId(), w.offset(), length);
                 if (!redirect(c, w, picked)) {
                     int needed = state.blocksToAllocate(c, w.offset(), length);
                     makeRoom(needed, WalRecordDescriptor.recordLength(length) + WalRecordDescriptor.HEADER_LENGTH);
@@ -212,16 +213,14 @@ final class StoreAgent {
                             picked);
                 }
             }
-            case StoreRequest.Redirected r -> redirected(r.redirect(), r.error());
             case StoreRequest.InPlaceWrite w -> {
                 int length = w.src().remaining();
                 Chunk c = state.checkRange(w.chunkId(), w.offset(), length, w.epoch(), true);
                 int needed = state.blocksToAllocate(c, w.offset(), length);
                 // In place only into blocks every replay maps the same way (no allocation) and
                 // behind every logged data write (none on its way, so per-block order holds).
-                // Not beside a redirect either: its REMAP would move the block away from under it.
-                if (needed == 0 && batch.isEmpty() && pipeline.size() == 0 && redirects.isEmpty()
-                        && w.epoch() <= state.volumeEpoch(c.id)) {
+                confirm(w.chunkId(), w.offset(), length);
+                if (needed == 0 && batch.isEmpty() && pipeline.size() == 0 && w.epoch() <= state.volumeEpoch(c.id)) {
                     writeInPlace(c, w);
                 } else {
                     makeRoom(needed, WalRecordDescriptor.recordLength(length) + WalRecordDescriptor.HEADER_LENGTH);
@@ -240,6 +239,7 @@ final class StoreAgent {
             }
             case StoreRequest.Zero z -> {
                 state.checkRange(z.chunkId(), z.offset(), z.length(), z.epoch(), true);
+                confirm(z.chunkId(), z.offset(), z.length());
                 makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
                 log(WalRecord.of(WalRecordType.ZERO, z.chunkId(), z.epoch(), z.offset(), z.length()), z.future(), 0, 0);
             }
@@ -259,6 +259,7 @@ final class StoreAgent {
             case StoreRequest.Delete d -> {
                 state.checkEpoch(d.chunkId(), d.epoch());
                 state.chunk(d.chunkId());
+                confirm(d.chunkId(), 0, Long.MAX_VALUE);
                 makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
                 log(WalRecord.of(WalRecordType.DELETE, d.chunkId(), d.epoch(), 0, 0), d.future(), 0, 0);
             }
@@ -279,7 +280,6 @@ final class StoreAgent {
                 flushes.add(f.future());
             }
             case StoreRequest.Stop s -> {
-                awaitRedirects();
                 checkpoint();
                 pipeline.awaitEmpty();
                 flushes.add(s.future());
@@ -384,18 +384,62 @@ final class StoreAgent {
      * before the change's data writes go out.
      */
     private void log(WalRecord record, CompletableFuture<Void> future, long submitted, long picked) {
-        append(record, future, submitted, picked);
+        append(record, future, submitted, picked, null);
         if (state.writtenBelow > state.writtenLimit) {
             append(WalRecord.of(WalRecordType.WRITTEN_LIMIT, 0, 0, 0, limitPast(state.writtenBelow)),
-                    new CompletableFuture<>(), 0, 0);
+                    new CompletableFuture<>(), 0, 0, null);
         }
     }
 
-    private void append(WalRecord record, CompletableFuture<Void> future, long submitted, long picked) {
+    /** @return the record as logged (its index stamped) */
+    private WalRecord append(WalRecord record, CompletableFuture<Void> future, long submitted, long picked,
+                             CompletableFuture<Void> redirectedData) {
         WalRecord stamped = record.withSlot(0, nextIndex++);
         List<DataOp> ops = state.apply(stamped);
-        batch.add(new Change(stamped, ops, future, submitted, picked));
+        batch.add(new Change(stamped, ops, future, submitted, picked, redirectedData));
         batchBytes += stamped.encodedLength();
+        return stamped;
+    }
+
+    /**
+     * Before a change to a chunk range: if a REMAP no FINISHED covers yet maps a block of it,
+     * waits for that REMAP's commit to finish (rarely: only a range rewritten while its redirect
+     * is on its way) and logs a FINISHED ahead of the change. Replay then takes the REMAP as
+     * done without checking its blocks, which the change may write into.
+     */
+    private void confirm(long chunkId, long offset, long length) throws ChunkException {
+        Map<Integer, Long> blocks = unconfirmed.get(chunkId);
+        if (blocks == null) {
+            return;
+        }
+        long needed = -1;
+        long end = Math.min(offset + length, (long) Integer.MAX_VALUE << StoreState.BLOCK_SHIFT);
+        for (var e : blocks.entrySet()) {
+            long start = (long) e.getKey() << StoreState.BLOCK_SHIFT;
+            if (start < end && offset < start + StoreState.BLOCK_SIZE) {
+                needed = Math.max(needed, e.getValue());
+            }
+        }
+        if (needed < 0) {
+            return;
+        }
+        if (finishedThrough.get() < needed) {
+            commit(false);
+            pipeline.awaitEmpty();
+        }
+        if (failure != null) {
+            throw refusal();
+        }
+        makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
+        long through = finishedThrough.get();
+        append(WalRecord.of(WalRecordType.FINISHED, 0, 0, 0, through), new CompletableFuture<>(), 0, 0, null);
+        for (var chunk = unconfirmed.values().iterator(); chunk.hasNext(); ) {
+            Map<Integer, Long> m = chunk.next();
+            m.values().removeIf(index -> index <= through);
+            if (m.isEmpty()) {
+                chunk.remove();
+            }
+        }
     }
 
     /** @return a written limit a step past {@code block}, within the volume */
@@ -404,27 +448,25 @@ final class StoreAgent {
     }
 
     /**
-     * Redirects a write if it is large, of whole blocks, and fresh blocks below the durable
-     * written limit are free for it: reserves them and writes its data there, FUA; {@link
-     * #redirected} logs the REMAP once that is done. Otherwise it raises the written limit if
-     * that is what stood in the way, and the write is logged as usual.
+     * Redirects a write if it is large, of whole blocks, and the lowest free blocks lie below the
+     * durable written limit: logs a REMAP of the chunk blocks to them (which allocates them) and
+     * starts its data's FUA write there at once; its commit waits for both. Otherwise it raises
+     * the written limit if that is what stood in the way, and the write is logged as usual.
      *
      * @return whether the write was redirected
      */
     private boolean redirect(Chunk c, StoreRequest.Write w, long picked) throws ChunkException {
         int length = w.src().remaining();
-        if (length < redirectMinBytes || w.offset() % StoreState.BLOCK_SIZE != 0 || length % StoreState.BLOCK_SIZE != 0
-                || failure != null) {
+        if (length < redirectMinBytes || w.offset() % StoreState.BLOCK_SIZE != 0 || length % StoreState.BLOCK_SIZE != 0) {
             return false;
         }
         int count = length >>> StoreState.BLOCK_SHIFT;
         if (!state.quarantine.isEmpty()
                 && (state.bitmap.free() < count || state.quarantine.size() >= quarantineCheckpoint)) {
             checkpoint();
-            if (failure != null) {
-                throw refusal();
-            }
         }
+        makeRoom(0, WalRecordDescriptor.recordLength(StoreState.REMAP_ENTRY_BYTES * count)
+                + WalRecordDescriptor.HEADER_LENGTH);
         if (state.bitmap.free() < count) {
             return false;
         }
@@ -433,94 +475,32 @@ final class StoreAgent {
         } catch (ChunkException e) {
             return false;
         }
-        int[] blocks = state.reserve(count, durableLimit.get());
-        if (blocks == null) {
-            int end = state.lowestFreeEnd(count);
-            if (end > state.writtenLimit) {
-                makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
-                append(WalRecord.of(WalRecordType.WRITTEN_LIMIT, 0, 0, 0, limitPast(end)), new CompletableFuture<>(),
-                        0, 0);
+        int[] blocks = state.lowestFree(count);
+        if (blocks.length < count || blocks[count - 1] >= durableLimit.get()) {
+            if (blocks.length == count && blocks[count - 1] >= state.writtenLimit) {
+                append(WalRecord.of(WalRecordType.WRITTEN_LIMIT, 0, 0, 0, limitPast(blocks[count - 1] + 1)),
+                        new CompletableFuture<>(), 0, 0, null);
             }
             return false;
         }
-        Redirect r = new Redirect(c, w, blocks, picked, writeBlocks(blocks, w.src()));
-        redirects.add(r);
-        r.written().whenComplete((v, t) -> resubmit.accept(new StoreRequest.Redirected(r, t)));
+        ByteBuffer src = w.src();
+        ByteBuffer entries = ByteBuffer.allocate(StoreState.REMAP_ENTRY_BYTES * count).order(ByteOrder.LITTLE_ENDIAN);
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < count; i++) {
+            crc.reset();
+            crc.update(src.slice(src.position() + (i << StoreState.BLOCK_SHIFT), StoreState.BLOCK_SIZE));
+            entries.putInt(blocks[i]).putInt((int) crc.getValue());
+        }
+        entries.flip();
+        WalRecord logged = append(WalRecord.remap(w.chunkId(), w.epoch(), w.offset(), length, entries), w.future(),
+                w.submitted(), picked, applier.writeBlocks(blocks, src));
+        Map<Integer, Long> pending = unconfirmed.computeIfAbsent(w.chunkId(), k -> new HashMap<>());
+        for (int i = 0; i < count; i++) {
+            pending.put((int) (w.offset() >>> StoreState.BLOCK_SHIFT) + i, logged.index());
+        }
+        redirectedCount++;
+        observer.redirected(count);
         return true;
-    }
-
-    /** Writes {@code src} FUA over {@code blocks}, one write per run of consecutive blocks. */
-    private CompletableFuture<Void> writeBlocks(int[] blocks, ByteBuffer src) {
-        List<CompletableFuture<Void>> writes = new ArrayList<>(1);
-        int base = src.position();
-        for (int i = 0; i < blocks.length; ) {
-            int j = i + 1;
-            while (j < blocks.length && blocks[j] == blocks[j - 1] + 1) {
-                j++;
-            }
-            ByteBuffer part = src.duplicate();
-            part.limit(base + (j << StoreState.BLOCK_SHIFT)).position(base + (i << StoreState.BLOCK_SHIFT));
-            writes.add(data.write((long) blocks[i] << StoreState.BLOCK_SHIFT, part, BlockVolume.NO_EPOCH, true));
-            i = j;
-        }
-        return writes.size() == 1 ? writes.getFirst()
-                : CompletableFuture.allOf(writes.toArray(new CompletableFuture<?>[0]));
-    }
-
-    /**
-     * A redirect's data is on its blocks (or failed): logs its REMAP, acknowledged once durable,
-     * unless the chunk is gone or fenced meanwhile; then its blocks are quarantined. A failed
-     * data write fails the store, as any failed data write does.
-     */
-    private void redirected(Redirect r, Throwable error) throws ChunkException {
-        if (!redirects.remove(r)) {
-            return;
-        }
-        StoreRequest.Write w = r.write();
-        if (error != null) {
-            String why = "redirected data write failed: " + VolumeException.unwrap(error).getMessage();
-            fail(why, error);
-            state.unreserve(r.blocks());
-            throw new ChunkException(ChunkStatus.IO_ERROR, why, error);
-        }
-        if (state.chunks.get(w.chunkId()) != r.chunk()) {
-            state.unreserve(r.blocks());
-            throw new ChunkException(ChunkStatus.UNKNOWN_CHUNK, "chunk " + w.chunkId()
-                    + " was deleted while this write was on its way");
-        }
-        try {
-            state.checkEpoch(w.chunkId(), w.epoch());
-            makeRoom(0, WalRecordDescriptor.recordLength(4 * r.blocks().length));
-        } catch (ChunkException e) {
-            state.unreserve(r.blocks());
-            throw e;
-        }
-        ByteBuffer payload = ByteBuffer.allocate(4 * r.blocks().length).order(ByteOrder.LITTLE_ENDIAN);
-        for (int b : r.blocks()) {
-            payload.putInt(b);
-        }
-        payload.flip();
-        log(WalRecord.remap(w.chunkId(), w.epoch(), w.offset(), w.src().remaining(), payload), w.future(),
-                w.submitted(), r.picked());
-        redirectedLogged++;
-        observer.redirected(r.blocks().length);
-    }
-
-    /** Waits for every redirect's data and logs (or refuses) it: before the agent stops. */
-    private void awaitRedirects() {
-        for (Redirect r : List.copyOf(redirects)) {
-            Throwable error = null;
-            try {
-                VolumeException.await(r.written());
-            } catch (VolumeException e) {
-                error = e;
-            }
-            try {
-                redirected(r, error);
-            } catch (ChunkException e) {
-                r.write().future().completeExceptionally(e);
-            }
-        }
     }
 
     /**
@@ -539,10 +519,9 @@ final class StoreAgent {
             try {
                 // Inline only a lone small change with nothing else around (queue depth 1): the
                 // agent is blocked for the write, so anything bigger or busier goes to the I/O
-                // threads and the agent goes on batching the next frame meanwhile. Redirects on
-                // their way count as busy: each will want the agent as soon as its data is down.
+                // threads and the agent goes on batching the next frame meanwhile.
                 boolean inline = mayInline && batch.size() == 1 && batchBytes <= INLINE_MAX_BYTES
-                        && pipeline.size() == 0 && redirects.isEmpty() && !moreQueued.getAsBoolean();
+                        && pipeline.size() == 0 && !moreQueued.getAsBoolean();
                 if (!inline) {
                     pipeline.awaitBelow(walInFlight);
                 }
@@ -553,7 +532,7 @@ final class StoreAgent {
                         inline ? wal.lastWriteNanos() : -1, state.writtenLimit, new CompletableFuture<>());
                 lastCommit = c.finished;
                 batch.clear();
-                pipeline.add(c, started.durable());
+                pipeline.add(c, durable(started.durable(), c.changes));
             } catch (VolumeException e) {
                 fail("WAL write failed: " + e.getMessage(), e);
             } catch (InterruptedException e) {
@@ -578,6 +557,21 @@ final class StoreAgent {
             });
         }
         flushes.clear();
+    }
+
+    /** @return a future done when the frame is and the data of every redirect in it is on its blocks */
+    private static CompletableFuture<Void> durable(CompletableFuture<Void> frame, List<Change> changes) {
+        List<CompletableFuture<?>> all = null;
+        for (Change ch : changes) {
+            if (ch.redirectedData != null) {
+                if (all == null) {
+                    all = new ArrayList<>();
+                    all.add(frame);
+                }
+                all.add(ch.redirectedData);
+            }
+        }
+        return all == null ? frame : CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
     }
 
     /**
@@ -605,7 +599,8 @@ final class StoreAgent {
         ByteBuffer frame = c.started.frame();
         if (error != null) {
             Throwable cause = VolumeException.unwrap(error);
-            fail("WAL write failed: " + cause.getMessage(), cause);
+            fail((c.started.durable().isCompletedExceptionally() ? "WAL write failed: "
+                    : "redirected data write failed: ") + cause.getMessage(), cause);
         }
         String why = failure;
         if (why != null) {
@@ -617,6 +612,7 @@ final class StoreAgent {
             return;
         }
         durableLimit.accumulateAndGet(c.writtenLimit, Math::max);
+        finishedThrough.accumulateAndGet(c.changes.getLast().record.index(), Math::max);
         long synced = System.nanoTime();
         observer.walSynced(c.changes.size(), c.bytes, synced - c.start);
         if (c.inlineWriteNanos >= 0) {
@@ -673,8 +669,7 @@ final class StoreAgent {
      * Writes a checkpoint and reclaims the WAL: waits for data I/O in flight, frees quarantined
      * blocks (they keep their data: a write that allocates one below the written limit writes it
      * in full), syncs the data volume, writes the metadata to the older slot, and only then starts
-     * the WAL over. The in-place writes issued before it are durable once it is. Redirects on
-     * their way stay so: their blocks are free in the checkpoint, and their REMAPs go to the new WAL.
+     * the WAL over. The in-place writes issued before it are durable once it is.
      */
     void checkpoint() {
         commit(true);
@@ -702,6 +697,8 @@ final class StoreAgent {
             checkpointSequence = sequence;
             inPlaceDurable = covered;
             state.writtenLimit = Math.max(state.writtenLimit, state.writtenBelow);
+            // Every REMAP so far lies behind the checkpoint now: replay never sees them.
+            unconfirmed.clear();
             durableLimit.accumulateAndGet(state.writtenLimit, Math::max);
             wal.reset();
             observer.checkpointed(System.nanoTime() - start);

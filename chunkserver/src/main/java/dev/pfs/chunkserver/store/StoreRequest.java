@@ -26,17 +26,6 @@ sealed interface StoreRequest {
             implements StoreRequest {
     }
 
-    /**
-     * A redirected write's data is on its fresh blocks ({@code error} null) or failed: the
-     * agent logs its REMAP or refuses it.
-     */
-    record Redirected(StoreAgent.Redirect redirect, Throwable error) implements StoreRequest {
-        @Override
-        public CompletableFuture<Void> future() {
-            return redirect.write().future();
-        }
-    }
-
     /** Writes a checkpoint if in-place writes wait for one; completes once they are durable. */
     record Checkpoint(CompletableFuture<Void> future) implements StoreRequest {
     }

@@ -9,6 +9,7 @@ import dev.pfs.common.volume.BlockVolume;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,12 +36,15 @@ final class StoreState {
     final BlockBitmap bitmap;
     final List<Integer> quarantine = new ArrayList<>();
     /**
-     * Blocks taken for redirected writes (see {@link WalRecordType#REMAP}) whose REMAP is not
-     * applied yet: in use, mapped by no chunk, and written to checkpoints as free. During replay,
-     * every block a REMAP in the log names, so that no replayed WRITE allocates it first.
+     * During replay, the blocks of the REMAPs in the log that made it, not mapped yet: in use,
+     * so that no WRITE replayed before a REMAP allocates its blocks.
      */
     final Set<Integer> reserved = new HashSet<>();
+    /** Indexes of the REMAP records replay skips: their blocks do not hold the data their CRCs name. */
+    final Set<Long> rejectedRemaps = new HashSet<>();
     final int maxChunks;
+    /** Bytes per chunk block in a REMAP record: the data block (u32) and the CRC32C of its 64 KB (u32). */
+    static final int REMAP_ENTRY_BYTES = 8;
     /**
      * No data block at or above this one has been written since format, so one allocated there
      * reads as zeros; those below may hold stale data. Never lowered; after a restart it starts
@@ -168,6 +172,7 @@ final class StoreState {
                 });
             }
             case REMAP -> remap(r);
+            case FINISHED -> { }
             case WRITTEN_LIMIT -> writtenLimit = Math.max(writtenLimit, (int) Math.min(bitmap.blocks(), r.length()));
             case ZERO -> {
                 Chunk c = chunks.get(r.chunkId());
@@ -221,25 +226,33 @@ final class StoreState {
     }
 
     /**
-     * Applies a REMAP: each chunk block of the range now maps to the block the record names, and
-     * the block it mapped before is quarantined. The named blocks must be reserved.
+     * Applies a REMAP: each chunk block of the range now maps to the block the record names
+     * (allocated here; reserved already during replay), and the block it mapped before is
+     * quarantined. A REMAP replay found not to have made it ({@link #rejectedRemaps}) changes
+     * nothing.
      */
     private void remap(WalRecord r) {
+        if (rejectedRemaps.contains(r.index())) {
+            return;
+        }
         Chunk c = chunks.get(r.chunkId());
         int first = (int) (r.offset() >>> BLOCK_SHIFT);
         int count = (int) (r.length() >>> BLOCK_SHIFT);
-        ByteBuffer blocks = r.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer entries = r.payload().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         if (c == null || r.offset() % BLOCK_SIZE != 0 || r.length() % BLOCK_SIZE != 0
-                || blocks.remaining() != 4 * count || r.offset() + r.length() > c.size) {
+                || entries.remaining() != REMAP_ENTRY_BYTES * count || r.offset() + r.length() > c.size) {
             throw new IllegalStateException("REMAP record " + r.index() + " of chunk " + r.chunkId()
                     + " does not fit the store's state");
         }
         raiseEpoch(r.chunkId(), r.epoch());
         for (int i = 0; i < count; i++) {
-            int dataBlock = blocks.getInt(blocks.position() + 4 * i);
+            int dataBlock = entries.getInt(entries.position() + REMAP_ENTRY_BYTES * i);
             if (!reserved.remove(dataBlock)) {
-                throw new IllegalStateException("REMAP record " + r.index() + " names data block " + dataBlock
-                        + ", which is not reserved");
+                if (dataBlock < 0 || dataBlock >= bitmap.blocks() || bitmap.isUsed(dataBlock)) {
+                    throw new IllegalStateException("REMAP record " + r.index() + " names data block " + dataBlock
+                            + ", which is not free");
+                }
+                bitmap.markUsed(dataBlock);
             }
             int old = c.map.get(first + i);
             if (old >= 0) {
@@ -250,34 +263,8 @@ final class StoreState {
         }
     }
 
-    /**
-     * Takes the {@code count} lowest free blocks for a redirected write, if they all lie below
-     * {@code limit}; else takes nothing.
-     *
-     * @return the blocks, now reserved, or null
-     */
-    int[] reserve(int count, int limit) {
-        int[] blocks = new int[count];
-        for (int i = 0; i < count; i++) {
-            blocks[i] = bitmap.allocate();
-            if (blocks[i] < 0 || blocks[i] >= limit) {
-                for (int j = 0; j <= i; j++) {
-                    if (blocks[j] >= 0) {
-                        bitmap.markFree(blocks[j]);
-                    }
-                }
-                return null;
-            }
-        }
-        for (int b : blocks) {
-            reserved.add(b);
-            writtenBelow = Math.max(writtenBelow, b + 1);
-        }
-        return blocks;
-    }
-
-    /** @return one past the highest of the {@code count} lowest free blocks, or -1 if fewer are free */
-    int lowestFreeEnd(int count) {
+    /** @return the {@code count} lowest free blocks (left free), or fewer if fewer are free */
+    int[] lowestFree(int count) {
         int[] taken = new int[count];
         int n = 0;
         while (n < count && (taken[n] = bitmap.allocate()) >= 0) {
@@ -286,15 +273,7 @@ final class StoreState {
         for (int i = 0; i < n; i++) {
             bitmap.markFree(taken[i]);
         }
-        return n < count ? -1 : taken[n - 1] + 1;
-    }
-
-    /** Gives up reserved blocks that were written but will not be mapped: quarantined like freed ones. */
-    void unreserve(int[] blocks) {
-        for (int b : blocks) {
-            reserved.remove(b);
-            quarantine.add(b);
-        }
+        return n < count ? Arrays.copyOf(taken, n) : taken;
     }
 
     /** After replay: frees the blocks REMAPs in the log named but did not map (a damaged log only). */

@@ -26,16 +26,22 @@ public enum WalRecordType {
      */
     GROUP_EPOCH(10),
     /**
-     * A chunk range of whole blocks now maps to data blocks written in full before the record
-     * was logged (redirect-on-write; payload: the data blocks, one little-endian u32 per chunk
-     * block).
+     * A chunk range of whole blocks now maps to fresh data blocks written in full, FUA, beside
+     * the record (redirect-on-write; payload per chunk block: the data block and the CRC32C of
+     * its 64 KB, little-endian u32 each). Replay applies it if a FINISHED confirms it or its
+     * blocks hold that data.
      */
     REMAP(11),
     /**
      * No data block at or above the record's length has been written since the store was
      * formatted: logged before any write reaches a block past the limit logged so far.
      */
-    WRITTEN_LIMIT(12);
+    WRITTEN_LIMIT(12),
+    /**
+     * Every record up to the index in the record's length was finished: durable, the data of
+     * redirects included. Logged before a change writes into a REMAP's blocks.
+     */
+    FINISHED(13);
 
     private final byte code;
 
