@@ -13,14 +13,11 @@ import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,11 +86,8 @@ final class StoreAgent {
     private final int redirectMinBytes;
     /** Quarantined blocks past which a redirect checkpoints first, so freed blocks are reused. */
     private final int quarantineCheckpoint;
-    /**
-     * Chunk blocks of REMAPs that no FINISHED record covers yet (chunk id → chunk block → the
-     * REMAP's index): before a change touches one, a FINISHED is logged ahead of it.
-     */
-    private final Map<Long, Map<Integer, Long>> unconfirmed = new HashMap<>();
+    /** Chunk blocks of REMAPs no FINISHED covers yet: a FINISHED goes ahead of a change to one. */
+    private final UnconfirmedRemaps unconfirmed = new UnconfirmedRemaps();
     /** Index of the newest record whose commit is finished (durable, redirected data included). */
     private final AtomicLong finishedThrough = new AtomicLong(-1);
     /**
@@ -408,18 +402,7 @@ final class StoreAgent {
      * done without checking its blocks, which the change may write into.
      */
     private void confirm(long chunkId, long offset, long length) throws ChunkException {
-        Map<Integer, Long> blocks = unconfirmed.get(chunkId);
-        if (blocks == null) {
-            return;
-        }
-        long needed = -1;
-        long end = Math.min(offset + length, (long) Integer.MAX_VALUE << StoreState.BLOCK_SHIFT);
-        for (var e : blocks.entrySet()) {
-            long start = (long) e.getKey() << StoreState.BLOCK_SHIFT;
-            if (start < end && offset < start + StoreState.BLOCK_SIZE) {
-                needed = Math.max(needed, e.getValue());
-            }
-        }
+        long needed = unconfirmed.newestIn(chunkId, offset, length);
         if (needed < 0) {
             return;
         }
@@ -433,13 +416,7 @@ final class StoreAgent {
         makeRoom(0, WalRecordDescriptor.HEADER_LENGTH);
         long through = finishedThrough.get();
         append(WalRecord.of(WalRecordType.FINISHED, 0, 0, 0, through), new CompletableFuture<>(), 0, 0, null);
-        for (var chunk = unconfirmed.values().iterator(); chunk.hasNext(); ) {
-            Map<Integer, Long> m = chunk.next();
-            m.values().removeIf(index -> index <= through);
-            if (m.isEmpty()) {
-                chunk.remove();
-            }
-        }
+        unconfirmed.confirmedThrough(through);
     }
 
     /** @return a written limit a step past {@code block}, within the volume */
@@ -483,21 +460,10 @@ final class StoreAgent {
             }
             return false;
         }
-        ByteBuffer src = w.src();
-        ByteBuffer entries = ByteBuffer.allocate(StoreState.REMAP_ENTRY_BYTES * count).order(ByteOrder.LITTLE_ENDIAN);
-        CRC32C crc = new CRC32C();
-        for (int i = 0; i < count; i++) {
-            crc.reset();
-            crc.update(src.slice(src.position() + (i << StoreState.BLOCK_SHIFT), StoreState.BLOCK_SIZE));
-            entries.putInt(blocks[i]).putInt((int) crc.getValue());
-        }
-        entries.flip();
-        WalRecord logged = append(WalRecord.remap(w.chunkId(), w.epoch(), w.offset(), length, entries), w.future(),
-                w.submitted(), picked, applier.writeBlocks(blocks, src));
-        Map<Integer, Long> pending = unconfirmed.computeIfAbsent(w.chunkId(), k -> new HashMap<>());
-        for (int i = 0; i < count; i++) {
-            pending.put((int) (w.offset() >>> StoreState.BLOCK_SHIFT) + i, logged.index());
-        }
+        WalRecord logged = append(WalRecord.remap(w.chunkId(), w.epoch(), w.offset(), length,
+                StoreState.remapEntries(blocks, w.src())), w.future(), w.submitted(), picked,
+                applier.writeBlocks(blocks, w.src()));
+        unconfirmed.add(w.chunkId(), (int) (w.offset() >>> StoreState.BLOCK_SHIFT), count, logged.index());
         redirectedCount++;
         observer.redirected(count);
         return true;

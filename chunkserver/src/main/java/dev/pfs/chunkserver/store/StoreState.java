@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.zip.CRC32C;
 
 /**
  * The store's metadata in memory: the chunks with their block maps, each volume's writer
@@ -261,6 +262,18 @@ final class StoreState {
             c.map.set(first + i, dataBlock);
             writtenBelow = Math.max(writtenBelow, dataBlock + 1);
         }
+    }
+
+    /** @return a REMAP's payload: per block of {@code src}, its data block and the CRC32C of its 64 KB */
+    static ByteBuffer remapEntries(int[] blocks, ByteBuffer src) {
+        ByteBuffer entries = ByteBuffer.allocate(REMAP_ENTRY_BYTES * blocks.length).order(ByteOrder.LITTLE_ENDIAN);
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < blocks.length; i++) {
+            crc.reset();
+            crc.update(src.slice(src.position() + (i << BLOCK_SHIFT), BLOCK_SIZE));
+            entries.putInt(blocks[i]).putInt((int) crc.getValue());
+        }
+        return entries.flip();
     }
 
     /** @return the {@code count} lowest free blocks (left free), or fewer if fewer are free */
