@@ -53,8 +53,8 @@ public final class ChunkStore implements AutoCloseable {
      * @param walInFlight        WAL frames (group commits) written at once, 1 to
      *                           {@link #MAX_WAL_IN_FLIGHT}; the WAL volume needs as many I/O threads
      * @param redirectMinBytes   smallest write of whole blocks that is redirected: its data written
-     *                           FUA to fresh blocks, then a REMAP logged, instead of its data logged
-     *                           and then written over the old blocks
+     *                           FUA to fresh blocks while a REMAP is logged, instead of its data
+     *                           logged and then written over the old blocks
      */
     public record Options(int maxBatchBytes, double checkpointFraction, StoreObserver observer, long maxChunkSize,
                           long writeAheadBytes, int walInFlight, int redirectMinBytes) {
@@ -65,9 +65,9 @@ public final class ChunkStore implements AutoCloseable {
         /** Most WAL frames in flight; recovery's sequence gap must exceed it. */
         public static final int MAX_WAL_IN_FLIGHT = 64;
         /**
-         * The default smallest write redirected (its blocks written in full to fresh blocks, then
-         * a REMAP logged) rather than logged with its data: at 256 KB a logged write's second
-         * copy costs more than the redirect's second round trip.
+         * The default smallest write redirected (its blocks written in full to fresh blocks while
+         * a REMAP is logged) rather than logged with its data: from 256 KB the second copy of a
+         * logged write costs the disk more than a redirect's extra flush and CRCs.
          */
         public static final int DEFAULT_REDIRECT_MIN = 256 * 1024;
 
