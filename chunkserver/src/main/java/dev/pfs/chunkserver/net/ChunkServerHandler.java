@@ -7,6 +7,7 @@ import dev.pfs.chunkserver.protocol.ChunkMessage;
 import dev.pfs.chunkserver.metrics.ChunkServerMetrics;
 import dev.pfs.chunkserver.protocol.ChunkInfo;
 import dev.pfs.chunkserver.protocol.ChunkStatus;
+import dev.pfs.chunkserver.protocol.DirectAlignment;
 import dev.pfs.chunkserver.replication.GroupSpec;
 import dev.pfs.chunkserver.replication.Replication;
 import dev.pfs.chunkserver.store.ChunkStore;
@@ -238,7 +239,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
         }
         int length = (int) m.length();
         // Allocated only now that the request is admitted: the connection's byte budget bounds it.
-        ByteBuf data = ctx.alloc().directBuffer(length);
+        // Aligned, so that the store's O_DIRECT read lands in it without a bounce copy.
+        ByteBuf data = DirectAlignment.directBuffer(ctx.alloc(), length);
         data.writerIndex(length);
         metrics.replyBytes(length);
         store.read(m.chunkId(), m.offset(), data.nioBuffer(0, length)).whenComplete((v, t) -> {

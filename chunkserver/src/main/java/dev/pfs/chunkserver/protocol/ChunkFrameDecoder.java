@@ -12,6 +12,8 @@ import java.nio.ByteOrder;
  * {@link CorruptedFrameException} and the connection is closed. A frame over
  * {@link ChunkFrameDescriptor#MAX_FRAME} is discarded without being buffered and reported
  * with a {@link io.netty.handler.codec.TooLongFrameException}; the frames after it still decode.
+ * A large frame is gathered into one buffer with its payload aligned for O_DIRECT
+ * ({@link AligningCumulator}).
  */
 public final class ChunkFrameDecoder extends LengthFieldBasedFrameDecoder {
     private final int maxFrame;
@@ -36,6 +38,7 @@ public final class ChunkFrameDecoder extends LengthFieldBasedFrameDecoder {
         super(ByteOrder.BIG_ENDIAN, maxFrame, ChunkFrameDescriptor.FRAME_LENGTH_OFFSET, 4, -4, 0, true);
         this.maxFrame = maxFrame;
         this.maxRaftFrame = maxRaftFrame;
+        setCumulator(new AligningCumulator(Math.max(maxFrame, maxRaftFrame)));
     }
 
     @Override
