@@ -48,10 +48,11 @@ final class DataApplier {
     }
 
     /**
-     * Writes {@code src} (position to limit, whole blocks) FUA over fresh {@code blocks}, one write
-     * per run of consecutive blocks; reads of those blocks wait for it.
+     * Writes {@code src} (position to limit, whole blocks) over fresh {@code blocks}, one write
+     * per run of consecutive blocks; reads of those blocks wait for it. Not FUA: the caller
+     * flushes the data volume once for all the writes of a commit.
      *
-     * @return a future done when all of it is durable
+     * @return a future done when all of it is on the data volume (not yet synced)
      */
     CompletableFuture<Void> writeBlocks(int[] blocks, ByteBuffer src) {
         List<CompletableFuture<Void>> runs = new ArrayList<>(1);
@@ -64,7 +65,7 @@ final class DataApplier {
             ByteBuffer part = src.duplicate();
             part.limit(base + (j << StoreState.BLOCK_SHIFT)).position(base + (i << StoreState.BLOCK_SHIFT));
             CompletableFuture<Void> run = data.write((long) blocks[i] << StoreState.BLOCK_SHIFT, part,
-                    BlockVolume.NO_EPOCH, true);
+                    BlockVolume.NO_EPOCH, false);
             track(run);
             for (int k = i; k < j; k++) {
                 int block = blocks[k];

@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * the WAL fills past its threshold it checkpoints the metadata and starts the WAL over.
  *
  * <p>A large write of whole blocks is redirected instead of logged with its data: its data goes
- * FUA to fresh blocks while a REMAP record moving the chunk blocks to them (with each block's
- * CRC) goes into the WAL, and it is acknowledged once both are durable. The disk takes its data
- * once, not twice, and the two writes overlap. Replay applies a REMAP that a later FINISHED
+ * to fresh blocks while a REMAP record moving the chunk blocks to them (with each block's
+ * CRC) goes into the WAL, and it is acknowledged once both are durable (one flush of the data
+ * volume per commit, after all its redirects' writes). The disk takes its data once, not twice,
+ * and the two writes overlap. Replay applies a REMAP that a later FINISHED
  * record confirms, or one whose blocks hold what its CRCs say; nothing writes into a REMAP's
  * blocks before a FINISHED covering it is logged, so those CRCs still hold. The fresh blocks lie
  * below the written limit that is durable already, so a power cut that loses the REMAP leaves
@@ -525,19 +526,27 @@ final class StoreAgent {
         flushes.clear();
     }
 
-    /** @return a future done when the frame is and the data of every redirect in it is on its blocks */
-    private static CompletableFuture<Void> durable(CompletableFuture<Void> frame, List<Change> changes) {
-        List<CompletableFuture<?>> all = null;
+    /**
+     * @return a future done when the frame is durable and so is the data of every redirect in
+     *         it: one flush of the data volume, started once all their writes are done, covers
+     *         them all (group commit for redirected data, as the frame is for the records)
+     */
+    private CompletableFuture<Void> durable(CompletableFuture<Void> frame, List<Change> changes) {
+        List<CompletableFuture<?>> written = null;
         for (Change ch : changes) {
             if (ch.redirectedData != null) {
-                if (all == null) {
-                    all = new ArrayList<>();
-                    all.add(frame);
+                if (written == null) {
+                    written = new ArrayList<>();
                 }
-                all.add(ch.redirectedData);
+                written.add(ch.redirectedData);
             }
         }
-        return all == null ? frame : CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+        if (written == null) {
+            return frame;
+        }
+        CompletableFuture<Void> synced = CompletableFuture.allOf(written.toArray(new CompletableFuture<?>[0]))
+                .thenCompose(v -> data.flush());
+        return CompletableFuture.allOf(frame, synced);
     }
 
     /**
@@ -566,7 +575,7 @@ final class StoreAgent {
         if (error != null) {
             Throwable cause = VolumeException.unwrap(error);
             fail((c.started.durable().isCompletedExceptionally() ? "WAL write failed: "
-                    : "redirected data write failed: ") + cause.getMessage(), cause);
+                    : "redirected data write or flush failed: ") + cause.getMessage(), cause);
         }
         String why = failure;
         if (why != null) {
