@@ -147,7 +147,8 @@ public final class ChunkServerHandler extends SimpleChannelInboundHandler<ChunkM
                             + m.payload().readableBytes()), start, cost);
                     return;
                 }
-                finish(ctx, m, store.write(m.chunkId(), m.epoch(), m.offset(), m.payload().nioBuffer()), start, cost);
+                finish(ctx, m, store.write(m.chunkId(), m.epoch(), m.offset(), m.payload().nioBuffer(),
+                        m.blockCrcs()), start, cost);
             }
             case FLUSH -> finish(ctx, m, store.flush(), start, cost);
             case DISCARD, WRITE_ZEROES -> finish(ctx, m, store.writeZeroes(m.chunkId(), m.epoch(), m.offset(),

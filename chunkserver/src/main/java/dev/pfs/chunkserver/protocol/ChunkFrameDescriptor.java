@@ -72,6 +72,8 @@ public final class ChunkFrameDescriptor {
     public static final int FLAGS_OFFSET = 56;
     public static final int STATUS_OFFSET = 58;
     public static final int CRC_OFFSET = 60;
+    /** The span of the CRCs taken of a request payload's blocks: the chunk store's block. */
+    public static final int CRC_BLOCK = 64 * 1024;
 
     private ChunkFrameDescriptor() {
     }
@@ -89,12 +91,46 @@ public final class ChunkFrameDescriptor {
         return (int) crc.getValue();
     }
 
+    /** @return the frame's CRC as {@link #computeCrc} has it, from its header's and its blocks' CRCs, which fill {@code blockCrcs} */
+    private static int computeCrcByBlocks(ByteBuf buf, int[] blockCrcs) {
+        int start = buf.readerIndex();
+        if (buf.readableBytes() - HEADER_LENGTH != (long) blockCrcs.length * CRC_BLOCK) {
+            throw new IllegalArgumentException(blockCrcs.length + " block CRCs for a payload of "
+                    + (buf.readableBytes() - HEADER_LENGTH) + " bytes");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(buf.nioBuffer(start, CRC_OFFSET));
+        crc.update(new byte[4]);
+        int whole = (int) crc.getValue();
+        for (int i = 0; i < blockCrcs.length; i++) {
+            crc.reset();
+            for (java.nio.ByteBuffer part : buf.nioBuffers(start + HEADER_LENGTH + i * CRC_BLOCK, CRC_BLOCK)) {
+                crc.update(part);
+            }
+            blockCrcs[i] = (int) crc.getValue();
+            whole = Crc32c.combine(whole, blockCrcs[i], CRC_BLOCK);
+        }
+        return whole;
+    }
+
     /**
      * Checks one whole frame (reader index to writer index).
      *
      * @return null if well formed, else why not
      */
     public static String check(ByteBuf frame) {
+        return check(frame, null);
+    }
+
+    /**
+     * Checks one whole frame (reader index to writer index), and with {@code blockCrcs} takes the
+     * CRC32C of each {@link #CRC_BLOCK} of its payload on the way: the frame's CRC is checked as
+     * their combination, so the payload is read once for both.
+     *
+     * @param blockCrcs null, or room for the CRC of every block of a payload of whole blocks
+     * @return null if well formed (and {@code blockCrcs} filled), else why not
+     */
+    public static String check(ByteBuf frame, int[] blockCrcs) {
         int start = frame.readerIndex();
         if (frame.readableBytes() < HEADER_LENGTH) {
             return "frame of " + frame.readableBytes() + " bytes is shorter than the header";
@@ -111,7 +147,8 @@ public final class ChunkFrameDescriptor {
         if (ChunkOp.of(frame.getUnsignedByte(start + OP_OFFSET) & ~REPLY_BIT) == null) {
             return "unknown op " + frame.getUnsignedByte(start + OP_OFFSET);
         }
-        if (computeCrc(frame) != frame.getInt(start + CRC_OFFSET)) {
+        int crc = blockCrcs == null ? computeCrc(frame) : computeCrcByBlocks(frame, blockCrcs);
+        if (crc != frame.getInt(start + CRC_OFFSET)) {
             return "CRC32C mismatch";
         }
         return null;

@@ -20,13 +20,17 @@ import io.netty.buffer.Unpooled;
  * @param status    a reply's status
  * @param payload   the payload (empty if none)
  * @param malformed why the frame was rejected, or null
+ * @param blockCrcs the CRC32C of each {@link ChunkFrameDescriptor#CRC_BLOCK} bytes of a request's
+ *                  payload when it is made of whole such blocks, computed while checking the frame
+ *                  (so a redirected write need not read its payload again), else null
  */
 public record ChunkMessage(ChunkOp op, boolean reply, long requestId, long chunkId, long epoch, long offset,
-                           long length, long generation, int flags, ChunkStatus status, ByteBuf payload, String malformed) {
+                           long length, long generation, int flags, ChunkStatus status, ByteBuf payload, String malformed,
+                           int[] blockCrcs) {
     /** @return a message standing for a rejected frame */
     public static ChunkMessage malformed(long requestId, String why) {
         return new ChunkMessage(null, false, requestId, 0, 0, 0, 0, 0, 0, ChunkStatus.MALFORMED,
-                Unpooled.EMPTY_BUFFER, why);
+                Unpooled.EMPTY_BUFFER, why, null);
     }
 
     /** Releases the payload. */

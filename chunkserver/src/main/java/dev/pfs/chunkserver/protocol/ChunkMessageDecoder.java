@@ -26,17 +26,23 @@ public final class ChunkMessageDecoder extends MessageToMessageDecoder<ByteBuf> 
         int start = frame.readerIndex();
         long requestId = frame.readableBytes() >= ChunkFrameDescriptor.REQUEST_ID_OFFSET + 8
                 ? frame.getLong(start + ChunkFrameDescriptor.REQUEST_ID_OFFSET) : 0;
-        String bad = ChunkFrameDescriptor.check(frame);
+        int opByte = frame.readableBytes() > ChunkFrameDescriptor.OP_OFFSET
+                ? frame.getByte(start + ChunkFrameDescriptor.OP_OFFSET) & 0xff : 0;
+        int payloadLength = frame.readableBytes() - ChunkFrameDescriptor.HEADER_LENGTH;
+        // A write request of whole blocks gets its blocks' CRCs, for the REMAP of a redirect.
+        int[] blockCrcs = opByte == ChunkOp.WRITE.code() && payloadLength > 0
+                && payloadLength % ChunkFrameDescriptor.CRC_BLOCK == 0
+                && frame.getInt(start + ChunkFrameDescriptor.FRAME_LENGTH_OFFSET) == frame.readableBytes()
+                ? new int[payloadLength / ChunkFrameDescriptor.CRC_BLOCK] : null;
+        String bad = ChunkFrameDescriptor.check(frame, blockCrcs);
         if (bad != null) {
             return ChunkMessage.malformed(requestId, bad);
         }
-        int opByte = frame.getByte(start + ChunkFrameDescriptor.OP_OFFSET) & 0xff;
         ChunkStatus status = ChunkStatus.of(frame.getUnsignedShort(start + ChunkFrameDescriptor.STATUS_OFFSET));
         if (status == null) {
             return ChunkMessage.malformed(requestId, "unknown status "
                     + frame.getUnsignedShort(start + ChunkFrameDescriptor.STATUS_OFFSET));
         }
-        int payloadLength = frame.readableBytes() - ChunkFrameDescriptor.HEADER_LENGTH;
         return new ChunkMessage(ChunkOp.of(opByte & ~ChunkFrameDescriptor.REPLY_BIT),
                 (opByte & ChunkFrameDescriptor.REPLY_BIT) != 0, requestId,
                 frame.getLong(start + ChunkFrameDescriptor.CHUNK_ID_OFFSET),
@@ -45,6 +51,6 @@ public final class ChunkMessageDecoder extends MessageToMessageDecoder<ByteBuf> 
                 frame.getLong(start + ChunkFrameDescriptor.LENGTH_OFFSET),
                 frame.getLong(start + ChunkFrameDescriptor.GENERATION_OFFSET),
                 frame.getUnsignedShort(start + ChunkFrameDescriptor.FLAGS_OFFSET), status,
-                frame.retainedSlice(start + ChunkFrameDescriptor.HEADER_LENGTH, payloadLength), null);
+                frame.retainedSlice(start + ChunkFrameDescriptor.HEADER_LENGTH, payloadLength), null, blockCrcs);
     }
 }

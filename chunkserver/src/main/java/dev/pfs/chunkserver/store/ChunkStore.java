@@ -367,8 +367,22 @@ public final class ChunkStore implements AutoCloseable {
      * buffer must stay untouched until then.
      */
     public CompletableFuture<Void> write(long chunkId, long epoch, long offset, ByteBuffer src) {
+        return write(chunkId, epoch, offset, src, null);
+    }
+
+    /**
+     * Writes {@code src} as {@link #write(long, long, long, ByteBuffer)} does, given the CRC32C of
+     * each of its {@link #BLOCK_SIZE} blocks (as the server takes them while checking the request's
+     * frame): a redirected write's REMAP record carries them, and need not read the data again.
+     *
+     * @param blockCrcs the CRC32C of each block of {@code src}, in order, or null
+     */
+    public CompletableFuture<Void> write(long chunkId, long epoch, long offset, ByteBuffer src, int[] blockCrcs) {
+        if (blockCrcs != null && (long) blockCrcs.length * BLOCK_SIZE != src.remaining()) {
+            throw new IllegalArgumentException(blockCrcs.length + " block CRCs for " + src.remaining() + " bytes");
+        }
         CompletableFuture<Void> f = new CompletableFuture<>();
-        return submit(new StoreRequest.Write(chunkId, epoch, offset, src, System.nanoTime(), f), f);
+        return submit(new StoreRequest.Write(chunkId, epoch, offset, src, blockCrcs, System.nanoTime(), f), f);
     }
 
     /**

@@ -461,9 +461,11 @@ final class StoreAgent {
             }
             return false;
         }
+        // The data's write starts first: the CRCs, when the agent must take them itself, are
+        // taken while it is on its way.
+        CompletableFuture<Void> written = applier.writeBlocks(blocks, w.src());
         WalRecord logged = append(WalRecord.remap(w.chunkId(), w.epoch(), w.offset(), length,
-                StoreState.remapEntries(blocks, w.src())), w.future(), w.submitted(), picked,
-                applier.writeBlocks(blocks, w.src()));
+                StoreState.remapEntries(blocks, w.src(), w.blockCrcs())), w.future(), w.submitted(), picked, written);
         unconfirmed.add(w.chunkId(), (int) (w.offset() >>> StoreState.BLOCK_SHIFT), count, logged.index());
         redirectedCount++;
         observer.redirected(count);

@@ -13,9 +13,13 @@ sealed interface StoreRequest {
     record Read(long chunkId, long offset, ByteBuffer dst, CompletableFuture<Void> future) implements StoreRequest {
     }
 
-    /** Writes {@code src} (position to limit); {@code submitted} is its {@link System#nanoTime()} at submission. */
-    record Write(long chunkId, long epoch, long offset, ByteBuffer src, long submitted, CompletableFuture<Void> future)
-            implements StoreRequest {
+    /**
+     * Writes {@code src} (position to limit); {@code submitted} is its {@link System#nanoTime()}
+     * at submission; {@code blockCrcs} is the CRC32C of each 64 KB block of {@code src} if the
+     * caller has them, else null.
+     */
+    record Write(long chunkId, long epoch, long offset, ByteBuffer src, int[] blockCrcs, long submitted,
+                 CompletableFuture<Void> future) implements StoreRequest {
     }
 
     /**

@@ -264,11 +264,18 @@ final class StoreState {
         }
     }
 
-    /** @return a REMAP's payload: per block of {@code src}, its data block and the CRC32C of its 64 KB */
-    static ByteBuffer remapEntries(int[] blocks, ByteBuffer src) {
+    /**
+     * @param crcs the CRC32C of each block of {@code src}, or null to take them here
+     * @return a REMAP's payload: per block of {@code src}, its data block and the CRC32C of its 64 KB
+     */
+    static ByteBuffer remapEntries(int[] blocks, ByteBuffer src, int[] crcs) {
         ByteBuffer entries = ByteBuffer.allocate(REMAP_ENTRY_BYTES * blocks.length).order(ByteOrder.LITTLE_ENDIAN);
-        CRC32C crc = new CRC32C();
+        CRC32C crc = crcs == null ? new CRC32C() : null;
         for (int i = 0; i < blocks.length; i++) {
+            if (crcs != null) {
+                entries.putInt(blocks[i]).putInt(crcs[i]);
+                continue;
+            }
             crc.reset();
             crc.update(src.slice(src.position() + (i << BLOCK_SHIFT), BLOCK_SIZE));
             entries.putInt(blocks[i]).putInt((int) crc.getValue());

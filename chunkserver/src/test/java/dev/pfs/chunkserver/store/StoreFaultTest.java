@@ -17,6 +17,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -193,6 +194,8 @@ class StoreFaultTest {
         private final Random rnd;
         /** Chooses in-place writes and the checkpoints that acknowledge them. */
         private final Random inPlaceRnd;
+        /** Whether a whole-block write comes with its blocks' CRCs, as the server hands them over. */
+        private final Random crcRnd;
         private final SectorModel model;
         private final List<InFlight> inflight = new ArrayList<>();
         /** In-place writes on the data volume that no checkpoint asked for after them has covered yet. */
@@ -209,6 +212,18 @@ class StoreFaultTest {
             this.inPlaceRnd = inPlaceRnd;
             this.model = model;
             this.nextId = 1 + rnd.nextInt(1 << 20) * 64;
+            this.crcRnd = new Random(nextId);
+        }
+
+        private static int[] blockCrcs(ByteBuffer data) {
+            int[] crcs = new int[data.remaining() / ChunkStore.BLOCK_SIZE];
+            CRC32C crc = new CRC32C();
+            for (int i = 0; i < crcs.length; i++) {
+                crc.reset();
+                crc.update(data.slice(data.position() + i * ChunkStore.BLOCK_SIZE, ChunkStore.BLOCK_SIZE));
+                crcs[i] = (int) crc.getValue();
+            }
+            return crcs;
         }
 
         /** @param cutMidway whether the power goes at a seeded op, with requests in flight */
@@ -265,8 +280,9 @@ class StoreFaultTest {
                     future = store.writeInPlace(chunk, epoch, firstSector * 512L,
                             SectorModel.pattern(chunk, firstSector, sectors, id));
                 } else if (id != 0) {
-                    future = store.write(chunk, epoch, firstSector * 512L,
-                            SectorModel.pattern(chunk, firstSector, sectors, id));
+                    ByteBuffer data = SectorModel.pattern(chunk, firstSector, sectors, id);
+                    future = store.write(chunk, epoch, firstSector * 512L, data,
+                            sectors % 128 == 0 && crcRnd.nextBoolean() ? blockCrcs(data) : null);
                 } else {
                     future = store.writeZeroes(chunk, epoch, firstSector * 512L, sectors * 512L);
                 }
