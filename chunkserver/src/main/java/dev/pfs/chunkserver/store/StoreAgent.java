@@ -108,6 +108,8 @@ final class StoreAgent {
     /** In-place writes the last checkpoint covers: the first this many are durable. */
     private volatile long inPlaceDurable;
     private volatile String failure;
+    /** The agent's thread, once it ran: the one that serves reads. */
+    private volatile Thread agentThread;
 
     /** @param moreQueued whether requests wait for the agent's next turn (then a frame is not written inline) */
     StoreAgent(StoreState state, WalWriter wal, BlockVolume data, BlockVolume meta, DataApplier applier,
@@ -162,6 +164,9 @@ final class StoreAgent {
      */
     int doWork(List<StoreRequest> requests) {
         long picked = System.nanoTime();
+        if (agentThread == null) {
+            agentThread = Thread.currentThread();
+        }
         try {
             for (StoreRequest r : requests) {
                 if (failure != null && !(r instanceof StoreRequest.Stop)) {
@@ -597,23 +602,38 @@ final class StoreAgent {
         } else {
             observer.walAppended(c.issued - c.start, synced - c.issued);
         }
-        CompletableFuture<?>[] applied = new CompletableFuture<?>[c.changes.size()];
-        for (int i = 0; i < applied.length; i++) {
-            Change ch = c.changes.get(i);
+        for (Change ch : c.changes) {
             if (ch.submitted != 0) {
                 observer.writeWaited(ch.picked - ch.submitted, c.start - ch.picked, synced - c.start);
             }
-            applied[i] = applier.apply(fromFrame(ch, frame, c.payloadAt[i])).whenComplete((v, t) -> {
+        }
+        // A read sent after an acknowledgement must wait for the data writes. Reads are served
+        // on the agent's thread, so a commit finished there (a frame written inline, at queue
+        // depth 1) is acknowledged first, its reply on its way before the I/O threads are woken,
+        // and its writes are registered before the agent looks at another request. A commit
+        // finished on an I/O thread registers its writes before it acknowledges.
+        boolean onAgent = Thread.currentThread() == agentThread;
+        if (onAgent) {
+            acknowledge(c);
+        }
+        CompletableFuture<?>[] applied = new CompletableFuture<?>[c.changes.size()];
+        for (int i = 0; i < applied.length; i++) {
+            applied[i] = applier.apply(fromFrame(c.changes.get(i), frame, c.payloadAt[i])).whenComplete((v, t) -> {
                 if (t != null) {
                     fail("data write failed after logging: " + VolumeException.unwrap(t).getMessage(), t);
                 }
             });
         }
-        // The data writes are registered first, so a read sent after an acknowledgement waits for them.
+        if (!onAgent) {
+            acknowledge(c);
+        }
+        CompletableFuture.allOf(applied).whenComplete((v, t) -> wal.releaseFrame(frame));
+    }
+
+    private static void acknowledge(Commit c) {
         for (Change ch : c.changes) {
             ch.future.complete(null);
         }
-        CompletableFuture.allOf(applied).whenComplete((v, t) -> wal.releaseFrame(frame));
         c.finished.complete(null);
     }
 
