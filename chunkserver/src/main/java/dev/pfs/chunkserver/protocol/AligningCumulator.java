@@ -15,8 +15,9 @@ import io.netty.handler.codec.ByteToMessageDecoder;
  * {@link #MIN_FRAME} bytes is in, the bytes received of it so far move to a buffer sized for
  * the frame plus one read, placed so that its payload is aligned; the reads after it are
  * appended without growing. (When the length field arrives in the read that ends the frame
- * before, that read's part of the new frame is copied twice: at most one read's worth.) Anything else (small frames, frames over the decoder's limit,
- * which it discards unbuffered) goes to Netty's merging cumulator unchanged.
+ * before, that read's part of the new frame is copied twice: at most one read's worth.)
+ * Anything else (small frames, frames over the decoder's limit, which it discards unbuffered)
+ * goes to Netty's merging cumulator unchanged.
  */
 final class AligningCumulator implements ByteToMessageDecoder.Cumulator {
     /** The smallest frame gathered aligned: one 64 KB block of payload and its header. */

@@ -81,14 +81,20 @@ public final class ChunkFrameDescriptor {
     /** @return the CRC32C of the frame at {@code buf}'s reader index, CRC field taken as zero */
     public static int computeCrc(ByteBuf buf) {
         int start = buf.readerIndex();
-        CRC32C crc = new CRC32C();
-        crc.update(buf.nioBuffer(start, CRC_OFFSET));
-        crc.update(new byte[4]);
+        CRC32C crc = headerCrc(buf);
         int rest = buf.readableBytes() - HEADER_LENGTH;
         for (java.nio.ByteBuffer part : buf.nioBuffers(start + HEADER_LENGTH, rest)) {
             crc.update(part);
         }
         return (int) crc.getValue();
+    }
+
+    /** @return a CRC32C that has taken the header at {@code buf}'s reader index, its CRC field as zero */
+    private static CRC32C headerCrc(ByteBuf buf) {
+        CRC32C crc = new CRC32C();
+        crc.update(buf.nioBuffer(buf.readerIndex(), CRC_OFFSET));
+        crc.update(new byte[4]);
+        return crc;
     }
 
     /** @return the frame's CRC as {@link #computeCrc} has it, from its header's and its blocks' CRCs, which fill {@code blockCrcs} */
@@ -98,9 +104,7 @@ public final class ChunkFrameDescriptor {
             throw new IllegalArgumentException(blockCrcs.length + " block CRCs for a payload of "
                     + (buf.readableBytes() - HEADER_LENGTH) + " bytes");
         }
-        CRC32C crc = new CRC32C();
-        crc.update(buf.nioBuffer(start, CRC_OFFSET));
-        crc.update(new byte[4]);
+        CRC32C crc = headerCrc(buf);
         int whole = (int) crc.getValue();
         for (int i = 0; i < blockCrcs.length; i++) {
             crc.reset();
