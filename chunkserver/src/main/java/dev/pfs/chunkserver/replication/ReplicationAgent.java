@@ -94,6 +94,12 @@ final class ReplicationAgent implements Agent {
     private final List<WalRecord> records = new ArrayList<>();
     /** Rounds started and not finished, in log order. */
     private final ArrayDeque<LogRound> inFlight = new ArrayDeque<>();
+    /**
+     * Those of {@link #inFlight} with a log write under way: they, not rounds that wait only for
+     * an earlier one (a Ready whose commit-only hard state was deferred logs nothing), count
+     * toward {@link #ROUNDS_IN_FLIGHT}.
+     */
+    private int writing;
     /** A round whose records did not fit: started once the rounds in flight finished and a rewrite ran. */
     private LogRound pending;
     private long nextTick = System.nanoTime();
@@ -206,7 +212,7 @@ final class ReplicationAgent implements Agent {
         if (!inFlight.isEmpty() && inFlight.peekFirst().written()) {
             return 0;
         }
-        boolean mayRound = pending == null ? inFlight.size() < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
+        boolean mayRound = pending == null ? writing < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
         if (mayRound && (!dirty.isEmpty() || !resumed.isEmpty() || !created.isEmpty() || pending != null)) {
             return 0;
         }
@@ -237,6 +243,7 @@ final class ReplicationAgent implements Agent {
                     dirty.add(g);
                 }
             }
+            logDeferred();
             settleMembers();
             links.maintain();
             if (log.room() < 2 * reclaimer.reserve()) {
@@ -467,7 +474,7 @@ final class ReplicationAgent implements Agent {
             pending = null;
             return launch(r);
         }
-        if (inFlight.size() >= ROUNDS_IN_FLIGHT) {
+        if (writing >= ROUNDS_IN_FLIGHT) {
             return 0;
         }
         LogRound r = new LogRound();
@@ -478,7 +485,7 @@ final class ReplicationAgent implements Agent {
         created.clear();
         for (ReplicaGroup g : resumed) {
             Ready rd = g.parked;
-            if (take(g, rd, r.records)) {
+            if (take(g, rd, false, r.records)) {
                 r.add(g, rd);
             }
         }
@@ -498,11 +505,12 @@ final class ReplicationAgent implements Agent {
                 park(g, rd);
                 continue;
             }
-            if (sendsBeforeLogging(g, rd)) {
+            boolean early = sendsBeforeLogging(g, rd);
+            if (early) {
                 send(g, rd.messages());
                 r.early.add(g);
             }
-            if (take(g, rd, r.records)) {
+            if (take(g, rd, early, r.records)) {
                 r.add(g, rd);
             }
         }
@@ -546,6 +554,7 @@ final class ReplicationAgent implements Agent {
                 ReplicationLog.Started s = log.start(r.records, inline);
                 counters.logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
+                writing++;
                 r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
             } catch (VolumeException | RuntimeException e) {
                 stop("replication log write failed: " + e.getMessage(), e);
@@ -577,7 +586,11 @@ final class ReplicationAgent implements Agent {
     /** Finishes, in the order they started, the rounds at the head whose log writes are done. */
     private void finishLogged() {
         while (!inFlight.isEmpty() && inFlight.peekFirst().written() && failure == null) {
-            finish(inFlight.removeFirst());
+            LogRound r = inFlight.removeFirst();
+            if (r.durable != null) {
+                writing--;
+            }
+            finish(r);
         }
     }
 
@@ -657,9 +670,16 @@ final class ReplicationAgent implements Agent {
         return true;
     }
 
-    /** Adds what Ready {@code rd} of {@code g} logs to this round's frame. @return false if replication stopped */
-    private boolean take(ReplicaGroup g, Ready rd, List<WalRecord> records) {
+    /**
+     * Adds what Ready {@code rd} of {@code g} logs to this round's frame; {@code early} says its
+     * messages already left. A leader's hard state that moves only its commit prefix is not
+     * logged on its own ({@link #defers}): it rides with the group's next frame.
+     *
+     * @return false if replication stopped
+     */
+    private boolean take(ReplicaGroup g, Ready rd, boolean early, List<WalRecord> records) {
         long group = g.spec.chunkId();
+        int before = records.size();
         if (rd.truncateAfter() >= 0) {
             records.add(ReplicationLog.truncate(group, rd.truncateAfter()));
         }
@@ -687,14 +707,59 @@ final class ReplicationAgent implements Agent {
             records.add(ReplicationLog.fences(group, Math.max(g.epoch(), h.epoch()),
                     Math.max(g.generation(), h.generation())));
         }
+        if (hard != null && defers(g, rd, early)) {
+            g.deferredHard = hard;
+            return true;
+        }
+        if (hard == null && g.deferredHard != null
+                && (records.size() > before || !early && !rd.messages().isEmpty())) {
+            hard = g.deferredHard;
+        }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {
                 counters.pruned.incrementAndGet();
             }
             records.add(ReplicationLog.hardState(group, hard));
             g.hard = hard;
+            g.deferredHard = null;
         }
         return true;
+    }
+
+    /**
+     * Whether a leader's Ready whose hard state moved only the commit prefix may leave that hard
+     * state unlogged for now: the Ready logs nothing else, and its messages (if any) already left.
+     * A leader reports its commit prefix in APPENDs and heartbeats that go before its own log write
+     * ({@link #sendsBeforeLogging}) and answers what committed before the round's write
+     * ({@link #launch}), so the durable commit prefix already trails what it told others; its
+     * commit-only hard state, written alone, cost one FUA write per committed client write and held
+     * the group's next Ready (the next write's entry) behind it. Deferred, it rides with the
+     * group's next frame; any hard state that changes more, a message that waits for the log, or
+     * the next tick ({@link #logDeferred}) logs it first. A restart in between recovers a smaller
+     * commit prefix, as a crash before the write did: the entries are in the log, and the leader's
+     * next term commits them again.
+     */
+    private static boolean defers(ReplicaGroup g, Ready rd, boolean early) {
+        HardState hard = rd.hardState();
+        HardState logged = g.hard;
+        return g.node.role() == Role.LEADER && rd.entries().isEmpty() && rd.truncateAfter() < 0
+                && rd.installCheckpoint() < 0 && rd.checkpointPieces().isEmpty()
+                && (early || rd.messages().isEmpty())
+                && hard.commit() >= logged.commit() && hard.term() == logged.term()
+                && hard.votedFor() == logged.votedFor() && hard.compactIndex() == logged.compactIndex()
+                && hard.compactTerm() == logged.compactTerm() && hard.compactOrigin() == logged.compactOrigin()
+                && hard.members().equals(logged.members());
+    }
+
+    /** Logs, in the next round, the deferred commit-only hard states of groups with nothing in flight. */
+    private void logDeferred() {
+        for (ReplicaGroup g : groups.values()) {
+            if (g.deferredHard != null && g.inFlight == 0 && g.parked == null) {
+                records.add(ReplicationLog.hardState(g.spec.chunkId(), g.deferredHard));
+                g.hard = g.deferredHard;
+                g.deferredHard = null;
+            }
+        }
     }
 
     /**
@@ -818,6 +883,7 @@ final class ReplicationAgent implements Agent {
             r.rewrite = true;
             r.started = System.nanoTime();
             r.durable = rewrite;
+            writing++;
             r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
             inFlight.add(r);
         }
