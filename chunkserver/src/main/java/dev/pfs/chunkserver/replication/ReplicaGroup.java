@@ -76,7 +76,7 @@ final class ReplicaGroup {
     HardState hard = HardState.EMPTY;
     /**
      * A leader's hard state that moved only its commit prefix past {@link #hard}, not logged yet:
-     * it rides in this group's next frame, or the next tick logs it (ReplicationAgent#defers says why
+     * it rides in this group's next frame, or the next tick logs it ({@link CommitDeferral} says why
      * that is safe). Null when {@link #hard} is the newest.
      */
     HardState deferredHard;

@@ -243,7 +243,7 @@ final class ReplicationAgent implements Agent {
                     dirty.add(g);
                 }
             }
-            logDeferred();
+            CommitDeferral.logAll(groups.values(), records);
             settleMembers();
             links.maintain();
             if (log.room() < 2 * reclaimer.reserve()) {
@@ -673,7 +673,7 @@ final class ReplicationAgent implements Agent {
     /**
      * Adds what Ready {@code rd} of {@code g} logs to this round's frame; {@code early} says its
      * messages already left. A leader's hard state that moves only its commit prefix is not
-     * logged on its own ({@link #defers}): it rides with the group's next frame.
+     * logged on its own ({@link CommitDeferral}): it rides with the group's next frame.
      *
      * @return false if replication stopped
      */
@@ -707,13 +707,12 @@ final class ReplicationAgent implements Agent {
             records.add(ReplicationLog.fences(group, Math.max(g.epoch(), h.epoch()),
                     Math.max(g.generation(), h.generation())));
         }
-        if (hard != null && defers(g, rd, early)) {
+        if (hard != null && CommitDeferral.defers(g, rd, early)) {
             g.deferredHard = hard;
             return true;
         }
-        if (hard == null && g.deferredHard != null
-                && (records.size() > before || !early && !rd.messages().isEmpty())) {
-            hard = g.deferredHard;
+        if (hard == null) {
+            hard = CommitDeferral.rider(g, rd, early, records.size() > before);
         }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {
@@ -724,42 +723,6 @@ final class ReplicationAgent implements Agent {
             g.deferredHard = null;
         }
         return true;
-    }
-
-    /**
-     * Whether a leader's Ready whose hard state moved only the commit prefix may leave that hard
-     * state unlogged for now: the Ready logs nothing else, and its messages (if any) already left.
-     * A leader reports its commit prefix in APPENDs and heartbeats that go before its own log write
-     * ({@link #sendsBeforeLogging}) and answers what committed before the round's write
-     * ({@link #launch}), so the durable commit prefix already trails what it told others; its
-     * commit-only hard state, written alone, cost one FUA write per committed client write and held
-     * the group's next Ready (the next write's entry) behind it. Deferred, it rides with the
-     * group's next frame; any hard state that changes more, a message that waits for the log, or
-     * the next tick ({@link #logDeferred}) logs it first. A restart in between recovers a smaller
-     * commit prefix, as a crash before the write did: the entries are in the log, and the leader's
-     * next term commits them again.
-     */
-    private static boolean defers(ReplicaGroup g, Ready rd, boolean early) {
-        HardState hard = rd.hardState();
-        HardState logged = g.hard;
-        return g.node.role() == Role.LEADER && rd.entries().isEmpty() && rd.truncateAfter() < 0
-                && rd.installCheckpoint() < 0 && rd.checkpointPieces().isEmpty()
-                && (early || rd.messages().isEmpty())
-                && hard.commit() >= logged.commit() && hard.term() == logged.term()
-                && hard.votedFor() == logged.votedFor() && hard.compactIndex() == logged.compactIndex()
-                && hard.compactTerm() == logged.compactTerm() && hard.compactOrigin() == logged.compactOrigin()
-                && hard.members().equals(logged.members());
-    }
-
-    /** Logs, in the next round, the deferred commit-only hard states of groups with nothing in flight. */
-    private void logDeferred() {
-        for (ReplicaGroup g : groups.values()) {
-            if (g.deferredHard != null && g.inFlight == 0 && g.parked == null) {
-                records.add(ReplicationLog.hardState(g.spec.chunkId(), g.deferredHard));
-                g.hard = g.deferredHard;
-                g.deferredHard = null;
-            }
-        }
     }
 
     /**

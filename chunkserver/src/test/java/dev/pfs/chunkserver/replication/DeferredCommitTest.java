@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A leader's hard state that moves only its commit prefix rides with the group's next frame
- * instead of taking a replication-log write of its own (ReplicationAgent#defers): one write at a
+ * instead of taking a replication-log write of its own (CommitDeferral): one write at a
  * time costs the leader one frame, not two, and every write it acknowledged survives a restart
  * of all servers that lands before the deferred commit prefix was logged.
  */
