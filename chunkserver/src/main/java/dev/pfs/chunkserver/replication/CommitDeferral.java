@@ -36,7 +36,7 @@ final class CommitDeferral {
         return g.node.role() == Role.LEADER && rd.entries().isEmpty() && rd.truncateAfter() < 0
                 && rd.installCheckpoint() < 0 && rd.checkpointPieces().isEmpty()
                 && (early || rd.messages().isEmpty())
-                && hard.commit() >= logged.commit() && hard.term() == logged.term()
+                && hard.term() == logged.term()
                 && hard.votedFor() == logged.votedFor() && hard.compactIndex() == logged.compactIndex()
                 && hard.compactTerm() == logged.compactTerm() && hard.compactOrigin() == logged.compactOrigin()
                 && hard.members().equals(logged.members());

@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * the requests and peer messages that queued up, ticks the groups every {@link #TICK_NANOS}
  * while any exist, then collects one Ready from each group with work and does what
  * {@link Ready} says, one Ready per group at a time: all their entries, truncations and hard
- * states in one group-commit frame of the replication log (FUA), then their messages, then the
+ * states in one group-commit frame of the replication log (FUA; a leader's commit-only hard state
+ * waits for its group's next frame, {@link CommitDeferral}), then their messages, then the
  * committed entries applied to the chunk store in Ready order (the store keeps per-block order),
  * then {@code advance}. Writes are acknowledged from there once committed as proposed.
  */
@@ -94,12 +95,6 @@ final class ReplicationAgent implements Agent {
     private final List<WalRecord> records = new ArrayList<>();
     /** Rounds started and not finished, in log order. */
     private final ArrayDeque<LogRound> inFlight = new ArrayDeque<>();
-    /**
-     * Those of {@link #inFlight} with a log write under way: they, not rounds that wait only for
-     * an earlier one (a Ready whose commit-only hard state was deferred logs nothing), count
-     * toward {@link #ROUNDS_IN_FLIGHT}.
-     */
-    private int writing;
     /** A round whose records did not fit: started once the rounds in flight finished and a rewrite ran. */
     private LogRound pending;
     private long nextTick = System.nanoTime();
@@ -212,7 +207,7 @@ final class ReplicationAgent implements Agent {
         if (!inFlight.isEmpty() && inFlight.peekFirst().written()) {
             return 0;
         }
-        boolean mayRound = pending == null ? writing < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
+        boolean mayRound = pending == null ? writing() < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
         if (mayRound && (!dirty.isEmpty() || !resumed.isEmpty() || !created.isEmpty() || pending != null)) {
             return 0;
         }
@@ -474,7 +469,7 @@ final class ReplicationAgent implements Agent {
             pending = null;
             return launch(r);
         }
-        if (writing >= ROUNDS_IN_FLIGHT) {
+        if (writing() >= ROUNDS_IN_FLIGHT) {
             return 0;
         }
         LogRound r = new LogRound();
@@ -554,8 +549,7 @@ final class ReplicationAgent implements Agent {
                 ReplicationLog.Started s = log.start(r.records, inline);
                 counters.logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
-                writing++;
-                r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
+                    r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
             } catch (VolumeException | RuntimeException e) {
                 stop("replication log write failed: " + e.getMessage(), e);
                 return 1;
@@ -583,14 +577,25 @@ final class ReplicationAgent implements Agent {
         }
     }
 
+    /**
+     * @return the rounds in flight with a log write under way: they, not rounds that only wait for
+     *         an earlier one (their Readies' commit-only hard states deferred, they log nothing),
+     *         count toward {@link #ROUNDS_IN_FLIGHT}
+     */
+    private int writing() {
+        int n = 0;
+        for (LogRound r : inFlight) {
+            if (r.durable != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Finishes, in the order they started, the rounds at the head whose log writes are done. */
     private void finishLogged() {
         while (!inFlight.isEmpty() && inFlight.peekFirst().written() && failure == null) {
-            LogRound r = inFlight.removeFirst();
-            if (r.durable != null) {
-                writing--;
-            }
-            finish(r);
+            finish(inFlight.removeFirst());
         }
     }
 
@@ -846,7 +851,6 @@ final class ReplicationAgent implements Agent {
             r.rewrite = true;
             r.started = System.nanoTime();
             r.durable = rewrite;
-            writing++;
             r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
             inFlight.add(r);
         }
