@@ -74,12 +74,6 @@ final class ReplicaGroup {
     private long generation;
     /** The hard state last logged: what a rewrite of the replication log carries. */
     HardState hard = HardState.EMPTY;
-    /**
-     * A leader's hard state that moved only its commit prefix past {@link #hard}, not logged yet:
-     * it rides in this group's next frame, or the next tick logs it ({@link CommitDeferral} says why
-     * that is safe). Null when {@link #hard} is the newest.
-     */
-    HardState deferredHard;
     /** Applied prefixes waiting for their store writes, oldest first. */
     private final ArrayDeque<AppliedMark> applying = new ArrayDeque<>();
     /** The highest applied prefix the store holds durably, and the highest the node took as its checkpoint. */

@@ -35,8 +35,7 @@ import org.slf4j.LoggerFactory;
  * the requests and peer messages that queued up, ticks the groups every {@link #TICK_NANOS}
  * while any exist, then collects one Ready from each group with work and does what
  * {@link Ready} says, one Ready per group at a time: all their entries, truncations and hard
- * states in one group-commit frame of the replication log (FUA; a leader's commit-only hard state
- * waits for its group's next frame, {@link CommitDeferral}), then their messages, then the
+ * states in one group-commit frame of the replication log (FUA), then their messages, then the
  * committed entries applied to the chunk store in Ready order (the store keeps per-block order),
  * then {@code advance}. Writes are acknowledged from there once committed as proposed.
  */
@@ -207,7 +206,7 @@ final class ReplicationAgent implements Agent {
         if (!inFlight.isEmpty() && inFlight.peekFirst().written()) {
             return 0;
         }
-        boolean mayRound = pending == null ? writing() < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
+        boolean mayRound = pending == null ? inFlight.size() < ROUNDS_IN_FLIGHT : inFlight.isEmpty();
         if (mayRound && (!dirty.isEmpty() || !resumed.isEmpty() || !created.isEmpty() || pending != null)) {
             return 0;
         }
@@ -238,7 +237,6 @@ final class ReplicationAgent implements Agent {
                     dirty.add(g);
                 }
             }
-            CommitDeferral.logAll(groups.values(), records);
             settleMembers();
             links.maintain();
             if (log.room() < 2 * reclaimer.reserve()) {
@@ -469,7 +467,7 @@ final class ReplicationAgent implements Agent {
             pending = null;
             return launch(r);
         }
-        if (writing() >= ROUNDS_IN_FLIGHT) {
+        if (inFlight.size() >= ROUNDS_IN_FLIGHT) {
             return 0;
         }
         LogRound r = new LogRound();
@@ -480,7 +478,7 @@ final class ReplicationAgent implements Agent {
         created.clear();
         for (ReplicaGroup g : resumed) {
             Ready rd = g.parked;
-            if (take(g, rd, false, r.records)) {
+            if (take(g, rd, r.records)) {
                 r.add(g, rd);
             }
         }
@@ -500,12 +498,11 @@ final class ReplicationAgent implements Agent {
                 park(g, rd);
                 continue;
             }
-            boolean early = sendsBeforeLogging(g, rd);
-            if (early) {
+            if (sendsBeforeLogging(g, rd)) {
                 send(g, rd.messages());
                 r.early.add(g);
             }
-            if (take(g, rd, early, r.records)) {
+            if (take(g, rd, r.records)) {
                 r.add(g, rd);
             }
         }
@@ -549,7 +546,7 @@ final class ReplicationAgent implements Agent {
                 ReplicationLog.Started s = log.start(r.records, inline);
                 counters.logWrites.addAndGet(s.frames());
                 r.durable = s.durable();
-                    r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
+                r.durable.whenComplete((v, t) -> post(AgentOp.LOGGED));
             } catch (VolumeException | RuntimeException e) {
                 stop("replication log write failed: " + e.getMessage(), e);
                 return 1;
@@ -575,21 +572,6 @@ final class ReplicationAgent implements Agent {
             }
             g.settle();
         }
-    }
-
-    /**
-     * @return the rounds in flight with a log write under way: they, not rounds that only wait for
-     *         an earlier one (their Readies' commit-only hard states deferred, they log nothing),
-     *         count toward {@link #ROUNDS_IN_FLIGHT}
-     */
-    private int writing() {
-        int n = 0;
-        for (LogRound r : inFlight) {
-            if (r.durable != null) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /** Finishes, in the order they started, the rounds at the head whose log writes are done. */
@@ -675,16 +657,9 @@ final class ReplicationAgent implements Agent {
         return true;
     }
 
-    /**
-     * Adds what Ready {@code rd} of {@code g} logs to this round's frame; {@code early} says its
-     * messages already left. A leader's hard state that moves only its commit prefix is not
-     * logged on its own ({@link CommitDeferral}): it rides with the group's next frame.
-     *
-     * @return false if replication stopped
-     */
-    private boolean take(ReplicaGroup g, Ready rd, boolean early, List<WalRecord> records) {
+    /** Adds what Ready {@code rd} of {@code g} logs to this round's frame. @return false if replication stopped */
+    private boolean take(ReplicaGroup g, Ready rd, List<WalRecord> records) {
         long group = g.spec.chunkId();
-        int before = records.size();
         if (rd.truncateAfter() >= 0) {
             records.add(ReplicationLog.truncate(group, rd.truncateAfter()));
         }
@@ -712,20 +687,12 @@ final class ReplicationAgent implements Agent {
             records.add(ReplicationLog.fences(group, Math.max(g.epoch(), h.epoch()),
                     Math.max(g.generation(), h.generation())));
         }
-        if (hard != null && CommitDeferral.defers(g, rd, early)) {
-            g.deferredHard = hard;
-            return true;
-        }
-        if (hard == null) {
-            hard = CommitDeferral.rider(g, rd, early, records.size() > before);
-        }
         if (hard != null) {
             if (hard.compactIndex() > g.hard.compactIndex()) {
                 counters.pruned.incrementAndGet();
             }
             records.add(ReplicationLog.hardState(group, hard));
             g.hard = hard;
-            g.deferredHard = null;
         }
         return true;
     }

@@ -81,11 +81,6 @@ final class LocalServers implements AutoCloseable {
         return servers[id - 1].replication().counters().get(name);
     }
 
-    /** @return how many groups running server {@code id} leads */
-    int leading(int id) {
-        return servers[id - 1].replication().leading();
-    }
-
     /** Waits until counter {@code name} of every running server reaches {@code atLeast}, failing after {@code within}. */
     void awaitCounter(String name, long atLeast, Duration within) throws InterruptedException {
         long end = System.nanoTime() + within.toNanos();
